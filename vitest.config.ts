@@ -1,0 +1,23 @@
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+const packageSource = (name: string) => fileURLToPath(new URL(`./packages/${name}/src`, import.meta.url));
+
+// Tests import workspace packages from their TypeScript sources, so a test run never depends on a stale build.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@knitfab\/(domain|db|drivers|engine|testing|cli)$/, replacement: `${packageSource("$1")}/index.ts` },
+      { find: /^@knitfab\/(domain|db|drivers|engine|testing|cli)\/(.*)$/, replacement: `${packageSource("$1")}/$2.ts` },
+      { find: /^knitfab$/, replacement: `${packageSource("server")}/index.ts` },
+      { find: /^knitfab\/(.*)$/, replacement: `${packageSource("server")}/$1.ts` },
+    ],
+  },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    globalSetup: ["./packages/testing/src/global-setup.ts"],
+  },
+});
