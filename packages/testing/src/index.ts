@@ -1,1 +1,2 @@
-export {};
+export * from "./postgres-server.js";
+export * from "./test-database.js";

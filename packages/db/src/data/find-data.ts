@@ -1,0 +1,42 @@
+import { sql, type RawBuilder } from "kysely";
+import type { Tag } from "@knitfab/domain";
+import type { Queryable } from "../database.js";
+
+export interface DataQuery {
+  userTags: Tag[];
+  knitId?: string;
+  /** effective timestamp equals this instant */
+  timestamp?: Date;
+  transient?: "processing" | "failed";
+  since?: Date;
+  /** exclusive upper bound on the effective timestamp */
+  until?: Date;
+}
+
+const PROCESSING = ["deactivated", "waiting", "ready", "starting", "running", "completing", "aborting"];
+const FAILED = ["failed", "invalidated"];
+
+/**
+ * Data ids matching the query, ordered by knit#timestamp (data without one last), then knitId.
+ * The effective timestamp is knit#timestamp, or the producing run's updated_at before it finished.
+ */
+export async function findKnitIds(q: Queryable, query: DataQuery): Promise<string[]> {
+  const conditions: RawBuilder<unknown>[] = [sql`true`];
+  if (query.userTags.length > 0) {
+    const pairs = sql.join(query.userTags.map((tag) => sql`(${tag.key}, ${tag.value})`));
+    conditions.push(sql`d.knit_id IN (
+      SELECT knit_id FROM data_tag WHERE (key, value) IN (${pairs})
+      GROUP BY knit_id HAVING count(*) = ${query.userTags.length})`);
+  }
+  if (query.knitId !== undefined) conditions.push(sql`d.knit_id::text = ${query.knitId.toLowerCase()}`);
+  if (query.timestamp !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) = ${query.timestamp}`);
+  if (query.transient === "processing") conditions.push(sql`r.status::text = ANY(${PROCESSING}::text[])`);
+  if (query.transient === "failed") conditions.push(sql`r.status::text = ANY(${FAILED}::text[])`);
+  if (query.since !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) >= ${query.since}`);
+  if (query.until !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) < ${query.until}`);
+  const rows = await sql<{ knit_id: string }>`
+    SELECT d.knit_id FROM data d JOIN run r ON r.run_id = d.run_id
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY d.timestamp ASC NULLS LAST, d.knit_id`.execute(q);
+  return rows.rows.map((row) => row.knit_id);
+}

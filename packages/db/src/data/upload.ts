@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import type { Database, Queryable } from "../database.js";
+import { setRunStatus } from "../runs/set-status.js";
+
+export interface RootRun {
+  runId: string;
+  knitId: string;
+  /** the write transfer's record; its existence blocks retry/delete until the transfer ends */
+  agentName: string;
+}
+
+/**
+ * Starts a root run of a pseudo plan (`knit#uploaded` or `knit#imported`): a running run with one
+ * output data and a write-transfer record. If the process dies mid-transfer, the run-management
+ * loop aborts the run once `suspendSeconds` have passed without the transfer record being renewed.
+ */
+export async function createRootRun(
+  database: Database,
+  pseudoPlan: "knit#uploaded" | "knit#imported",
+  suspendSeconds: number,
+): Promise<RootRun> {
+  return database.db.transaction().execute(async (trx) => {
+    const plan = await sql<{ plan_id: string }>`SELECT plan_id FROM plan WHERE pseudo_name = ${pseudoPlan}`.execute(trx);
+    const planId = plan.rows[0]!.plan_id;
+    const run = await sql<{ run_id: string }>`
+      WITH id AS (SELECT gen_random_uuid() AS run_id)
+      INSERT INTO run (run_id, plan_id, status, assignment_key, lifecycle_suspend_until)
+      SELECT run_id, ${planId}::uuid, 'running', run_id::text, now() + make_interval(secs => ${suspendSeconds}) FROM id
+      RETURNING run_id`.execute(trx);
+    const runId = run.rows[0]!.run_id;
+    const data = await sql<{ knit_id: string }>`
+      INSERT INTO data (run_id, output_id) SELECT ${runId}::uuid, output_id FROM output WHERE plan_id = ${planId}::uuid
+      RETURNING knit_id`.execute(trx);
+    const knitId = data.rows[0]!.knit_id;
+    const agentName = `knitid-${knitId}-write-${randomBytes(3).toString("hex").slice(0, 5)}`;
+    await sql`INSERT INTO data_agent (name, knit_id, mode, lifecycle_suspend_until)
+              VALUES (${agentName}, ${knitId}::uuid, 'write', now() + make_interval(secs => ${suspendSeconds}))`.execute(trx);
+    return { runId, knitId, agentName };
+  });
+}
+
+/** Keeps a long transfer alive: pushes the deadlines of its run and transfer record. */
+export async function renewRootRun(q: Queryable, root: RootRun, suspendSeconds: number): Promise<void> {
+  await sql`UPDATE run SET lifecycle_suspend_until = now() + make_interval(secs => ${suspendSeconds})
+            WHERE run_id = ${root.runId}::uuid AND status = 'running'`.execute(q);
+  await sql`UPDATE data_agent SET lifecycle_suspend_until = now() + make_interval(secs => ${suspendSeconds})
+            WHERE name = ${root.agentName}`.execute(q);
+}
+
+/**
+ * Ends an upload: on success the run goes completing → done (knit#timestamp stamped, nominations
+ * computed); on failure aborting → failed. The transfer record is removed either way.
+ */
+export async function finishUpload(database: Database, root: RootRun, succeeded: boolean): Promise<void> {
+  await database.db.transaction().execute(async (trx) => {
+    await sql`DELETE FROM data_agent WHERE name = ${root.agentName}`.execute(trx);
+    if (succeeded) {
+      await setRunStatus(trx, root.runId, "completing", { expect: ["running"] });
+      await setRunStatus(trx, root.runId, "done");
+    } else {
+      const current = await sql<{ status: string }>`SELECT status::text AS status FROM run WHERE run_id = ${root.runId}::uuid`.execute(trx);
+      const status = current.rows[0]?.status;
+      if (status === "running") await setRunStatus(trx, root.runId, "aborting");
+      if (status === "running" || status === "aborting") await setRunStatus(trx, root.runId, "failed");
+    }
+  });
+}
+
+/** Read transfers (downloads) are recorded too, so a run cannot be deleted under a reader. */
+export async function beginRead(database: Database, knitId: string): Promise<string> {
+  const name = `knitid-${knitId}-read-${randomBytes(3).toString("hex").slice(0, 5)}`;
+  await sql`INSERT INTO data_agent (name, knit_id, mode) VALUES (${name}, ${knitId}::uuid, 'read')`.execute(database.db);
+  return name;
+}
+
+export async function endTransfer(database: Database, agentName: string): Promise<void> {
+  await sql`DELETE FROM data_agent WHERE name = ${agentName}`.execute(database.db);
+}
