@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { dataOf, run, widePipeline } from "./fixtures.test-support.js";
+import { dataNodeId, lineageEdges, runNodeId, visibleLineage, type LineageStore } from "./lineage.js";
+import { emptyLineageState, fillLineage } from "./lineage-loader.js";
+
+function storeOf(runs: ReturnType<typeof run>[], data: ReturnType<typeof dataOf>[]): LineageStore {
+  return { runs: new Map(runs.map((r) => [r.runId, r])), data: new Map(data.map((d) => [d.knitId, d])) };
+}
+
+const everything = { depth: 100, fanout: 1000, expanded: new Set<string>() };
+
+describe("lineage edges", () => {
+  it("labels inputs and outputs with their paths and logs with (log), without duplicates", () => {
+    const runs = [run("u", [], ["a"]), run("t", ["a"], ["b"], "l")];
+    const store = storeOf(runs, ["a", "b", "l"].map((id) => dataOf(id, runs)));
+    const edges = lineageEdges(store).map((e) => `${e.source} ${e.target} ${e.label}`);
+    expect(edges.sort()).toEqual(
+      ["run-u data-a /upload", "data-a run-t /in/0", "run-t data-b /out/0", "run-t data-l (log)"].sort(),
+    );
+  });
+});
+
+describe("visible lineage", () => {
+  it("shows the whole component when nothing is collapsed", () => {
+    const { runs, data } = widePipeline(3);
+    const visible = visibleLineage(storeOf(runs, data), dataNodeId("root"), everything);
+    expect(visible.nodes).toHaveLength(runs.length + data.length);
+    expect(visible.missing).toEqual({ data: [], runs: [] });
+  });
+
+  it("folds a wide fan-out into one 'more' node and unfolds it when the node is expanded", () => {
+    const { runs, data } = widePipeline(30);
+    const store = storeOf(runs, data);
+    const root = dataNodeId("root");
+    const folded = visibleLineage(store, root, { depth: 100, fanout: 10, expanded: new Set() });
+    const more = folded.nodes.find((n) => n.kind === "more");
+    // root's neighbours: its upload run and 30 train runs; 10 shown, 21 folded
+    expect(more).toMatchObject({ kind: "more", parent: root, count: 21 });
+    expect(folded.edges.some((e) => e.source === root && e.target === more?.id)).toBe(true);
+
+    const unfolded = visibleLineage(store, root, { depth: 100, fanout: 10, expanded: new Set([root]) });
+    expect(unfolded.nodes.filter((n) => n.kind === "run" && n.runId.startsWith("train-"))).toHaveLength(30);
+  });
+
+  it("stops at the depth limit and counts what lies beyond", () => {
+    const { runs, data } = widePipeline(2);
+    const visible = visibleLineage(storeOf(runs, data), dataNodeId("root"), { depth: 1, fanout: 100, expanded: new Set() });
+    const ids = visible.nodes.map((n) => n.id).sort();
+    expect(ids).toEqual([dataNodeId("root"), runNodeId("train-0"), runNodeId("train-1"), runNodeId("upload-root")].sort());
+    const train0 = visible.nodes.find((n) => n.id === runNodeId("train-0"));
+    expect(train0).toMatchObject({ hidden: 3 }); // item-0, out-0, log-0
+  });
+
+  it("reports shown nodes whose details are not fetched yet", () => {
+    const runs = [run("u", [], ["a"]), run("t", ["a"], ["b"])];
+    const visible = visibleLineage(storeOf([runs[1] as ReturnType<typeof run>], []), runNodeId("t"), everything);
+    expect(visible.missing).toEqual({ data: ["a", "b"], runs: [] });
+  });
+});
+
+describe("lineage loader", () => {
+  it("fetches shown nodes round by round until the shown graph is complete, recording failures", async () => {
+    const { runs, data } = widePipeline(4);
+    const requested: string[] = [];
+    const fetchers = {
+      async getData(knitId: string) {
+        requested.push(knitId);
+        if (knitId === "log-3") throw new Error("gone");
+        const found = data.find((d) => d.knitId === knitId);
+        if (!found) throw new Error(`no ${knitId}`);
+        return found;
+      },
+      async getRun(runId: string) {
+        requested.push(runId);
+        const found = runs.find((r) => r.runId === runId);
+        if (!found) throw new Error(`no ${runId}`);
+        return found;
+      },
+    };
+    const state = emptyLineageState();
+    let rounds = 0;
+    const visible = await fillLineage(state, dataNodeId("root"), everything, fetchers, () => rounds++);
+    expect(visible.nodes).toHaveLength(runs.length + data.length);
+    expect(state.failures.get("log-3")).toBe("gone");
+    expect(new Set(requested).size).toBe(requested.length); // nothing asked twice
+    expect(rounds).toBeGreaterThan(2);
+  });
+});

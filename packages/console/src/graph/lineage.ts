@@ -1,0 +1,132 @@
+// Lineage graph around a Data or a Run: which nodes to show (near ones, with far ones collapsed) and
+// which edges join them. Pure functions over what has been fetched so far; the fetching lives elsewhere.
+import type { DataDetail, RunDetail } from "../api/types.js";
+
+export type LineageNodeId = `data-${string}` | `run-${string}`;
+
+export const dataNodeId = (knitId: string): LineageNodeId => `data-${knitId}`;
+export const runNodeId = (runId: string): LineageNodeId => `run-${runId}`;
+
+export interface LineageStore {
+  data: ReadonlyMap<string, DataDetail>;
+  runs: ReadonlyMap<string, RunDetail>;
+}
+
+export interface LineageEdge {
+  id: string;
+  source: string;
+  target: string;
+  label: string;
+}
+
+export interface CollapseOptions {
+  /** Hops from the root that are shown without asking. */
+  depth: number;
+  /** At most this many not-yet-shown neighbours of one node; the rest fold into a "more" node. */
+  fanout: number;
+  /** Nodes the user expanded: all their neighbours are shown, whatever the depth or fan-out. */
+  expanded: ReadonlySet<string>;
+}
+
+export type VisibleLineageNode =
+  | { id: string; kind: "data"; knitId: string; detail?: DataDetail; distance: number; hidden: number }
+  | { id: string; kind: "run"; runId: string; detail?: RunDetail; distance: number; hidden: number }
+  | { id: string; kind: "more"; parent: string; count: number; distance: number };
+
+export interface VisibleLineage {
+  nodes: VisibleLineageNode[];
+  edges: LineageEdge[];
+  /** Shown nodes whose details are not fetched yet (ids are knitIds / runIds). */
+  missing: { data: string[]; runs: string[] };
+}
+
+export const moreNodeId = (parent: string) => `more-${parent}`;
+
+/** Every edge that the fetched details tell about, de-duplicated, in a stable order. */
+export function lineageEdges(store: LineageStore): LineageEdge[] {
+  const edges = new Map<string, LineageEdge>();
+  const add = (source: string, target: string, label: string) => {
+    const id = `${source}->${target}:${label}`;
+    if (!edges.has(id)) edges.set(id, { id, source, target, label });
+  };
+  for (const run of store.runs.values()) {
+    const r = runNodeId(run.runId);
+    for (const input of run.inputs) add(dataNodeId(input.knitId), r, input.path);
+    for (const output of run.outputs) add(r, dataNodeId(output.knitId), output.path);
+    if (run.log) add(r, dataNodeId(run.log.knitId), "(log)");
+  }
+  for (const data of store.data.values()) {
+    const d = dataNodeId(data.knitId);
+    add(runNodeId(data.upstream.run.runId), d, data.upstream.mountpoint?.path ?? "(log)");
+    for (const down of data.downstreams) add(d, runNodeId(down.run.runId), down.mountpoint.path);
+  }
+  return [...edges.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function adjacency(edges: readonly LineageEdge[]): Map<string, string[]> {
+  const neighbours = new Map<string, Set<string>>();
+  const link = (a: string, b: string) => {
+    let set = neighbours.get(a);
+    if (!set) neighbours.set(a, (set = new Set()));
+    set.add(b);
+  };
+  for (const edge of edges) {
+    link(edge.source, edge.target);
+    link(edge.target, edge.source);
+  }
+  return new Map([...neighbours].map(([id, set]) => [id, [...set].sort()]));
+}
+
+function lineageNode(store: LineageStore, id: string, distance: number): VisibleLineageNode {
+  if (id.startsWith("data-")) {
+    const knitId = id.slice("data-".length);
+    return { id, kind: "data", knitId, detail: store.data.get(knitId), distance, hidden: 0 };
+  }
+  const runId = id.slice("run-".length);
+  return { id, kind: "run", runId, detail: store.runs.get(runId), distance, hidden: 0 };
+}
+
+/**
+ * Breadth-first walk from the root: nodes within `depth` hops are shown, a node's unseen neighbours
+ * beyond `fanout` are folded into one "more" node, and nodes the user expanded show everything
+ * around them. This keeps a lineage of thousands of nodes small until someone asks for more.
+ */
+export function visibleLineage(store: LineageStore, root: LineageNodeId, options: CollapseOptions): VisibleLineage {
+  const allEdges = lineageEdges(store);
+  const neighbours = adjacency(allEdges);
+  const shown = new Map<string, VisibleLineageNode>();
+  const moreNodes: VisibleLineageNode[] = [];
+  const moreEdges: LineageEdge[] = [];
+
+  shown.set(root, lineageNode(store, root, 0));
+  const queue: string[] = [root];
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head] as string;
+    const node = shown.get(id) as VisibleLineageNode;
+    const unseen = (neighbours.get(id) ?? []).filter((n) => !shown.has(n));
+    const expanded = options.expanded.has(id);
+    if (!expanded && node.distance >= options.depth) {
+      if (node.kind !== "more") node.hidden = unseen.length;
+      continue;
+    }
+    const take = expanded ? unseen.length : Math.min(unseen.length, options.fanout);
+    for (const next of unseen.slice(0, take)) {
+      shown.set(next, lineageNode(store, next, node.distance + 1));
+      queue.push(next);
+    }
+    const rest = unseen.length - take;
+    if (rest > 0) {
+      const more = moreNodeId(id);
+      moreNodes.push({ id: more, kind: "more", parent: id, count: rest, distance: node.distance + 1 });
+      moreEdges.push({ id: `${id}->${more}`, source: id, target: more, label: "" });
+    }
+  }
+
+  const edges = allEdges.filter((e) => shown.has(e.source) && shown.has(e.target));
+  const missing = { data: [] as string[], runs: [] as string[] };
+  for (const node of shown.values()) {
+    if (node.kind === "data" && !node.detail) missing.data.push(node.knitId);
+    if (node.kind === "run" && !node.detail) missing.runs.push(node.runId);
+  }
+  return { nodes: [...shown.values(), ...moreNodes], edges: [...edges, ...moreEdges], missing };
+}

@@ -1,0 +1,43 @@
+// Hash routes: every view has its own URL (`#/data`, `#/data/<knitId>`, `#/runs/<runId>/lineage`, ...).
+
+export type Tab = "data" | "plans" | "runs";
+
+export type Route =
+  | { tab: Tab; view: "list" }
+  | { tab: Tab; view: "detail"; id: string }
+  | { tab: "data" | "runs"; view: "lineage"; id: string }
+  | { tab: "plans"; view: "graph"; id: string };
+
+const TABS: readonly Tab[] = ["data", "plans", "runs"];
+
+const isTab = (value: string | undefined): value is Tab => TABS.includes(value as Tab);
+
+/** Parses `location.hash`; anything unknown lands on the Data list, like the reference's `/` redirect. */
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, "").split("?")[0] ?? "";
+  const parts = path.split("/").filter((part) => part !== "").map(decodeURIComponent);
+  const [tab, id, sub] = parts;
+  if (!isTab(tab)) return { tab: "data", view: "list" };
+  if (id === undefined) return { tab, view: "list" };
+  if (sub === undefined) return { tab, view: "detail", id };
+  if (sub === "lineage" && (tab === "data" || tab === "runs")) return { tab, view: "lineage", id };
+  if (sub === "graph" && tab === "plans") return { tab, view: "graph", id };
+  return { tab, view: "detail", id };
+}
+
+export function formatRoute(route: Route): string {
+  if (route.view === "list") return `#/${route.tab}`;
+  const base = `#/${route.tab}/${encodeURIComponent(route.id)}`;
+  if (route.view === "detail") return base;
+  return `${base}/${route.view}`;
+}
+
+export const href = {
+  list: (tab: Tab) => formatRoute({ tab, view: "list" }),
+  data: (knitId: string) => formatRoute({ tab: "data", view: "detail", id: knitId }),
+  plan: (planId: string) => formatRoute({ tab: "plans", view: "detail", id: planId }),
+  run: (runId: string) => formatRoute({ tab: "runs", view: "detail", id: runId }),
+  dataLineage: (knitId: string) => formatRoute({ tab: "data", view: "lineage", id: knitId }),
+  runLineage: (runId: string) => formatRoute({ tab: "runs", view: "lineage", id: runId }),
+  planGraph: (planId: string) => formatRoute({ tab: "plans", view: "graph", id: planId }),
+};
