@@ -1,0 +1,196 @@
+import { createWriteStream } from "node:fs";
+import { chmod, link, mkdir, readdir, symlink, utimes } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { entryComponents, linkEscapes } from "./entry-path.js";
+import { CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
+import { md5Tap } from "./md5.js";
+import { readTar, type TarEntry } from "./tar-reader.js";
+
+export interface ExtractResult {
+  /** Non-directory entries written: regular files, symbolic links and hard links. */
+  files: number;
+  /** Total size of the regular files written. */
+  bytes: number;
+  /** Lower-case hex MD5 of the compressed input, as sent in the `x-checksum-md5` trailer. */
+  md5: string;
+}
+
+/**
+ * Extracts gzip(tar) from `source` into `targetDir`, which must be absent or empty (so no link
+ * placed there by someone else can redirect our writes). Streams with flat memory.
+ *
+ * Refuses, with UnsafeArchiveError naming the entry: absolute names, `..` components, symbolic
+ * links resolving outside the folder (also through other links of the archive), hard links to
+ * anything but an earlier regular file of the archive, device and FIFO entries, unknown entry
+ * types, names given twice, and entries that would be written through a symbolic link.
+ * Bad gzip or tar framing is a CorruptArchiveError.
+ *
+ * On error the folder keeps whatever was written so far: callers extract into a fresh temporary
+ * folder, remove it on failure and only rename it into place on success (see the data store).
+ */
+export async function extractTarGz(source: Readable, targetDir: string): Promise<ExtractResult> {
+  await prepareTarget(targetDir);
+  const tap = md5Tap();
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  const writer = new TreeWriter(targetDir);
+  try {
+    await pipeline(source, tap, gunzip, async (tar: AsyncIterable<Buffer>) => {
+      await readTar(tar, (entry, body) => writer.write(entry, body));
+    });
+  } catch (error) {
+    if (isZlibError(error)) throw new CorruptArchiveError(`not valid gzip (${(error as Error).message})`, error);
+    throw error;
+  }
+  if (tap.bytes === 0) throw new CorruptArchiveError("the body is empty");
+  writer.checkLinks();
+  return { files: writer.files, bytes: writer.bytes, md5: tap.digest() };
+}
+
+async function prepareTarget(targetDir: string): Promise<void> {
+  await mkdir(targetDir, { recursive: true });
+  const present = await readdir(targetDir);
+  if (present.length > 0) {
+    throw new Error(`cannot extract into "${targetDir}": the folder is not empty; extract into a new folder`);
+  }
+}
+
+function isZlibError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("Z_");
+}
+
+/** Writes entries under one root, remembering what it wrote to judge later entries. */
+class TreeWriter {
+  files = 0;
+  bytes = 0;
+  readonly #root: string;
+  readonly #regularFiles = new Set<string>();
+  readonly #links = new Map<string, string>();
+  readonly #folders = new Set<string>();
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  async write(entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+    const parts = entryComponents(entry.path);
+    const name = parts.join("/");
+    if (entry.type === "Directory") {
+      if (parts.length === 0) return;
+      this.#checkNewName(entry.path, parts, true);
+      await mkdir(this.#absolute(name), { recursive: true });
+      this.#rememberFolders(parts, true);
+      return;
+    }
+    if (parts.length === 0) throw new UnsafeArchiveError(entry.path, "a non-folder entry cannot be the archive root");
+    switch (entry.type) {
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+        this.#checkNewName(entry.path, parts, false);
+        await this.#prepareParent(parts);
+        await this.#writeFile(name, entry, body);
+        this.#regularFiles.add(name);
+        this.files += 1;
+        this.bytes += entry.size;
+        return;
+      case "SymbolicLink":
+        this.#checkNewName(entry.path, parts, false);
+        if (entry.linkpath === "") throw new UnsafeArchiveError(entry.path, "symbolic link without a target");
+        if (linkEscapes(parts, entry.linkpath, this.#links)) {
+          throw new UnsafeArchiveError(entry.path, `symbolic link target "${entry.linkpath}" points outside the data`);
+        }
+        await this.#prepareParent(parts);
+        await symlink(entry.linkpath, this.#absolute(name));
+        this.#links.set(name, entry.linkpath);
+        this.files += 1;
+        return;
+      case "Link": {
+        this.#checkNewName(entry.path, parts, false);
+        const target = this.#hardLinkTarget(entry);
+        await this.#prepareParent(parts);
+        await link(this.#absolute(target), this.#absolute(name));
+        this.#regularFiles.add(name);
+        this.files += 1;
+        return;
+      }
+      case "CharacterDevice":
+      case "BlockDevice":
+      case "FIFO":
+        throw new UnsafeArchiveError(entry.path, `special files (${entry.type}) are not allowed`);
+      default:
+        throw new UnsafeArchiveError(entry.path, `entry type "${entry.type}" is not supported`);
+    }
+  }
+
+  /**
+   * Called after the last entry: a link judged safe when written may have become an escape
+   * through a link that came later in the archive (`a -> b/..` written before `b -> ..`).
+   */
+  checkLinks(): void {
+    for (const [name, target] of this.#links) {
+      if (linkEscapes(name.split("/"), target, this.#links)) {
+        throw new UnsafeArchiveError(name, `symbolic link target "${target}" points outside the data through another link`);
+      }
+    }
+  }
+
+  #checkNewName(raw: string, parts: readonly string[], isFolder: boolean): void {
+    for (let depth = 1; depth < parts.length; depth++) {
+      const parent = parts.slice(0, depth).join("/");
+      if (this.#links.has(parent)) {
+        throw new UnsafeArchiveError(raw, `it would be written through the symbolic link "${parent}"`);
+      }
+      if (this.#regularFiles.has(parent)) {
+        throw new UnsafeArchiveError(raw, `its parent "${parent}" is a file in this archive`);
+      }
+    }
+    const name = parts.join("/");
+    const taken = this.#regularFiles.has(name) || this.#links.has(name) || (!isFolder && this.#folders.has(name));
+    if (taken) throw new UnsafeArchiveError(raw, "the name is used by an earlier entry");
+  }
+
+  #hardLinkTarget(entry: TarEntry): string {
+    let target: string;
+    try {
+      target = entryComponents(entry.linkpath).join("/");
+    } catch {
+      throw new UnsafeArchiveError(entry.path, `hard link target "${entry.linkpath}" points outside the data`);
+    }
+    if (!this.#regularFiles.has(target)) {
+      throw new UnsafeArchiveError(
+        entry.path,
+        `hard link target "${entry.linkpath}" is not a regular file given earlier in the archive`,
+      );
+    }
+    return target;
+  }
+
+  async #prepareParent(parts: readonly string[]): Promise<void> {
+    if (parts.length > 1) {
+      await mkdir(dirname(this.#absolute(parts.join("/"))), { recursive: true });
+      this.#rememberFolders(parts, false);
+    }
+  }
+
+  #rememberFolders(parts: readonly string[], includingLast: boolean): void {
+    const end = includingLast ? parts.length : parts.length - 1;
+    for (let depth = 1; depth <= end; depth++) this.#folders.add(parts.slice(0, depth).join("/"));
+  }
+
+  async #writeFile(name: string, entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+    const path = this.#absolute(name);
+    // "wx": never open an existing path, so a link cannot redirect the write.
+    await pipeline(Readable.from(body), createWriteStream(path, { flags: "wx", mode: 0o600 }));
+    // The header's mode exactly (the umask does not apply), without setuid/setgid/sticky bits.
+    await chmod(path, entry.mode & 0o777);
+    if (entry.mtime !== undefined && !Number.isNaN(entry.mtime.getTime())) await utimes(path, entry.mtime, entry.mtime);
+  }
+
+  #absolute(name: string): string {
+    return join(this.#root, name);
+  }
+}

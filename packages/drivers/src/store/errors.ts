@@ -1,0 +1,58 @@
+import { ConflictError, InputError, NotFoundError } from "@knitfab/domain/errors";
+
+/** A Data with this knitId already has content; content is written once. */
+export class DataExistsError extends ConflictError {
+  constructor(knitId: string) {
+    // The reference's reason text, kept for wire compatibility (spec/api.md §4.4).
+    super("data exists already", {
+      advice: `data ${knitId} already has content and cannot be written again; upload as a new data instead.`,
+      details: { knitId },
+    });
+    this.name = "DataExistsError";
+  }
+}
+
+/** The MD5 of the received compressed bytes differs from the one the sender announced. */
+export class ChecksumMismatchError extends InputError {
+  constructor(expected: string, actual: string) {
+    // "hash is not match." is the reference's text (spec/api.md §4.4); the advice says what to do.
+    super("hash is not match.", {
+      advice: `the upload was altered or cut in transit (expected md5 ${expected}, received ${actual}); nothing was stored, upload it again.`,
+      details: { expected, actual },
+    });
+    this.name = "ChecksumMismatchError";
+  }
+}
+
+/** No content is stored for this knitId. */
+export class DataMissingError extends NotFoundError {
+  constructor(knitId: string) {
+    super("not found", {
+      advice: `no content is stored for data ${knitId}; check the knitId with "knit data find".`,
+      details: { knitId },
+    });
+    this.name = "DataMissingError";
+  }
+}
+
+/** The knitId cannot name a folder safely (it must be a plain name like a UUID). */
+export class InvalidKnitIdError extends InputError {
+  constructor(knitId: string) {
+    super(`invalid knitId "${knitId}"`, {
+      advice: "a knitId is made of letters, digits, '-', '_' and '.', and does not start with '.'.",
+      details: { knitId },
+    });
+    this.name = "InvalidKnitIdError";
+  }
+}
+
+/** A sealed (complete) Data cannot be handed out for writing again. */
+export class DataSealedError extends ConflictError {
+  constructor(knitId: string) {
+    super(`data ${knitId} is sealed`, {
+      advice: "its content is complete and read-only; write the new output as a new data.",
+      details: { knitId },
+    });
+    this.name = "DataSealedError";
+  }
+}

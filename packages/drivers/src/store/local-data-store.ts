@@ -1,0 +1,155 @@
+import { randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream";
+import { extractTarGz } from "../archive/extract.js";
+import { md5Tap } from "../archive/md5.js";
+import { packDirectory } from "../archive/pack.js";
+import type { DataStore, OutgoingData, PartialUpload, ReceivedData } from "./data-store.js";
+import { ChecksumMismatchError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
+import { removeTree } from "./remove-tree.js";
+
+/** A knitId names a folder: a plain name, never a path (`/`) nor a hidden or parent entry. */
+const KNIT_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
+/** Names of partial uploads: `<knitId>.<random hex>`. */
+const PARTIAL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/**
+ * Data content in local folders under `root`:
+ * - `data/<knitId>/`     visible content (complete uploads, and run outputs being written);
+ * - `.partial/<name>/`   uploads being extracted, renamed into `data/` only once verified,
+ *                        on the same file system so the rename is atomic;
+ * - `.sealed/<knitId>`   marker: the content is complete and never handed out for writing again.
+ */
+export function createLocalDataStore(root: string): DataStore {
+  const dataDir = join(root, "data");
+  const partialDir = join(root, ".partial");
+  const sealedDir = join(root, ".sealed");
+  let ready: Promise<void> | undefined;
+  const prepared = (): Promise<void> => {
+    ready ??= Promise.all([dataDir, partialDir, sealedDir].map((dir) => mkdir(dir, { recursive: true }))).then(
+      () => undefined,
+      (error: unknown) => {
+        ready = undefined;
+        throw error;
+      },
+    );
+    return ready;
+  };
+
+  const pathOf = (knitId: string): string => join(dataDir, checkedKnitId(knitId));
+  const markerOf = (knitId: string): string => join(sealedDir, checkedKnitId(knitId));
+
+  const isFolder = async (path: string): Promise<boolean> => {
+    const stats = await stat(path).catch(ignoreMissing);
+    return stats !== undefined && stats.isDirectory();
+  };
+  const isSealed = async (knitId: string): Promise<boolean> => (await lstat(markerOf(knitId)).catch(ignoreMissing)) !== undefined;
+
+  /** The reference refuses to write into a non-empty volume; a sealed one counts as written too. */
+  const hasContent = async (knitId: string): Promise<boolean> => {
+    if (await isSealed(knitId)) return true;
+    const entries = await readdir(pathOf(knitId)).catch(ignoreMissing);
+    return entries !== undefined && entries.length > 0;
+  };
+
+  return {
+    pathOf,
+
+    async receive(knitId, tarGz, expectedMd5): Promise<ReceivedData> {
+      const target = pathOf(knitId);
+      await prepared();
+      if (await hasContent(knitId)) throw new DataExistsError(knitId);
+      const partial = join(partialDir, `${knitId}.${randomBytes(6).toString("hex")}`);
+      try {
+        const received = await extractTarGz(tarGz, partial);
+        const expected = expectedMd5?.()?.trim().toLowerCase();
+        if (expected !== undefined && expected !== "" && expected !== received.md5) {
+          throw new ChecksumMismatchError(expected, received.md5);
+        }
+        try {
+          // Atomic: readers see nothing or the whole verified tree. An empty folder in the way
+          // (allocated, never written) is replaced, as the reference accepts an empty volume.
+          await rename(partial, target);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "ENOTEMPTY" || code === "EEXIST") throw new DataExistsError(knitId);
+          throw error;
+        }
+        await writeFile(markerOf(knitId), "");
+        return received;
+      } catch (error) {
+        await removeTree(partial);
+        throw error;
+      }
+    },
+
+    async send(knitId): Promise<OutgoingData> {
+      const folder = pathOf(knitId);
+      if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+      const tap = md5Tap();
+      pipeline(packDirectory(folder), tap, () => undefined);
+      return { stream: tap, md5: () => tap.digest() };
+    },
+
+    async exists(knitId): Promise<boolean> {
+      return isFolder(pathOf(knitId));
+    },
+
+    async remove(knitId): Promise<void> {
+      // Content first: a crash in between leaves a harmless marker, never unsealed content.
+      await removeTree(pathOf(knitId));
+      await removeTree(markerOf(knitId));
+    },
+
+    async allocate(knitId): Promise<string> {
+      const folder = pathOf(knitId);
+      await prepared();
+      if (await isSealed(knitId)) throw new DataSealedError(knitId);
+      await mkdir(folder, { recursive: true });
+      // Containers may run as any user: the output folder must be writable by all (umask aside).
+      await chmod(folder, 0o777);
+      return folder;
+    },
+
+    async seal(knitId): Promise<void> {
+      const folder = pathOf(knitId);
+      await prepared();
+      if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+      await writeFile(markerOf(knitId), "");
+    },
+
+    async listPartials(): Promise<PartialUpload[]> {
+      await prepared();
+      const names = await readdir(partialDir);
+      const found: PartialUpload[] = [];
+      for (const name of names) {
+        const stats = await lstat(join(partialDir, name)).catch(ignoreMissing);
+        if (stats !== undefined) found.push({ name, mtime: stats.mtime });
+      }
+      return found;
+    },
+
+    async removePartial(name): Promise<void> {
+      if (!PARTIAL_NAME.test(name)) throw new InvalidKnitIdError(name);
+      await removeTree(join(partialDir, name));
+    },
+
+    async list(): Promise<string[]> {
+      await prepared();
+      const entries = await readdir(dataDir, { withFileTypes: true });
+      return entries.filter((entry) => entry.isDirectory() && KNIT_ID.test(entry.name)).map((entry) => entry.name);
+    },
+  };
+}
+
+function checkedKnitId(knitId: string): string {
+  if (!KNIT_ID.test(knitId)) throw new InvalidKnitIdError(knitId);
+  return knitId;
+}
+
+function ignoreMissing(error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+  throw error;
+}
+
