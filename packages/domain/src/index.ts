@@ -1,1 +1,12 @@
-export {};
+export * from "./errors.js";
+export * from "./tags.js";
+export * from "./timestamp.js";
+export * from "./duration.js";
+export * from "./image.js";
+export * from "./quantity.js";
+export * from "./labels.js";
+export * from "./plan-spec.js";
+export * from "./run-status.js";
+export * from "./matching.js";
+export * from "./projection.js";
+export * from "./data-query.js";

@@ -1,0 +1,79 @@
+/** The run state machine (model.md §8). */
+
+export const RUN_STATUSES = [
+  "deactivated",
+  "waiting",
+  "ready",
+  "starting",
+  "running",
+  "completing",
+  "aborting",
+  "done",
+  "failed",
+  "invalidated",
+] as const;
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly RunStatus[] = ["done", "failed", "invalidated"];
+/** Outputs of runs in these states carry `knit#transient:processing`. */
+export const PROCESSING_STATUSES: readonly RunStatus[] = [
+  "deactivated",
+  "waiting",
+  "ready",
+  "starting",
+  "running",
+  "completing",
+  "aborting",
+];
+/** Outputs of runs in these states carry `knit#transient:failed`. */
+export const FAILED_STATUSES: readonly RunStatus[] = ["failed", "invalidated"];
+
+export function isRunStatus(x: unknown): x is RunStatus {
+  return typeof x === "string" && (RUN_STATUSES as readonly string[]).includes(x);
+}
+
+export function isTerminalStatus(status: RunStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Allowed targets of a real change, per current status. */
+const NEXT: Record<RunStatus, readonly RunStatus[]> = {
+  deactivated: ["waiting", "aborting"],
+  waiting: ["deactivated", "ready", "aborting"],
+  ready: ["starting", "running", "completing", "aborting"],
+  starting: ["running", "completing", "aborting"],
+  running: ["completing", "aborting"],
+  completing: ["done"],
+  aborting: ["failed"],
+  done: [],
+  failed: [],
+  invalidated: [],
+};
+
+/**
+ * What a request to move `from` → `to` means: a real change, a no-op (same non-terminal status,
+ * which only postpones the run's next lifecycle visit), or illegal (terminal states accept nothing,
+ * not even their own status).
+ */
+export function statusChange(from: RunStatus, to: RunStatus): "change" | "noop" | "illegal" {
+  if (isTerminalStatus(from)) return "illegal";
+  if (from === to) return "noop";
+  return NEXT[from].includes(to) ? "change" : "illegal";
+}
+
+/** A change that finishes the run: its outputs get a `knit#timestamp`. */
+export function isFinishingChange(from: RunStatus, to: RunStatus): boolean {
+  return (from === "completing" && to === "done") || (from === "aborting" && to === "failed");
+}
+
+export function illegalTransitionMessage(from: RunStatus, to: RunStatus): string {
+  return `cannot change run state: ${from} -> ${to}`;
+}
+
+/** The `knit#transient` value that outputs of a run in this status carry, if any. */
+export function transientOf(status: RunStatus): "processing" | "failed" | undefined {
+  if (PROCESSING_STATUSES.includes(status)) return "processing";
+  if (FAILED_STATUSES.includes(status)) return "failed";
+  return undefined;
+}
