@@ -41,3 +41,9 @@ export const href = {
   runLineage: (runId: string) => formatRoute({ tab: "runs", view: "lineage", id: runId }),
   planGraph: (planId: string) => formatRoute({ tab: "plans", view: "graph", id: planId }),
 };
+
+/** Query parameters written after the route in the hash (`#/runs?plan=a,b`), used to pre-fill filters. */
+export function hashQuery(hash: string): URLSearchParams {
+  const at = hash.indexOf("?");
+  return new URLSearchParams(at < 0 ? "" : hash.slice(at + 1));
+}

@@ -1,0 +1,47 @@
+import type { Tab } from "./routing/routes.js";
+import { href } from "./routing/routes.js";
+import { useRoute } from "./routing/use-route.js";
+import { DataDetailView } from "./views/data-detail.js";
+import { DataList } from "./views/data-list.js";
+import { LineageView } from "./views/lineage-view.js";
+import { PlanDetailView } from "./views/plan-detail.js";
+import { PlanGraphView } from "./views/plan-graph-view.js";
+import { PlanList } from "./views/plan-list.js";
+import { RunDetailView } from "./views/run-detail.js";
+import { RunList } from "./views/run-list.js";
+
+const TAB_LABELS: Array<[Tab, string]> = [
+  ["data", "Data"],
+  ["plans", "Plans"],
+  ["runs", "Runs"],
+];
+
+export function App() {
+  const route = useRoute();
+  let page;
+  if (route.view === "list") page = route.tab === "data" ? <DataList /> : route.tab === "plans" ? <PlanList /> : <RunList />;
+  else if (route.view === "detail")
+    page =
+      route.tab === "data" ? <DataDetailView knitId={route.id} /> : route.tab === "plans" ? <PlanDetailView planId={route.id} /> : <RunDetailView runId={route.id} />;
+  else if (route.view === "lineage") page = <LineageView kind={route.tab === "data" ? "data" : "run"} id={route.id} />;
+  else page = <PlanGraphView planId={route.id} />;
+
+  return (
+    <div className="app">
+      <header className="header">
+        <span className="logo">Knitfab</span>
+        <nav aria-label="Views">
+          {TAB_LABELS.map(([tab, label]) => (
+            <a key={tab} href={href.list(tab)} className={route.tab === tab ? "tab tab-current" : "tab"} aria-current={route.tab === tab ? "page" : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <span className="version muted">v{__KNITFAB_VERSION__}</span>
+      </header>
+      <main className="main" key={`${route.tab}/${route.view}/${"id" in route ? route.id : ""}`}>
+        {page}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,213 @@
+// Draws a laid-out graph with React Flow. Layout runs in a Web Worker; large graphs render only
+// what is on screen and drop edge labels and animation, so thousands of nodes stay responsive.
+import {
+  Background,
+  Controls,
+  Handle,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
+import { layoutInWorker } from "./layout-client.js";
+
+export interface CardData extends Record<string, unknown> {
+  kind: "data" | "run" | "more" | "plan" | "input" | "output" | "log";
+  title: string;
+  lines: string[];
+  status?: string;
+  /** Neighbours not drawn yet: the card offers to expand. */
+  hidden?: number;
+  root?: boolean;
+  inactive?: boolean;
+}
+
+export interface CanvasNode {
+  id: string;
+  data: CardData;
+}
+
+export interface CanvasEdge {
+  id: string;
+  source: string;
+  target: string;
+  label?: string;
+  thick?: boolean;
+}
+
+const LARGE = 300;
+const WIDTH: Record<CardData["kind"], number> = { data: 250, run: 250, more: 170, plan: 250, input: 200, output: 200, log: 200 };
+
+export const cardHeight = (data: CardData) => 30 + 18 * Math.min(data.lines.length, 4) + (data.hidden ? 18 : 0);
+
+const Card = memo(function Card({ data, selected }: NodeProps<Node<CardData>>) {
+  return (
+    <div
+      className={`card card-${data.kind}${data.root ? " card-root" : ""}${selected ? " card-selected" : ""}${data.inactive ? " card-inactive" : ""}`}
+      style={{ width: WIDTH[data.kind] }}
+      data-testid={`node-${data.kind}`}
+    >
+      <Handle type="target" position={Position.Top} isConnectable={false} />
+      <div className="card-title" title={data.title}>
+        {data.status && <span className={`status status-${data.status}`}>{data.status}</span>} {data.title}
+      </div>
+      {data.lines.slice(0, 4).map((line, i) => (
+        <div key={i} className="card-line" title={line}>
+          {line}
+        </div>
+      ))}
+      {data.hidden ? <div className="card-more">+{data.hidden} more — click to expand</div> : null}
+      <Handle type="source" position={Position.Bottom} isConnectable={false} />
+    </div>
+  );
+});
+
+const nodeTypes = { card: Card };
+
+interface Props {
+  nodes: CanvasNode[];
+  edges: CanvasEdge[];
+  onNodeClick: (id: string) => void;
+  onBackgroundClick: () => void;
+  selected?: string;
+  /** When the view started loading; the first drawn layout reports the time since then. */
+  startedAt: number;
+}
+
+export function GraphCanvas(props: Props) {
+  return (
+    <ReactFlowProvider>
+      <Canvas {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, startedAt }: Props) {
+  const flow = useReactFlow();
+  const [positions, setPositions] = useState<Record<string, { x: number; y: number }>>({});
+  const [layoutError, setLayoutError] = useState<string>();
+  const [firstRenderMs, setFirstRenderMs] = useState<number>();
+  const [laying, setLaying] = useState(false);
+  const fitPending = useRef(true);
+  const large = nodes.length > LARGE;
+
+  // Re-layout only when the structure changes (not when details or the selection change).
+  const structureKey = useMemo(
+    () => `${nodes.map((n) => `${n.id}:${cardHeight(n.data)}`).join(",")}|${edges.map((e) => e.id).join(",")}`,
+    [nodes, edges],
+  );
+  useEffect(() => {
+    if (nodes.length === 0) return;
+    let cancelled = false;
+    setLaying(true);
+    layoutInWorker({
+      nodes: nodes.map((n) => ({ id: n.id, width: WIDTH[n.data.kind], height: cardHeight(n.data) })),
+      edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),
+    }).then(
+      (result) => {
+        if (cancelled) return;
+        setPositions(result.positions);
+        setLayoutError(undefined);
+        setLaying(false);
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        setLayoutError(error instanceof Error ? error.message : String(error));
+        setLaying(false);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [structureKey]);
+
+  const flowNodes: Node<CardData>[] = useMemo(
+    () =>
+      nodes
+        .filter((n) => positions[n.id])
+        .map((n) => ({
+          id: n.id,
+          type: "card",
+          position: positions[n.id] as { x: number; y: number },
+          data: n.data,
+          selected: n.id === selected,
+          draggable: false,
+          connectable: false,
+        })),
+    [nodes, positions, selected],
+  );
+  const shown = useMemo(() => new Set(flowNodes.map((n) => n.id)), [flowNodes]);
+  const flowEdges: Edge[] = useMemo(
+    () =>
+      edges
+        .filter((e) => shown.has(e.source) && shown.has(e.target))
+        .map((e) => ({
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          label: large ? undefined : e.label,
+          animated: !large,
+          selectable: false,
+          style: { strokeWidth: e.thick ? 3 : 1.5 },
+        })),
+    [edges, shown, large],
+  );
+
+  // Fit once the first layout is drawn, and report how long the first render took.
+  useEffect(() => {
+    if (flowNodes.length === 0 || !fitPending.current) return;
+    fitPending.current = false;
+    requestAnimationFrame(() => {
+      void flow.fitView({ padding: 0.1, maxZoom: 1.2, minZoom: 0.05 });
+      requestAnimationFrame(() => {
+        const ms = Math.round(performance.now() - startedAt);
+        setFirstRenderMs(ms);
+        console.info(`graph first render: ${flowNodes.length} nodes in ${ms} ms`);
+      });
+    });
+  }, [flowNodes, flow, startedAt]);
+
+  return (
+    <div className="canvas" data-first-render-ms={firstRenderMs} data-node-count={flowNodes.length}>
+      {layoutError && (
+        <div className="error" role="alert">
+          {layoutError}
+        </div>
+      )}
+      {laying && <div className="canvas-note">laying out {nodes.length} nodes…</div>}
+      <ReactFlow
+        nodes={flowNodes}
+        edges={flowEdges}
+        nodeTypes={nodeTypes}
+        onNodeClick={(_, node) => onNodeClick(node.id)}
+        onPaneClick={onBackgroundClick}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        edgesFocusable={false}
+        onlyRenderVisibleElements={large}
+        minZoom={0.02}
+        maxZoom={2}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      <div className="canvas-actions">
+        <button type="button" onClick={() => void flow.fitView({ padding: 0.1, minZoom: 0.02 })}>
+          Fit
+        </button>
+        <button type="button" onClick={() => void flow.zoomIn()}>
+          Zoom in
+        </button>
+        <button type="button" onClick={() => void flow.zoomOut()}>
+          Zoom out
+        </button>
+      </div>
+    </div>
+  );
+}

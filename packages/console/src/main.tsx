@@ -1,0 +1,13 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app.js";
+import "./styles.css";
+
+const container = document.getElementById("root");
+if (!container) throw new Error("the page has no #root element");
+if (window.location.hash === "" || window.location.hash === "#/") window.location.replace("#/data");
+createRoot(container).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,156 @@
+// Lineage graph around a Data item or a Run: near nodes drawn, far ones folded, expandable on click.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { api } from "../api/client.js";
+import type { DataDetail, RunDetail } from "../api/types.js";
+import { ErrorLine, TagList } from "../components/common.js";
+import { displayOrder } from "../format/tags.js";
+import { formatLocal } from "../format/time.js";
+import { GraphCanvas, type CanvasEdge, type CanvasNode } from "../graph/graph-canvas.js";
+import { dataNodeId, runNodeId, type LineageNodeId, type VisibleLineage, type VisibleLineageNode } from "../graph/lineage.js";
+import { emptyLineageState, fillLineage } from "../graph/lineage-loader.js";
+import { href } from "../routing/routes.js";
+import { RunBody } from "./run-detail.js";
+import { planLabel } from "./run-parts.js";
+
+const DEFAULT_DEPTH = 6;
+const DEFAULT_FANOUT = 40;
+
+function cardOf(node: VisibleLineageNode, root: string): CanvasNode {
+  if (node.kind === "more") {
+    return { id: node.id, data: { kind: "more", title: `+${node.count} more`, lines: ["click to show them"] } };
+  }
+  if (node.kind === "data") {
+    const tags = node.detail ? displayOrder(node.detail.tags).filter((t) => !t.startsWith("knit#id:")) : ["loading…"];
+    return { id: node.id, data: { kind: "data", title: node.knitId, lines: tags, hidden: node.hidden, root: node.id === root } };
+  }
+  const run = node.detail;
+  return {
+    id: node.id,
+    data: {
+      kind: "run",
+      title: run ? planLabel(run.plan) : node.runId,
+      status: run?.status,
+      lines: run ? [node.runId, formatLocal(run.updatedAt)] : ["loading…"],
+      hidden: node.hidden,
+      root: node.id === root,
+    },
+  };
+}
+
+export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) {
+  const root: LineageNodeId = kind === "data" ? dataNodeId(id) : runNodeId(id);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [depth, setDepth] = useState(DEFAULT_DEPTH);
+  const [visible, setVisible] = useState<VisibleLineage>();
+  const [loading, setLoading] = useState(true);
+  const [selected, setSelected] = useState<string>();
+  const state = useRef(emptyLineageState());
+  const startedAt = useRef(performance.now());
+
+  // A new root starts from scratch; expanding keeps what was fetched.
+  useEffect(() => {
+    state.current = emptyLineageState();
+    startedAt.current = performance.now();
+    setExpanded(new Set());
+    setDepth(DEFAULT_DEPTH);
+    setSelected(undefined);
+    setVisible(undefined);
+  }, [root]);
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    void fillLineage(
+      state.current,
+      root,
+      { depth, fanout: DEFAULT_FANOUT, expanded },
+      { getData: (k) => api.getData(k), getRun: (r) => api.getRun(r) },
+      (progress) => !cancelled && setVisible(progress),
+      8,
+      () => cancelled,
+    ).then(() => !cancelled && setLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [root, depth, expanded]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setSelected(undefined);
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const nodes = useMemo(() => (visible?.nodes ?? []).map((n) => cardOf(n, root)), [visible, root]);
+  const edges: CanvasEdge[] = useMemo(() => visible?.edges ?? [], [visible]);
+  const expand = (nodeId: string) => setExpanded((current) => new Set([...current, nodeId]));
+  const onNodeClick = (nodeId: string) => {
+    const node = visible?.nodes.find((n) => n.id === nodeId);
+    if (node?.kind === "more") expand(node.parent);
+    else setSelected(nodeId);
+  };
+  const selectedNode = visible?.nodes.find((n) => n.id === selected);
+  const rootFailure = state.current.failures.get(id);
+
+  return (
+    <div className="graph-page">
+      <div className="row graph-toolbar">
+        <a href={kind === "data" ? href.data(id) : href.run(id)}>← {kind === "data" ? "Data" : "Run"}</a>
+        <h2>
+          Lineage of {kind} <span className="mono">{id}</span>
+        </h2>
+        <button type="button" onClick={() => setDepth(depth + 2)}>
+          Show further (depth {depth} → {depth + 2})
+        </button>
+        <span className="muted" aria-live="polite">
+          {loading ? "loading…" : ""} {visible ? `${visible.nodes.length} nodes` : ""}
+        </span>
+      </div>
+      <ErrorLine error={rootFailure} />
+      <div className="graph-body">
+        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} />
+        {selectedNode && selectedNode.kind !== "more" && (
+          <aside className="side-panel" aria-label="Details">
+            <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>
+              ×
+            </button>
+            {selectedNode.hidden > 0 && (
+              <button type="button" className="primary" onClick={() => expand(selectedNode.id)}>
+                Expand {selectedNode.hidden} more around this node
+              </button>
+            )}
+            {selectedNode.kind === "data" && <DataPanel knitId={selectedNode.knitId} detail={selectedNode.detail} />}
+            {selectedNode.kind === "run" && <RunPanel runId={selectedNode.runId} detail={selectedNode.detail} />}
+          </aside>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function DataPanel({ knitId, detail }: { knitId: string; detail?: DataDetail }) {
+  return (
+    <div>
+      <h3>
+        Data <a href={href.data(knitId)} className="mono">{knitId}</a>
+      </h3>
+      {detail ? <TagList tags={detail.tags} /> : <p className="muted">loading…</p>}
+      <p>
+        <a href={href.dataLineage(knitId)}>Lineage from here</a>
+      </p>
+    </div>
+  );
+}
+
+function RunPanel({ runId, detail }: { runId: string; detail?: RunDetail }) {
+  return (
+    <div>
+      <h3>
+        Run <a href={href.run(runId)} className="mono">{runId}</a>
+      </h3>
+      <p>
+        <a href={href.runLineage(runId)}>Lineage from here</a>
+      </p>
+      {detail ? <RunBody run={detail} /> : <p className="muted">loading…</p>}
+    </div>
+  );
+}

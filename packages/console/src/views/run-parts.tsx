@@ -1,0 +1,31 @@
+import type { PlanSummary, RunStatus } from "../api/types.js";
+
+const STATUS_ICON: Record<RunStatus, string> = {
+  deactivated: "⏸",
+  waiting: "🛠",
+  ready: "🛠",
+  starting: "🛠",
+  running: "▶",
+  completing: "✔",
+  done: "✔",
+  aborting: "⚠",
+  failed: "⚠",
+  invalidated: "⚠",
+};
+
+export function RunStatusBadge({ status }: { status: RunStatus }) {
+  return (
+    <span className={`status status-${status}`} data-status={status}>
+      <span aria-hidden="true">{STATUS_ICON[status]}</span> {status}
+    </span>
+  );
+}
+
+/** "image:tag" for image plans, the pseudo plan's name otherwise (knit#uploaded, knit#imported). */
+export function planLabel(plan: PlanSummary): string {
+  return plan.image ?? plan.name ?? plan.planId;
+}
+
+export const FINISHED: readonly RunStatus[] = ["done", "failed", "invalidated"];
+/** Statuses whose log can be read (the reference shows the log button for these). */
+export const LOG_READABLE: readonly RunStatus[] = ["starting", "running", "aborting", "completing", "done", "failed"];
