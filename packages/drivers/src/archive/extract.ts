@@ -41,6 +41,7 @@ export async function extractTarGz(source: Readable, targetDir: string): Promise
       await readTar(tar, (entry, body) => writer.write(entry, body));
     });
   } catch (error) {
+    if (tap.bytes === 0 && isZlibError(error)) throw new CorruptArchiveError("the body is empty");
     if (isZlibError(error)) throw new CorruptArchiveError(`not valid gzip (${(error as Error).message})`, error);
     throw error;
   }

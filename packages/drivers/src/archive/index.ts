@@ -4,3 +4,4 @@ export { DEFAULT_GZIP_LEVEL, packDirectory, tarBlocks, type PackOptions } from "
 export { extractTarGz, type ExtractResult } from "./extract.js";
 export { readTar, type EntryHandler, type TarEntry } from "./tar-reader.js";
 export { BLOCK, END_OF_ARCHIVE, encodeHeader, paddingAfter, type EntryHeader } from "./tar-format.js";
+export { rawTar, rawTarGz, type RawEntry } from "./raw-archive.js";

@@ -56,7 +56,9 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: EntryHandl
       throw new CorruptArchiveError(`header at byte ${offset} has no valid size`);
     }
     const type = header.type;
-    const name = header.path ?? "";
+    // Header.decode prepends the ustar prefix even to a pax path, so the pax values win here.
+    const name = (META_TYPES.has(type) ? undefined : extended?.path) ?? header.path ?? "";
+    const linkpath = (META_TYPES.has(type) ? undefined : extended?.linkpath) ?? header.linkpath ?? "";
 
     if (META_TYPES.has(type)) {
       if (size > MAX_META_SIZE) throw new CorruptArchiveError(`${type} record at byte ${offset} is too large (${size} bytes)`);
@@ -76,7 +78,7 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: EntryHandl
       mode: header.mode ?? 0o644,
       size,
       mtime: header.mtime,
-      linkpath: header.linkpath ?? "",
+      linkpath,
     };
     let remaining = size;
     const body: AsyncIterable<Buffer> = {
