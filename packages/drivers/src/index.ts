@@ -1,1 +1,3 @@
-export {};
+export * from "./runtime/index.js";
+export * from "./archive/index.js";
+export * from "./store/index.js";

@@ -1,0 +1,73 @@
+/**
+ * Translation of a WorkerSpec into a Docker Engine API container creation body.
+ * Pure: no engine is contacted here, so the mapping is tested on its own.
+ */
+import type Docker from "dockerode";
+import { cpuToNanoCpus, deviceCount, memoryToBytes } from "./quantities.js";
+import { WORKER_LABELS, workerName, type WorkerSpec } from "./worker-runtime.js";
+
+export const GPU_RESOURCE = "nvidia.com/gpu";
+
+export function containerCreateOptions(spec: WorkerSpec): Docker.ContainerCreateOptions {
+  const options: Docker.ContainerCreateOptions = {
+    name: workerName(spec.runId),
+    Image: spec.image,
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    Labels: {
+      ...spec.labels,
+      [WORKER_LABELS.runId]: spec.runId,
+      [WORKER_LABELS.planId]: spec.planId,
+      [WORKER_LABELS.worker]: "true",
+    },
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    HostConfig: {
+      // Never AutoRemove: the engine would lose the exit code before we read it.
+      AutoRemove: false,
+      Binds: spec.mounts.map(bindOf),
+      ...resourceLimits(spec.resources),
+    },
+  };
+  if (spec.entrypoint.length > 0) options.Entrypoint = spec.entrypoint;
+  if (spec.args.length > 0) options.Cmd = spec.args;
+  return options;
+}
+
+function bindOf(mount: WorkerSpec["mounts"][number]): string {
+  for (const path of [mount.source, mount.target]) {
+    // The bind syntax is colon separated; such a path would be read as another field.
+    if (path.includes(":") || path.includes(",")) {
+      throw new Error(`mount path "${path}" contains ":" or ","; the container engine cannot bind it. Use another path.`);
+    }
+    if (!path.startsWith("/")) {
+      throw new Error(`mount path "${path}" is not absolute; bind mounts need absolute paths on both sides.`);
+    }
+  }
+  return `${mount.source}:${mount.target}:${mount.readOnly ? "ro" : "rw"}`;
+}
+
+type ResourceLimits = Pick<Docker.HostConfig, "NanoCpus" | "Memory" | "MemorySwap" | "DeviceRequests">;
+
+/**
+ * Plan resources are Kubernetes limits. Resources a single engine has no notion of (for example
+ * ephemeral-storage) are not enforced locally.
+ */
+export function resourceLimits(resources: Record<string, string>): ResourceLimits {
+  const limits: ResourceLimits = {};
+  const cpu = resources.cpu;
+  if (cpu !== undefined) limits.NanoCpus = cpuToNanoCpus(cpu);
+  const memory = resources.memory;
+  if (memory !== undefined) {
+    limits.Memory = memoryToBytes(memory);
+    // Kubernetes containers do not swap; the same limit applies to memory plus swap.
+    limits.MemorySwap = limits.Memory;
+  }
+  const gpu = resources[GPU_RESOURCE];
+  if (gpu !== undefined) {
+    const count = deviceCount(gpu);
+    if (count > 0) limits.DeviceRequests = [{ Driver: "nvidia", Count: count, Capabilities: [["gpu"]] }];
+  }
+  return limits;
+}

@@ -1,0 +1,315 @@
+/**
+ * WorkerRuntime over the Docker Engine API, served by Docker or by Podman (`podman system service`).
+ *
+ * One container per run, named `worker-run-<runId>` and labelled, so any process can find it again
+ * after a crash. The life of a worker: create, start, wait/inspect, read logs, remove — never
+ * auto-remove, which would lose the exit code.
+ */
+import Docker from "dockerode";
+import { PassThrough, Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { containerCreateOptions } from "./docker-container-spec.js";
+import { engineMessage, engineStatus, isNotFound } from "./docker-errors.js";
+import { createLogDemultiplexer } from "./docker-log-stream.js";
+import { resolveDockerEndpoint } from "./docker-socket.js";
+import { neverStarted, startErrorState, workerStateOf, type ContainerFacts } from "./docker-state.js";
+import {
+  WORKER_LABELS,
+  workerName,
+  type LogOptions,
+  type WorkerRuntime,
+  type WorkerSpec,
+  type WorkerState,
+} from "./worker-runtime.js";
+
+export interface DockerRuntimeOptions {
+  /** Unix socket of the engine; default DOCKER_HOST, then the usual Docker and Podman sockets. */
+  socketPath?: string;
+  /** Exit 137 of a container with a memory limit counts as OOMKilled (Podman on cgroup v1). Default true. */
+  memoryOomIsExit137?: boolean;
+  /**
+   * A container created but never started for longer than this is started by `inspect`: the process
+   * that created it died before starting it. Default 10 s.
+   */
+  startGraceMs?: number;
+  /** How often waiting for a not-yet-started container looks again. Default 100 ms. */
+  pollIntervalMs?: number;
+}
+
+const IMAGE_PULL_BACK_OFF = "ImagePullBackOff";
+
+/** A start that could not create its container because the image is neither local nor pullable. */
+interface StuckStart {
+  spec: WorkerSpec;
+  message: string;
+}
+
+export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerRuntime {
+  const endpoint = resolveDockerEndpoint(options.socketPath);
+  if (endpoint === undefined) {
+    throw new Error(
+      "no Docker Engine API socket found (tried DOCKER_HOST, /var/run/docker.sock, /run/podman/podman.sock, " +
+        "$XDG_RUNTIME_DIR/podman/podman.sock, /run/knitfab/podman.sock); start one with scripts/podman-service.sh " +
+        "or give its path",
+    );
+  }
+  const docker =
+    endpoint.kind === "unix"
+      ? new Docker({ socketPath: endpoint.socketPath })
+      : new Docker({ host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol });
+  const memoryOomIsExit137 = options.memoryOomIsExit137 ?? true;
+  const startGraceMs = options.startGraceMs ?? 10_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+
+  // What the engine cannot remember for us: a run whose container could not be created (missing
+  // image) and a container whose start was refused (Podman keeps it "created" without the error).
+  // Another process sees the first as missing and rediscovers the second by starting it again.
+  const stuckStarts = new Map<string, StuckStart>();
+  const startErrors = new Map<string, string>();
+
+  async function inspectContainer(runId: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await docker.getContainer(workerName(runId)).inspect();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function imageIsLocal(image: string): Promise<boolean> {
+    try {
+      await docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Pulls once; the engine's error text when it fails (the stream reports errors in-band). */
+  async function pull(image: string): Promise<string | undefined> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await docker.pull(image);
+    } catch (error) {
+      if (engineStatus(error) === undefined) throw error;
+      return engineMessage(error);
+    }
+    const events = await new Promise<unknown[]>((resolve, reject) => {
+      docker.modem.followProgress(stream, (error: Error | null, output: unknown[]) =>
+        error ? reject(error) : resolve(output),
+      );
+    });
+    for (const event of events) {
+      if (typeof event === "object" && event !== null && "error" in event) {
+        return String((event as { error: unknown }).error);
+      }
+    }
+    return (await imageIsLocal(image)) ? undefined : `pulling ${image} reported success but the image is not there`;
+  }
+
+  /** Starts a created container; a refusal is remembered as the worker's failure, not thrown. */
+  async function startContainer(runId: string): Promise<void> {
+    try {
+      await docker.getContainer(workerName(runId)).start();
+    } catch (error) {
+      const status = engineStatus(error);
+      if (status === 304) return; // already started by someone else
+      if (status === undefined || status === 404) throw error;
+      startErrors.set(runId, engineMessage(error));
+    }
+  }
+
+  async function start(spec: WorkerSpec): Promise<void> {
+    // Validate and translate first: a bad spec throws before anything exists.
+    const createOptions = containerCreateOptions(spec);
+    const existing = await inspectContainer(spec.runId);
+    if (existing !== undefined) {
+      // Left alone, unless a crashed process created it without starting it.
+      await startIfAbandoned(spec.runId, existing);
+      return;
+    }
+    if (!(await imageIsLocal(spec.image))) {
+      const pullError = await pull(spec.image);
+      if (pullError !== undefined) {
+        stuckStarts.set(spec.runId, { spec, message: `image "${spec.image}" cannot be pulled: ${pullError}` });
+        return;
+      }
+    }
+    try {
+      await docker.createContainer(createOptions);
+    } catch (error) {
+      const status = engineStatus(error);
+      if (status === 404) {
+        // The image went away between the check and the creation.
+        stuckStarts.set(spec.runId, { spec, message: `image "${spec.image}" not found: ${engineMessage(error)}` });
+        return;
+      }
+      // A container of that name exists: created by a concurrent start, or by a previous process
+      // just before crashing; start it below. Docker answers 409, Podman sometimes 500.
+      const existing = await inspectContainer(spec.runId);
+      if (existing === undefined) throw error;
+      stuckStarts.delete(spec.runId);
+      await startIfAbandoned(spec.runId, existing);
+      return;
+    }
+    stuckStarts.delete(spec.runId);
+    await startContainer(spec.runId);
+  }
+
+  /**
+   * Starts a container that was created but never started, once it is older than the grace period:
+   * its creator died between create and start. A younger one is left to its creator, since starting
+   * a container twice would run an already ended task again.
+   */
+  async function startIfAbandoned(runId: string, info: Docker.ContainerInspectInfo): Promise<boolean> {
+    const facts = factsOf(info);
+    if (!(facts.status === "created" && neverStarted(facts)) || startErrors.has(runId)) return false;
+    const age = Date.now() - Date.parse(info.Created);
+    if (!(age >= startGraceMs)) return false;
+    await startContainer(runId);
+    return true;
+  }
+
+  async function inspect(runId: string): Promise<WorkerState> {
+    const info = await inspectContainer(runId);
+    if (info === undefined) return inspectWithoutContainer(runId);
+    const facts = factsOf(info);
+    if (facts.status === "created" && neverStarted(facts)) {
+      const startError = startErrors.get(runId);
+      if (startError !== undefined) return startErrorState(startError);
+      if (!(await startIfAbandoned(runId, info))) return { phase: "pending" };
+      const again = await inspectContainer(runId);
+      if (again === undefined) return { phase: "missing" };
+      const retriedError = startErrors.get(runId);
+      if (retriedError !== undefined && neverStarted(factsOf(again))) return startErrorState(retriedError);
+      return workerStateOf(factsOf(again), { memoryOomIsExit137 });
+    }
+    return workerStateOf(facts, { memoryOomIsExit137 });
+  }
+
+  /** Missing, unless a start is waiting for its image; it proceeds as soon as the image is local. */
+  async function inspectWithoutContainer(runId: string): Promise<WorkerState> {
+    const stuck = stuckStarts.get(runId);
+    if (stuck === undefined) return { phase: "missing" };
+    if (await imageIsLocal(stuck.spec.image)) {
+      await start(stuck.spec);
+      if (!stuckStarts.has(runId)) return inspect(runId);
+    }
+    return { phase: "pending", stuck: { reason: IMAGE_PULL_BACK_OFF, message: stuck.message } };
+  }
+
+  async function logs(runId: string, options: LogOptions): Promise<NodeJS.ReadableStream | undefined> {
+    const info = await inspectContainer(runId);
+    if (info === undefined) return undefined;
+    const container = docker.getContainer(workerName(runId));
+    if (!options.follow) {
+      const frames = await container.logs({ follow: false, stdout: true, stderr: true });
+      return Readable.from([frames]).pipe(createLogDemultiplexer());
+    }
+    const output = new PassThrough();
+    const abort = new AbortController();
+    output.on("close", () => abort.abort());
+    void followLogs(runId, container, output, abort.signal).catch((error: unknown) => {
+      if (!abort.signal.aborted) output.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+    return output;
+  }
+
+  /** Following a container that has not started yet would end at once: wait for its start first. */
+  async function followLogs(
+    runId: string,
+    container: Docker.Container,
+    output: PassThrough,
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (;;) {
+      const info = await inspectContainer(runId);
+      if (info === undefined) {
+        output.end();
+        return;
+      }
+      const facts = factsOf(info);
+      if (!(facts.status === "created" && neverStarted(facts)) || startErrors.has(runId)) break;
+      await sleep(pollIntervalMs, undefined, { signal });
+    }
+    const frames = await container.logs({ follow: true, stdout: true, stderr: true, abortSignal: signal });
+    const demultiplexer = createLogDemultiplexer();
+    demultiplexer.on("error", (error) => output.destroy(error));
+    frames.on("error", (error: Error) => {
+      if (!signal.aborted) output.destroy(error);
+    });
+    frames.pipe(demultiplexer).pipe(output);
+  }
+
+  async function remove(runId: string): Promise<void> {
+    stuckStarts.delete(runId);
+    startErrors.delete(runId);
+    try {
+      await docker.getContainer(workerName(runId)).remove({ force: true, v: true });
+    } catch (error) {
+      const status = engineStatus(error);
+      // 404: already gone; 409: another removal is in progress.
+      if (status === 404 || status === 409) return;
+      throw error;
+    }
+  }
+
+  async function listWorkers(): Promise<string[]> {
+    const containers = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${WORKER_LABELS.worker}=true`] }),
+    });
+    const runIds = new Set<string>(stuckStarts.keys());
+    for (const container of containers) {
+      const runId = container.Labels?.[WORKER_LABELS.runId];
+      if (runId) runIds.add(runId);
+    }
+    return [...runIds];
+  }
+
+  async function waitForExit(runId: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      const state = await inspect(runId);
+      if (state.phase === "missing" || state.phase === "succeeded" || state.phase === "failed") return;
+      if (state.phase === "pending") {
+        await sleep(pollIntervalMs, undefined, { signal });
+        continue;
+      }
+      try {
+        await docker.getContainer(workerName(runId)).wait({ condition: "not-running", abortSignal: signal });
+        return;
+      } catch (error) {
+        signal.throwIfAborted();
+        if (isNotFound(error)) return;
+        throw error;
+      }
+    }
+  }
+
+  return {
+    name: "docker",
+    start,
+    inspect,
+    logs,
+    remove,
+    listWorkers,
+    waitForExit,
+    async close() {
+      stuckStarts.clear();
+      startErrors.clear();
+    },
+  };
+}
+
+function factsOf(info: Docker.ContainerInspectInfo): ContainerFacts {
+  return {
+    status: info.State.Status,
+    exitCode: info.State.ExitCode,
+    oomKilled: info.State.OOMKilled,
+    error: info.State.Error,
+    startedAt: info.State.StartedAt,
+    memoryLimit: info.HostConfig.Memory ?? 0,
+  };
+}

@@ -1,0 +1,12 @@
+export * from "./worker-runtime.js";
+export { createDockerRuntime, type DockerRuntimeOptions } from "./docker-runtime.js";
+export {
+  detectDockerSocket,
+  candidateSocketPaths,
+  parseDockerHost,
+  pingDockerEndpoint,
+  resolveDockerEndpoint,
+  type DockerEndpoint,
+} from "./docker-socket.js";
+export { parseQuantity, cpuToNanoCpus, memoryToBytes, deviceCount } from "./quantities.js";
+export { containerCreateOptions, resourceLimits } from "./docker-container-spec.js";

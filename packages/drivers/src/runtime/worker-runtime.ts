@@ -1,0 +1,70 @@
+/**
+ * The worker runtime the engine drives: one worker (container, Job, ...) per run.
+ * Nothing here names a particular engine, so Docker/Podman and Kubernetes Jobs fit the same shape.
+ */
+
+export interface WorkerMount {
+  /** Host-side location of the data (a folder for local stores). */
+  source: string;
+  /** Path inside the worker. */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface WorkerSpec {
+  runId: string;
+  planId: string;
+  /** Image reference including its tag, e.g. `localhost/train:1.0`. */
+  image: string;
+  /** Replaces the image's entrypoint when non-empty. */
+  entrypoint: string[];
+  /** Replaces the image's command when non-empty. */
+  args: string[];
+  env: Record<string, string>;
+  mounts: WorkerMount[];
+  /** Kubernetes quantities: `"cpu": "500m"`, `"memory": "1Gi"`, `"nvidia.com/gpu": "1"`. */
+  resources: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export type WorkerState =
+  | { phase: "missing" }
+  /** Created but not running yet; `stuck` when it cannot make progress by itself (e.g. image not found). */
+  | { phase: "pending"; stuck?: { reason: string; message: string } }
+  | { phase: "running" }
+  | { phase: "succeeded" }
+  /** `message` follows the reference: `(container main) Error`, `(container main) OOMKilled`. */
+  | { phase: "failed"; exitCode: number; message: string };
+
+export interface LogOptions {
+  /** Keep the stream open until the worker ends. */
+  follow: boolean;
+}
+
+export interface WorkerRuntime {
+  readonly name: string;
+  /** Creates and starts the worker of a run. Idempotent: an existing worker for the run is left alone. */
+  start(spec: WorkerSpec): Promise<void>;
+  inspect(runId: string): Promise<WorkerState>;
+  /** stdout and stderr interleaved, raw bytes; undefined when the run has no worker. */
+  logs(runId: string, options: LogOptions): Promise<NodeJS.ReadableStream | undefined>;
+  /** Stops (killing if needed) and deletes the worker. Idempotent. */
+  remove(runId: string): Promise<void>;
+  /** Run ids of every worker this runtime can see (by label), for orphan cleanup. */
+  listWorkers(): Promise<string[]>;
+  /** Resolves when the worker is no longer running (or does not exist); rejects when `signal` aborts. */
+  waitForExit?(runId: string, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The name of a run's worker, shared with the reference (`worker-run-<runId>`). */
+export function workerName(runId: string): string {
+  return `worker-run-${runId}`;
+}
+
+/** Labels every worker carries, so workers can be found again after a restart. */
+export const WORKER_LABELS = {
+  runId: "knitfab/run-id",
+  planId: "knitfab/plan-id",
+  worker: "knitfab/worker",
+} as const;
