@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UnsafeArchiveError } from "../archive/errors.js";
+import { packDirectory } from "../archive/pack.js";
+import { rawTarGz } from "../archive/raw-archive.js";
+import type { DataStore } from "./data-store.js";
+import { ChecksumMismatchError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
+import { createLocalDataStore } from "./local-data-store.js";
+
+let work: string;
+let root: string;
+let store: DataStore;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), "knitfab-store-"));
+  root = join(work, "store");
+  store = createLocalDataStore(root);
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const md5 = (bytes: Buffer): string => createHash("md5").update(bytes).digest("hex");
+
+async function sampleArchive(): Promise<Buffer> {
+  const source = join(work, "source");
+  await mkdir(join(source, "nested/deeper"), { recursive: true });
+  await writeFile(join(source, "nested/deeper/model.bin"), randomBytes(200_000));
+  await writeFile(join(source, "readme.txt"), "data\n");
+  await symlink("nested/deeper/model.bin", join(source, "latest"));
+  return collect(packDirectory(source));
+}
+
+/** Nothing of a failed upload may be visible: no data folder, no partial left behind. */
+async function expectNothingStored(knitId: string): Promise<void> {
+  expect(await store.exists(knitId)).toBe(false);
+  expect(await store.list()).toEqual([]);
+  expect(await store.listPartials()).toEqual([]);
+}
+
+describe("local data store: receive and send", () => {
+  it("stores an upload whose md5 matches and sends the same content back", async () => {
+    const archive = await sampleArchive();
+    const received = await store.receive("k-1", Readable.from([archive]), () => md5(archive));
+    expect(received).toEqual({ files: 3, bytes: 200_005, md5: md5(archive) });
+    expect(await store.exists("k-1")).toBe(true);
+    expect(await store.list()).toEqual(["k-1"]);
+    expect(await readFile(join(store.pathOf("k-1"), "readme.txt"), "utf8")).toBe("data\n");
+
+    const outgoing = await store.send("k-1");
+    const sent = await collect(outgoing.stream);
+    expect(outgoing.md5()).toBe(md5(sent));
+    // What we send back extracts to the same tree.
+    const again = createLocalDataStore(join(work, "other"));
+    await again.receive("copy", Readable.from([sent]), () => outgoing.md5());
+    expect(await readFile(join(again.pathOf("copy"), "nested/deeper/model.bin"))).toEqual(
+      await readFile(join(store.pathOf("k-1"), "nested/deeper/model.bin")),
+    );
+  });
+
+  it("accepts an upload without an md5 (the trailer is optional)", async () => {
+    const archive = await sampleArchive();
+    await store.receive("k-1", Readable.from([archive]), () => undefined);
+    await store.receive("k-2", Readable.from([archive]));
+    expect((await store.list()).sort()).toEqual(["k-1", "k-2"]);
+  });
+
+  it("reads the expected md5 only after the body ended, as a trailer arrives last", async () => {
+    const archive = await sampleArchive();
+    let trailer: string | undefined;
+    async function* body(): AsyncGenerator<Buffer> {
+      yield archive.subarray(0, 1000);
+      yield archive.subarray(1000);
+      trailer = md5(archive);
+    }
+    await store.receive("k-1", Readable.from(body()), () => trailer ?? "not-yet");
+    expect(await store.exists("k-1")).toBe(true);
+  });
+
+  it("rejects an md5 mismatch and keeps nothing", async () => {
+    const archive = await sampleArchive();
+    const error = await store.receive("k-1", Readable.from([archive]), () => "0".repeat(32)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ChecksumMismatchError);
+    expect((error as ChecksumMismatchError).reason).toBe("hash is not match.");
+    expect((error as ChecksumMismatchError).wireMessage).toMatch(/upload it again/);
+    await expectNothingStored("k-1");
+  });
+
+  it("leaves nothing visible when the source fails half-way", async () => {
+    const archive = await sampleArchive();
+    async function* interrupted(): AsyncGenerator<Buffer> {
+      yield archive.subarray(0, Math.floor(archive.length / 2));
+      throw new Error("connection reset by peer");
+    }
+    await expect(store.receive("k-1", Readable.from(interrupted()))).rejects.toThrow(/connection reset/);
+    await expectNothingStored("k-1");
+  });
+
+  it("leaves nothing visible when the archive is unsafe part-way through", async () => {
+    const archive = rawTarGz([
+      { path: "good/one", content: "fine" },
+      { path: "good/two", content: "fine too" },
+      { path: "../escape", content: "bad" },
+    ]);
+    await expect(store.receive("k-1", Readable.from([archive]))).rejects.toBeInstanceOf(UnsafeArchiveError);
+    await expectNothingStored("k-1");
+    expect(await readdir(work)).not.toContain("escape");
+  });
+
+  it("never overwrites: a second upload to the same knitId is DataExistsError and the first stays", async () => {
+    await store.receive("k-1", Readable.from([rawTarGz([{ path: "v", content: "first" }])]));
+    const second = Readable.from([rawTarGz([{ path: "v", content: "second" }])]);
+    await expect(store.receive("k-1", second)).rejects.toBeInstanceOf(DataExistsError);
+    expect(await readFile(join(store.pathOf("k-1"), "v"), "utf8")).toBe("first");
+    expect(await store.listPartials()).toEqual([]);
+    // An uploaded data with no files is complete too, so it cannot be written again either.
+    await store.receive("empty", Readable.from([rawTarGz([])]));
+    await expect(store.receive("empty", Readable.from([rawTarGz([{ path: "v", content: "x" }])]))).rejects.toBeInstanceOf(
+      DataExistsError,
+    );
+  });
+
+  it("send of a knitId without content is DataMissingError", async () => {
+    await expect(store.send("absent")).rejects.toBeInstanceOf(DataMissingError);
+  });
+});
+
+describe("local data store: run outputs and housekeeping", () => {
+  it("allocate gives one writable folder (idempotent), seal closes it for writing", async () => {
+    const path = await store.allocate("out-1");
+    expect(path).toBe(store.pathOf("out-1"));
+    expect((await stat(path)).mode & 0o777).toBe(0o777);
+    await writeFile(join(path, "result.txt"), "42");
+    expect(await store.allocate("out-1")).toBe(path);
+    expect(await readFile(join(path, "result.txt"), "utf8")).toBe("42");
+
+    await store.seal("out-1");
+    await store.seal("out-1");
+    await expect(store.allocate("out-1")).rejects.toBeInstanceOf(DataSealedError);
+    await expect(store.receive("out-1", Readable.from([rawTarGz([])]))).rejects.toBeInstanceOf(DataExistsError);
+    const sent = await collect((await store.send("out-1")).stream);
+    expect(sent.length).toBeGreaterThan(0);
+    await expect(store.seal("never-allocated")).rejects.toBeInstanceOf(DataMissingError);
+  });
+
+  it("an allocated but empty folder may still receive an upload, as an empty volume may", async () => {
+    await store.allocate("k-1");
+    await store.receive("k-1", Readable.from([rawTarGz([{ path: "f", content: "x" }])]));
+    expect(await readFile(join(store.pathOf("k-1"), "f"), "utf8")).toBe("x");
+  });
+
+  it("remove is idempotent and forgets the seal", async () => {
+    await store.receive("k-1", Readable.from([rawTarGz([{ path: "a/b", content: "x" }])]));
+    await store.remove("k-1");
+    await store.remove("k-1");
+    await store.remove("never-there");
+    expect(await store.exists("k-1")).toBe(false);
+    await store.receive("k-1", Readable.from([rawTarGz([{ path: "again", content: "y" }])]));
+    expect(await store.list()).toEqual(["k-1"]);
+  });
+
+  it("lists and removes partial uploads left by a crash", async () => {
+    await store.list();
+    const leftover = join(root, ".partial", "k-9.abcdef");
+    await mkdir(join(leftover, "sub"), { recursive: true });
+    await writeFile(join(leftover, "sub/f"), "half");
+    const partials = await store.listPartials();
+    expect(partials.map((partial) => partial.name)).toEqual(["k-9.abcdef"]);
+    expect(partials[0]?.mtime).toBeInstanceOf(Date);
+    expect(await store.exists("k-9")).toBe(false);
+    await store.removePartial("k-9.abcdef");
+    await store.removePartial("k-9.abcdef");
+    expect(await store.listPartials()).toEqual([]);
+  });
+
+  it("refuses knitIds and partial names that are not plain names", async () => {
+    for (const bad of ["", ".", "..", "../x", "a/b", ".hidden", "x\0y"]) {
+      expect(() => store.pathOf(bad)).toThrow(InvalidKnitIdError);
+      await expect(store.receive(bad, Readable.from([rawTarGz([])]))).rejects.toBeInstanceOf(InvalidKnitIdError);
+      await expect(store.allocate(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
+      await expect(store.remove(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
+      await expect(store.removePartial(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
+    }
+    // Validation comes first: not even the store folders were created.
+    expect(await readdir(work)).toEqual([]);
+  });
+});
