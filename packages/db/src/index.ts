@@ -16,3 +16,4 @@ export * from "./data/change-tags.js";
 export * from "./data/upload.js";
 export * from "./nominations/nominate.js";
 export * from "./projection/project.js";
+export * from "./uuid.js";

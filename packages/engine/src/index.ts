@@ -1,1 +1,2 @@
-export {};
+export * from "./loop-runner.js";
+export * from "./loops/projection.js";

@@ -1,1 +1,5 @@
-export {};
+export * from "./config.js";
+export * from "./serve.js";
+export * from "./handout.js";
+export * from "./http/app.js";
+export * from "./version.js";

@@ -1,2 +1,5 @@
 export * from "./postgres-server.js";
 export * from "./test-database.js";
+export * from "./test-server.js";
+export * from "./http-client.js";
+export * from "./raw-tar.js";

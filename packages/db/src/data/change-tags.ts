@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { NotFoundError, type Tag } from "@knitfab/domain";
 import type { Database } from "../database.js";
+import { onlyUuids } from "../uuid.js";
 import { nominateData } from "../nominations/nominate.js";
 
 export interface TagChange {
@@ -12,7 +13,10 @@ export interface TagChange {
 /** remove, then remove_key, then add; then re-nominate (spec/api.md §2.4). 404 when the data is missing. */
 export async function changeDataTags(database: Database, knitId: string, change: TagChange): Promise<void> {
   await database.db.transaction().execute(async (trx) => {
-    const row = await sql<{ knit_id: string }>`SELECT knit_id FROM data WHERE knit_id::text = ${knitId.toLowerCase()} FOR UPDATE`.execute(trx);
+    const [candidate] = onlyUuids([knitId]);
+    const row = candidate
+      ? await sql<{ knit_id: string }>`SELECT knit_id FROM data WHERE knit_id = ${candidate}::uuid FOR UPDATE`.execute(trx)
+      : { rows: [] };
     const id = row.rows[0]?.knit_id;
     if (!id) throw new NotFoundError("correspontind data is missing", { advice: `no data has knit id ${knitId}` });
     for (const tag of change.remove) {

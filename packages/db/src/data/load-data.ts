@@ -1,18 +1,19 @@
 import { sql } from "kysely";
 import type { Tag } from "@knitfab/domain";
 import type { Queryable } from "../database.js";
+import { onlyUuids } from "../uuid.js";
 import type { DataRecord, MountpointRecord } from "../records.js";
 import { loadMountpoints, loadPlanSummaries } from "../plans/load-plans.js";
 import { loadRunSummaries } from "../runs/load-runs.js";
 
 /** Data records in the order of `knitIds`; unknown ids are omitted. */
 export async function loadData(q: Queryable, knitIds: readonly string[]): Promise<DataRecord[]> {
-  if (knitIds.length === 0) return [];
-  const ids = [...new Set(knitIds)];
+  const ids = onlyUuids(knitIds);
+  if (ids.length === 0) return [];
   const rows = await sql<{ knit_id: string; run_id: string; output_id: number; plan_id: string; timestamp: Date | null }>`
     SELECT d.knit_id, d.run_id, d.output_id, o.plan_id, d.timestamp
     FROM data d JOIN output o ON o.output_id = d.output_id
-    WHERE d.knit_id::text = ANY(${ids}::text[])`.execute(q);
+    WHERE d.knit_id = ANY(${ids}::uuid[])`.execute(q);
   if (rows.rows.length === 0) return [];
   const present = rows.rows.map((row) => row.knit_id);
   const tags = await sql<{ knit_id: string; key: string; value: string }>`

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import type { Database, Queryable } from "../database.js";
+import { notify, type Database, type Queryable } from "../database.js";
+import { CHANNEL } from "../channels.js";
 import { setRunStatus } from "../runs/set-status.js";
 
 export interface RootRun {
@@ -49,8 +50,9 @@ export async function renewRootRun(q: Queryable, root: RootRun, suspendSeconds: 
 }
 
 /**
- * Ends an upload: on success the run goes completing → done (knit#timestamp stamped, nominations
- * computed); on failure aborting → failed. The transfer record is removed either way.
+ * Ends an upload. On success the run goes completing → done (knit#timestamp stamped, nominations
+ * computed). On failure nothing of the upload stays visible: the root run and its data record are
+ * removed and the partial content is handed to garbage collection.
  */
 export async function finishUpload(database: Database, root: RootRun, succeeded: boolean): Promise<void> {
   await database.db.transaction().execute(async (trx) => {
@@ -58,13 +60,24 @@ export async function finishUpload(database: Database, root: RootRun, succeeded:
     if (succeeded) {
       await setRunStatus(trx, root.runId, "completing", { expect: ["running"] });
       await setRunStatus(trx, root.runId, "done");
-    } else {
-      const current = await sql<{ status: string }>`SELECT status::text AS status FROM run WHERE run_id = ${root.runId}::uuid`.execute(trx);
-      const status = current.rows[0]?.status;
-      if (status === "running") await setRunStatus(trx, root.runId, "aborting");
-      if (status === "running" || status === "aborting") await setRunStatus(trx, root.runId, "failed");
+      return;
     }
+    await discardRootRun(trx, root.runId);
   });
+}
+
+/** Removes a root run that never completed, with its data; the content goes to garbage collection. */
+export async function discardRootRun(q: Queryable, runId: string): Promise<void> {
+  const removed = await sql<{ knit_id: string }>`
+    DELETE FROM data WHERE run_id = ${runId}::uuid
+    AND EXISTS (SELECT 1 FROM run r JOIN plan p ON p.plan_id = r.plan_id
+                WHERE r.run_id = ${runId}::uuid AND p.pseudo_name IS NOT NULL AND r.status <> 'done')
+    RETURNING knit_id`.execute(q);
+  if (removed.rows.length === 0) return;
+  await sql`DELETE FROM data_agent WHERE knit_id = ANY(${removed.rows.map((row) => row.knit_id)}::uuid[])`.execute(q);
+  await sql`INSERT INTO garbage (knit_id) SELECT unnest(${removed.rows.map((row) => row.knit_id)}::uuid[]) ON CONFLICT DO NOTHING`.execute(q);
+  await sql`DELETE FROM run WHERE run_id = ${runId}::uuid`.execute(q);
+  await notify(q, CHANNEL.garbage);
 }
 
 /** Read transfers (downloads) are recorded too, so a run cannot be deleted under a reader. */

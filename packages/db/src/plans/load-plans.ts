@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { KNIT_ID, KNIT_TIMESTAMP, formatTimestamp, type OnNodeMode, type Tag } from "@knitfab/domain";
 import type { Queryable } from "../database.js";
+import { onlyUuids } from "../uuid.js";
 import type { MountpointRecord, PlanLinkRecord, PlanRecord, PlanSummaryRecord } from "../records.js";
 
 interface PlanRow {
@@ -17,8 +18,8 @@ interface PlanRow {
 /** Plan summaries (id, image, entrypoint, args, name, annotations) by id; unknown ids are omitted. */
 export async function loadPlanSummaries(q: Queryable, planIds: readonly string[]): Promise<Map<string, PlanSummaryRecord>> {
   const result = new Map<string, PlanSummaryRecord>();
-  if (planIds.length === 0) return result;
-  const ids = [...new Set(planIds)];
+  const ids = onlyUuids(planIds);
+  if (ids.length === 0) return result;
   const rows = await sql<PlanRow>`
     SELECT plan_id, active, image, version, pseudo_name, entrypoint, args, service_account
     FROM plan WHERE plan_id = ANY(${ids}::uuid[])`.execute(q);
@@ -99,8 +100,8 @@ export async function loadMountpoints(
 
 /** Full plan records by id, in the order of `planIds`; unknown ids are omitted. */
 export async function loadPlans(q: Queryable, planIds: readonly string[]): Promise<PlanRecord[]> {
-  if (planIds.length === 0) return [];
-  const ids = [...new Set(planIds)];
+  const ids = onlyUuids(planIds);
+  if (ids.length === 0) return [];
   const rows = await sql<PlanRow>`
     SELECT plan_id, active, image, version, pseudo_name, entrypoint, args, service_account
     FROM plan WHERE plan_id = ANY(${ids}::uuid[])`.execute(q);
@@ -137,7 +138,7 @@ export async function loadPlans(q: Queryable, planIds: readonly string[]): Promi
     if (plan) plan.resources[row.type] = row.value;
   }
   for (const row of onNode.rows) byId.get(row.plan_id)?.onNode.push({ mode: row.mode, key: row.key, value: row.value });
-  return planIds.flatMap((id) => byId.get(id) ?? []);
+  return planIds.flatMap((id) => byId.get(id.toLowerCase()) ?? []);
 }
 
 /**

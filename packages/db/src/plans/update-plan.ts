@@ -2,10 +2,13 @@ import { sql } from "kysely";
 import { NotFoundError } from "@knitfab/domain";
 import { notify, type Database, type Queryable } from "../database.js";
 import { CHANNEL } from "../channels.js";
+import { onlyUuids } from "../uuid.js";
 
 async function lockImagePlan(q: Queryable, planId: string): Promise<void> {
-  const row = await sql<{ plan_id: string }>`
-    SELECT plan_id FROM plan WHERE plan_id::text = ${planId} AND image IS NOT NULL FOR UPDATE`.execute(q);
+  const [id] = onlyUuids([planId]);
+  const row = id
+    ? await sql<{ plan_id: string }>`SELECT plan_id FROM plan WHERE plan_id = ${id}::uuid AND image IS NOT NULL FOR UPDATE`.execute(q)
+    : { rows: [] };
   if (row.rows.length === 0) throw new NotFoundError();
 }
 
@@ -72,6 +75,7 @@ export async function setPlanServiceAccount(database: Database, planId: string, 
 }
 
 async function lockAnyPlan(q: Queryable, planId: string): Promise<void> {
-  const row = await sql<{ plan_id: string }>`SELECT plan_id FROM plan WHERE plan_id::text = ${planId} FOR UPDATE`.execute(q);
+  const [id] = onlyUuids([planId]);
+  const row = id ? await sql<{ plan_id: string }>`SELECT plan_id FROM plan WHERE plan_id = ${id}::uuid FOR UPDATE`.execute(q) : { rows: [] };
   if (row.rows.length === 0) throw new NotFoundError();
 }

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { RunStatus } from "@knitfab/domain";
 import type { Queryable } from "../database.js";
+import { onlyUuids } from "../uuid.js";
 
 export interface RunQuery {
   planIds?: string[];
@@ -15,13 +16,13 @@ export interface RunQuery {
 /** Run ids matching the query, ordered by updated_at then runId. */
 export async function findRunIds(q: Queryable, query: RunQuery): Promise<string[]> {
   const conditions: RawBuilder<unknown>[] = [sql`true`];
-  if (query.planIds?.length) conditions.push(sql`r.plan_id::text = ANY(${query.planIds}::text[])`);
+  if (query.planIds?.length) conditions.push(sql`r.plan_id = ANY(${onlyUuids(query.planIds)}::uuid[])`);
   if (query.statuses?.length) conditions.push(sql`r.status::text = ANY(${query.statuses}::text[])`);
   if (query.inputKnitIds?.length) {
-    conditions.push(sql`EXISTS (SELECT 1 FROM assign a WHERE a.run_id = r.run_id AND a.knit_id::text = ANY(${query.inputKnitIds}::text[]))`);
+    conditions.push(sql`EXISTS (SELECT 1 FROM assign a WHERE a.run_id = r.run_id AND a.knit_id = ANY(${onlyUuids(query.inputKnitIds)}::uuid[]))`);
   }
   if (query.outputKnitIds?.length) {
-    conditions.push(sql`EXISTS (SELECT 1 FROM data d WHERE d.run_id = r.run_id AND d.knit_id::text = ANY(${query.outputKnitIds}::text[]))`);
+    conditions.push(sql`EXISTS (SELECT 1 FROM data d WHERE d.run_id = r.run_id AND d.knit_id = ANY(${onlyUuids(query.outputKnitIds)}::uuid[]))`);
   }
   if (query.since) conditions.push(sql`r.updated_at >= ${query.since}`);
   if (query.until) conditions.push(sql`r.updated_at < ${query.until}`);

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { RunStatus } from "@knitfab/domain";
 import type { Queryable } from "../database.js";
+import { onlyUuids } from "../uuid.js";
 import type { MountpointRecord, RunRecord, RunSummaryRecord } from "../records.js";
 import { loadMountpoints, loadPlanSummaries } from "../plans/load-plans.js";
 
@@ -16,11 +17,12 @@ interface RunRow {
 /** Run summaries by id; unknown ids are omitted. */
 export async function loadRunSummaries(q: Queryable, runIds: readonly string[]): Promise<Map<string, RunSummaryRecord>> {
   const result = new Map<string, RunSummaryRecord>();
-  if (runIds.length === 0) return result;
+  const ids = onlyUuids(runIds);
+  if (ids.length === 0) return result;
   const rows = await sql<RunRow>`
     SELECT r.run_id, r.plan_id, r.status::text AS status, r.updated_at, e.code AS exit_code, e.message AS exit_message
     FROM run r LEFT JOIN run_exit e ON e.run_id = r.run_id
-    WHERE r.run_id = ANY(${[...new Set(runIds)]}::uuid[])`.execute(q);
+    WHERE r.run_id = ANY(${ids}::uuid[])`.execute(q);
   const plans = await loadPlanSummaries(q, rows.rows.map((row) => row.plan_id));
   for (const row of rows.rows) {
     const plan = plans.get(row.plan_id);
@@ -69,5 +71,5 @@ export async function loadRuns(q: Queryable, runIds: readonly string[]): Promise
     if (output.isLog) record.log = { mountpoint, knitId: row.knit_id };
     else record.outputs.push({ mountpoint, knitId: row.knit_id });
   }
-  return runIds.flatMap((id) => records.get(id) ?? []);
+  return runIds.flatMap((id) => records.get(id.toLowerCase()) ?? []);
 }

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { ConflictError, NotFoundError, illegalTransitionMessage, statusChange, type RunStatus } from "@knitfab/domain";
 import { notify, type Queryable } from "../database.js";
+import { onlyUuids } from "../uuid.js";
 import { CHANNEL } from "../channels.js";
 import { nominateData } from "../nominations/nominate.js";
 
@@ -13,8 +14,10 @@ export class IllegalTransitionError extends ConflictError {
 
 /** Locks the run row and returns its status; 404 when there is no such run. */
 export async function lockRun(q: Queryable, runId: string): Promise<{ runId: string; planId: string; status: RunStatus }> {
+  const [id] = onlyUuids([runId]);
+  if (!id) throw new NotFoundError();
   const row = await sql<{ run_id: string; plan_id: string; status: RunStatus }>`
-    SELECT run_id, plan_id, status::text AS status FROM run WHERE run_id::text = ${runId.toLowerCase()} FOR UPDATE`.execute(q);
+    SELECT run_id, plan_id, status::text AS status FROM run WHERE run_id = ${id}::uuid FOR UPDATE`.execute(q);
   const run = row.rows[0];
   if (!run) throw new NotFoundError();
   return { runId: run.run_id, planId: run.plan_id, status: run.status };

@@ -1,0 +1,79 @@
+import type { Database } from "@knitfab/db";
+
+export interface LoopLogger {
+  error(message: string, error?: unknown): void;
+  debug?(message: string): void;
+}
+
+export interface LoopDefinition {
+  name: string;
+  /** Does one unit of work; returns true when it did something (so the loop goes again at once). */
+  step: () => Promise<boolean>;
+  /** NOTIFY channels that mean "there may be work"; each wakes the loop immediately. */
+  channels: string[];
+  /** Fallback poll interval when nothing wakes the loop (missed notifications, timed work). */
+  pollMs: number;
+  /** Pause after an error, so a persistent failure does not spin. */
+  errorBackoffMs?: number;
+}
+
+export interface RunningLoop {
+  readonly name: string;
+  /** Wakes the loop as if notified (in-process signal). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a loop until stopped: steps while there is work, then sleeps until a notification, a wake()
+ * or the poll interval. Errors never stop a loop; they are logged and retried after a back-off.
+ */
+export async function startLoop(database: Database, definition: LoopDefinition, logger: LoopLogger): Promise<RunningLoop> {
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let pendingWake = false;
+  const wake = () => {
+    pendingWake = true;
+    wakeUp?.();
+  };
+  const unlisteners = await Promise.all(definition.channels.map((channel) => database.listen(channel, wake)));
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pendingWake || stopped) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  const finished = (async () => {
+    while (!stopped) {
+      pendingWake = false;
+      let didWork = false;
+      try {
+        didWork = await definition.step();
+      } catch (error) {
+        if (stopped) break;
+        logger.error(`loop ${definition.name}: step failed`, error);
+        await sleep(definition.errorBackoffMs ?? 1000);
+        continue;
+      }
+      if (!didWork) await sleep(definition.pollMs);
+    }
+  })();
+
+  return {
+    name: definition.name,
+    wake,
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await finished;
+      await Promise.all(unlisteners.map((unlisten) => unlisten()));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { ConfigError, ROLES, resolveServeConfig, type ServeFlags } from "../config.js";
+import { startServer } from "../serve.js";
+import { VERSION } from "../version.js";
+import { defaultConsoleDir } from "../console-dir.js";
+
+const program = new Command("knitfab")
+  .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
+  .version(VERSION);
+
+program
+  .command("serve")
+  .description(
+    "Start knitfab. By default everything runs in this one process on an embedded database (PGlite) and local\n" +
+      "folders under --home. Point --database-url at PostgreSQL to share the database between several processes.",
+  )
+  .addOption(new Option("--home <dir>", "folder for the embedded database, the data and the handout profile").env("KNITFAB_HOME").default(undefined, "~/.knitfab"))
+  .addOption(new Option("--port <port>", "HTTP port of the API and web console").env("KNITFAB_PORT").default(undefined, "30803"))
+  .addOption(new Option("--listen <address>", "address to bind; 0.0.0.0 to accept other machines").env("KNITFAB_LISTEN").default(undefined, "127.0.0.1"))
+  .addOption(new Option("--database-url <url>", "PostgreSQL URL (postgres://user:pass@host:5432/db) instead of the embedded PGlite").env("KNITFAB_DATABASE_URL"))
+  .addOption(
+    new Option("--role <roles>", `what this process runs, comma-separated: ${ROLES.join(", ")}`).env("KNITFAB_ROLE").default(undefined, "all"),
+  )
+  .addOption(new Option("--hooks <file>", "lifecycle hooks YAML (lifecycle-hooks.before / .after URL lists)").env("KNITFAB_HOOKS"))
+  .addOption(new Option("--runtime <name>", "worker runtime: docker (Docker or Podman through the Docker Engine API)").env("KNITFAB_RUNTIME").default(undefined, "docker"))
+  .addOption(new Option("--log-level <level>", "debug, info, warn, error or off").env("KNITFAB_LOG_LEVEL").default(undefined, "warn"))
+  .addOption(new Option("--console <dir>", "folder of the built web console to serve at /").env("KNITFAB_CONSOLE_DIR"))
+  .addHelpText(
+    "after",
+    "\nExamples:\n  knitfab serve                              # embedded, http://127.0.0.1:30803\n" +
+      "  knitfab serve --home /srv/knitfab --listen 0.0.0.0\n" +
+      "  knitfab serve --database-url postgres://knit@db/knit --role api\n" +
+      "Then: knit init ~/.knitfab/handout/knitprofile",
+  )
+  .action(async (flags: ServeFlags) => {
+    let config;
+    try {
+      config = resolveServeConfig(flags);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(`knitfab: ${error.message}`);
+        process.exit(2);
+      }
+      throw error;
+    }
+    config.consoleDir ??= await defaultConsoleDir();
+    const server = await startServer(config).catch((error: unknown) => {
+      console.error(`knitfab: could not start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`knitfab: ${signal} received, shutting down`);
+      server.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error("knitfab: error while stopping", error);
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+  });
+
+await program.parseAsync(process.argv);

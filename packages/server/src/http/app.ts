@@ -1,0 +1,66 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import type { Database } from "@knitfab/db";
+import type { DataStore } from "@knitfab/drivers";
+import { errorHandler } from "./errors.js";
+import { dataRoutes } from "./routes/data.js";
+import { planRoutes } from "./routes/plans.js";
+import { runRoutes } from "./routes/runs.js";
+import { staticConsole } from "./routes/console.js";
+import type { RunLogSource } from "./routes/run-log.js";
+
+export interface AppOptions {
+  database: Database;
+  store: DataStore;
+  /** live logs of running workers; absent when no worker runtime is configured */
+  logSource?: RunLogSource;
+  /** folder with the built web console; absent to serve none */
+  consoleDir?: string;
+  logger?: boolean | { level: string };
+  version: string;
+}
+
+/** The public API (`/api/...`) and the web console (`/`) of one knitfab server. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // `/api/plans` and `/api/plans/` are the same route, as in the reference.
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 16 * 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => void reply.status(404).send({ message: "Not Found" }));
+
+  // Uploads are streamed, never buffered: any non-JSON body reaches the handler as the raw stream.
+  app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+
+  // `?pretty` indents JSON; JSON is labelled plainly `application/json`, as the reference does.
+  app.addHook("onSend", async (request, reply, payload) => {
+    const type = reply.getHeader("content-type");
+    if (typeof type === "string" && type.startsWith("application/json")) {
+      reply.header("content-type", "application/json");
+      const query = request.query as Record<string, unknown> | undefined;
+      if (query && "pretty" in query && typeof payload === "string" && payload.length > 0) {
+        return JSON.stringify(JSON.parse(payload), null, 2);
+      }
+    }
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Knitfab API", version: options.version, description: "Data, Plans and Runs of a knitfab server." },
+    },
+  });
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (api) => {
+    await dataRoutes(api, options);
+    await planRoutes(api, options);
+    await runRoutes(api, options);
+  });
+  if (options.consoleDir) await staticConsole(app, options.consoleDir);
+  return app;
+}

@@ -1,0 +1,34 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { extname, join, normalize, sep } from "node:path";
+import type { FastifyInstance } from "fastify";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+};
+
+/** Serves the built web console at `/` (files, with index.html for `/` and unknown non-API paths). */
+export async function staticConsole(app: FastifyInstance, root: string): Promise<void> {
+  const base = normalize(root + sep);
+  app.get("/*", async (request, reply) => {
+    const path = decodeURIComponent(request.url.split("?")[0] ?? "/");
+    if (path.startsWith("/api/")) return reply.status(404).send({ message: "Not Found" });
+    let file = normalize(join(base, path));
+    if (!file.startsWith(base)) return reply.status(404).send({ message: "Not Found" });
+    const info = await stat(file).catch(() => undefined);
+    if (!info || info.isDirectory()) file = join(base, "index.html");
+    const index = await stat(file).catch(() => undefined);
+    if (!index) return reply.status(404).send({ message: "Not Found" });
+    reply.header("content-type", TYPES[extname(file)] ?? "application/octet-stream");
+    if (file.includes(`${sep}assets${sep}`)) reply.header("cache-control", "public, max-age=31536000, immutable");
+    return reply.send(createReadStream(file));
+  });
+}

@@ -1,0 +1,114 @@
+import type { FastifyInstance } from "fastify";
+import type { Readable } from "node:stream";
+import {
+  InputError,
+  NotFoundError,
+  badRequest,
+  interpretDataTagQuery,
+  isSystemKey,
+  tagFromJson,
+  type Tag,
+} from "@knitfab/domain";
+import { beginRead, changeDataTags, createRootRun, endTransfer, findKnitIds, finishUpload, loadData, renewRootRun } from "@knitfab/db";
+import type { AppOptions } from "../app.js";
+import { dataDetailJson } from "../present.js";
+import { DataFindQuery, ErrorBody, IdParams, TagChangeBody } from "../schemas.js";
+import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
+import { sendTarGz, receiveTarGz } from "./transfer.js";
+
+const UPLOAD_DEADLINE_SECONDS = 30;
+
+export async function dataRoutes(app: FastifyInstance, options: AppOptions): Promise<void> {
+  const { database, store } = options;
+
+  app.get(
+    "/api/data/",
+    { schema: { tags: ["data"], summary: "Find data by tags and time", querystring: DataFindQuery, response: { 400: ErrorBody } } },
+    async (request) => {
+      const query = request.query as { tag?: string | string[]; since?: string; duration?: string };
+      const tags = parseQueryTags(asList(query.tag));
+      const window = parseTimeWindow(query.since, query.duration);
+      const interpreted = interpretDataTagQuery(tags);
+      if (interpreted.kind === "empty") return [];
+      const ids = await findKnitIds(database.db, { ...interpreted, ...window });
+      return (await loadData(database.db, ids)).map(dataDetailJson);
+    },
+  );
+
+  app.post(
+    "/api/data/",
+    {
+      schema: {
+        tags: ["data"],
+        summary: "Upload new data: a gzip'd tar, chunked, with the MD5 of the compressed bytes in the x-checksum-md5 trailer",
+        consumes: ["application/tar+gzip"],
+      },
+    },
+    async (request, reply) => {
+      const root = await createRootRun(database, "knit#uploaded", UPLOAD_DEADLINE_SECONDS);
+      // A long upload keeps its run alive; if this process dies, the deadline lapses and the run is aborted.
+      const keepAlive = setInterval(() => void renewRootRun(database.db, root, UPLOAD_DEADLINE_SECONDS).catch(() => {}), 10_000);
+      try {
+        await receiveTarGz(store, root.knitId, request.body as Readable, request.raw);
+        clearInterval(keepAlive);
+        await finishUpload(database, root, true);
+      } catch (error) {
+        clearInterval(keepAlive);
+        await finishUpload(database, root, false).catch((finishError: unknown) => request.log.error({ err: finishError }, "could not fail the upload run"));
+        await store.remove(root.knitId).catch(() => {});
+        throw error;
+      }
+      const [data] = await loadData(database.db, [root.knitId]);
+      return reply.send(dataDetailJson(data!));
+    },
+  );
+
+  app.get(
+    "/api/data/:knitId/",
+    { schema: { tags: ["data"], summary: "Download data as a gzip'd tar (x-checksum-md5 trailer)", params: IdParams("knitId") } },
+    async (request, reply) => {
+      const { knitId } = request.params as { knitId: string };
+      const [data] = await loadData(database.db, [knitId]);
+      if (!data || !(await store.exists(data.knitId))) throw new NotFoundError();
+      const agent = await beginRead(database, data.knitId);
+      try {
+        await sendTarGz(store, data.knitId, reply);
+      } finally {
+        await endTransfer(database, agent);
+      }
+    },
+  );
+
+  app.put(
+    "/api/data/:knitId/",
+    {
+      schema: { tags: ["data"], summary: "Change the tags of data", params: IdParams("knitId"), body: TagChangeBody },
+      config: { invalidBodyReason: "format error" },
+      // The reference ignores the Content-Type here: the body is read as JSON whatever it says.
+      onRequest: async (request) => {
+        request.headers["content-type"] = "application/json";
+      },
+    },
+    async (request) => {
+      const { knitId } = request.params as { knitId: string };
+      const body = (request.body ?? {}) as TagChangeBody;
+      const parse = (values: unknown[] | null | undefined): Tag[] => {
+        try {
+          return (values ?? []).map(tagFromJson);
+        } catch (error) {
+          throw new InputError("format error", { cause: error });
+        }
+      };
+      const add = parse(body.add);
+      const remove = parse(body.remove);
+      const removeKey = (body.remove_key ?? []).map((key) => key.trim());
+      const system = [...add.map((tag) => tag.key), ...remove.map((tag) => tag.key), ...removeKey].find(isSystemKey);
+      if (system) throw new InputError("format error", { advice: `system tag "${system}" cannot be changed`, cause: new Error(`key "${system}" is reserved`) });
+      if (removeKey.some((key) => key === "")) throw badRequest("remove_key must not contain an empty key");
+      await changeDataTags(database, knitId, { add, remove, removeKey });
+      const [data] = await loadData(database.db, [knitId]);
+      if (!data) throw new NotFoundError();
+      return dataDetailJson(data);
+    },
+  );
+}

@@ -1,0 +1,34 @@
+import type { FastifyReply } from "fastify";
+import { concatenatedFiles } from "./concatenated-files.js";
+import { NotFoundError, UnavailableError } from "@knitfab/domain";
+import { loadRuns } from "@knitfab/db";
+import type { AppOptions } from "../app.js";
+
+/** Where live logs come from (the worker runtime); the stored log is read from the log Data. */
+export interface RunLogSource {
+  /** A live stream of the worker's output, ending when the worker ends; undefined if no worker exists. */
+  follow(runId: string): Promise<NodeJS.ReadableStream | undefined>;
+}
+
+const NOT_STARTED = new Set(["deactivated", "waiting", "ready"]);
+
+/**
+ * spec/api.md §4.5: 404 for a missing or invalidated run or a plan without log; 503 before it
+ * starts; the live stream with ?follow while starting/running; otherwise the stored log bytes.
+ */
+export async function sendRunLog(options: AppOptions, runId: string, follow: boolean, reply: FastifyReply): Promise<void> {
+  const [run] = await loadRuns(options.database.db, [runId]);
+  if (!run || run.status === "invalidated" || !run.log) throw new NotFoundError();
+  if (NOT_STARTED.has(run.status)) throw new UnavailableError("please retry later.", { cause: new Error(`the run is ${run.status}; its log starts when it runs`) });
+  if (follow && (run.status === "starting" || run.status === "running") && options.logSource) {
+    const live = await options.logSource.follow(run.runId);
+    if (live) {
+      reply.header("content-type", "application/octet-stream");
+      return reply.send(live);
+    }
+  }
+  const stream = (await options.store.exists(run.log.knitId)) ? concatenatedFiles(options.store.pathOf(run.log.knitId)) : undefined;
+  if (!stream) throw new NotFoundError("not found", { advice: "the log of this run has not been written yet" });
+  reply.header("content-type", "application/octet-stream");
+  return reply.send(stream);
+}

@@ -1,0 +1,113 @@
+import { mkdir, readFile, writeFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { openDatabase, migrate, type Database } from "@knitfab/db";
+import { createLocalDataStore } from "@knitfab/drivers";
+import { projectionLoop, startLoop, type RunningLoop, type LoopDefinition } from "@knitfab/engine";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./http/app.js";
+import { writeHandout } from "./handout.js";
+import type { ServeConfig } from "./config.js";
+import { VERSION } from "./version.js";
+
+export interface RunningServer {
+  /** `http://host:port` of the API, when the api role runs */
+  url: string | undefined;
+  apiRoot: string | undefined;
+  database: Database;
+  stop(): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+export const consoleLogger: Logger = {
+  info: (message) => console.error(message),
+  error: (message, error) => console.error(message, error instanceof Error ? error.message : (error ?? "")),
+};
+
+/**
+ * Starts what the roles ask for against one database: the HTTP API and the loops. With PGlite the
+ * home folder belongs to this process alone (a lock file says so).
+ */
+export async function startServer(config: ServeConfig, logger: Logger = consoleLogger): Promise<RunningServer> {
+  await mkdir(config.home, { recursive: true });
+  const releaseLock = config.databaseUrl ? async () => {} : await lockHome(config.home);
+  let database: Database | undefined;
+  const loops: RunningLoop[] = [];
+  let app: FastifyInstance | undefined;
+  try {
+    database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
+    const version = await migrate(database);
+    logger.info(`database ready (${database.backend}, schema version ${version})`);
+    const store = createLocalDataStore(join(config.home, "data"));
+
+    const loopDefinitions: LoopDefinition[] = [];
+    if (config.roles.has("projection")) loopDefinitions.push(projectionLoop(database));
+    for (const definition of loopDefinitions) {
+      loops.push(await startLoop(database, definition, { error: (message, error) => logger.error(message, error) }));
+    }
+
+    let url: string | undefined;
+    let apiRoot: string | undefined;
+    if (config.roles.has("api") || config.roles.has("backend")) {
+      app = await buildApp({
+        database,
+        store,
+        version: VERSION,
+        logger: config.logLevel === "off" ? false : { level: config.logLevel },
+        ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),
+      });
+      await app.listen({ port: config.port, host: config.listen });
+      const address = app.server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const host = config.listen === "0.0.0.0" || config.listen === "::" ? "127.0.0.1" : config.listen;
+      url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+      apiRoot = `${url}/api`;
+      const handout = await writeHandout(config.home, apiRoot);
+      logger.info(`knitfab ${VERSION} listening on ${url} (API at ${apiRoot}); profile for "knit init": ${handout}`);
+    }
+    const db = database;
+    return {
+      url,
+      apiRoot,
+      database: db,
+      async stop() {
+        await app?.close();
+        await Promise.all(loops.map((loop) => loop.stop()));
+        await db.close();
+        await releaseLock();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await Promise.all(loops.map((loop) => loop.stop().catch(() => {})));
+    await database?.close().catch(() => {});
+    await releaseLock();
+    throw error;
+  }
+}
+
+/** PGlite's files must not be opened by two processes: refuse to start if a live process holds the home. */
+async function lockHome(home: string): Promise<() => Promise<void>> {
+  const path = join(home, "knitfab.pid");
+  const existing = await readFile(path, "utf8").catch(() => undefined);
+  const pid = existing ? Number(existing.trim()) : NaN;
+  if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
+    throw new Error(`another knitfab (pid ${pid}) is using ${home}; stop it first, or pass a different --home`);
+  }
+  await writeFile(path, `${process.pid}\n`);
+  return async () => {
+    await rm(path, { force: true });
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

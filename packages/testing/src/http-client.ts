@@ -1,0 +1,95 @@
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** A plain JSON call over real HTTP. */
+export async function callJson<T = unknown>(
+  url: string,
+  init: { method?: string; body?: unknown; contentType?: string | null; rawBody?: string } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (init.rawBody !== undefined) body = init.rawBody;
+  else if (init.body !== undefined) body = JSON.stringify(init.body);
+  if (body !== undefined && init.contentType !== null) headers["content-type"] = init.contentType ?? "application/json";
+  const response = await fetch(url, { method: init.method ?? "GET", headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+export interface UploadResult {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * POSTs a tar.gz stream the way the knit CLI does: chunked, with the MD5 of the compressed bytes as
+ * the `x-checksum-md5` request trailer (or a given wrong one).
+ */
+export async function uploadTarGz(apiRoot: string, source: Readable, options: { checksum?: string | null } = {}): Promise<UploadResult> {
+  const url = new URL(`${apiRoot}/data/`);
+  return new Promise((resolve, reject) => {
+    const md5 = createHash("md5");
+    const request = httpRequest(
+      url,
+      { method: "POST", headers: { "content-type": "application/tar+gzip", "transfer-encoding": "chunked", trailer: "x-checksum-md5" } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      },
+    );
+    request.on("error", reject);
+    source.on("data", (chunk: Buffer) => {
+      md5.update(chunk);
+      if (!request.write(chunk)) {
+        source.pause();
+        request.once("drain", () => source.resume());
+      }
+    });
+    source.on("error", (error) => request.destroy(error));
+    source.on("end", () => {
+      const checksum = options.checksum === undefined ? md5.digest("hex") : options.checksum;
+      if (checksum !== null) request.addTrailers({ "x-checksum-md5": checksum });
+      request.end();
+    });
+  });
+}
+
+/** GETs a Data's tar.gz; returns the bytes and the trailers. */
+export async function downloadTarGz(apiRoot: string, knitId: string): Promise<{ status: number; body: Buffer; trailers: IncomingHttpHeaders; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    httpRequest(new URL(`${apiRoot}/data/${knitId}`), { method: "GET" }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks), trailers: response.trailers, headers: response.headers }),
+      );
+      response.on("error", reject);
+    })
+      .on("error", reject)
+      .end();
+  });
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need (system packages when run as root on Debian/Ubuntu,
+# npm packages), builds, lints, type-checks and runs the whole suite on PGlite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  need=()
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "test: installing ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  if [ -x scripts/install-podman.sh ] || [ -f scripts/install-podman.sh ]; then
+    bash scripts/install-podman.sh
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test: installing npm packages" >&2
+  npm ci --no-audit --no-fund
+fi
+
+npm run build
+npm run lint
+npx vitest run "$@"
