@@ -1,0 +1,129 @@
+import { stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import { Readable, Transform, pipeline } from "node:stream";
+import { createGzip } from "node:zlib";
+import type { Command } from "commander";
+import { md5Tap, tarBlocks } from "@knitfab/drivers/archive/index";
+import type { Context } from "../cli/context.js";
+import { defineCommand, type Runtime } from "../cli/define.js";
+import { CommandError } from "../cli/errors.js";
+import { printJsonBare } from "../cli/output.js";
+import { collect, isSystemTag, parseTag, requireUserTags, type Tag } from "../cli/values.js";
+import { changeDataTags } from "../client/api.js";
+import { describeHttpError, HttpError, readText } from "../client/http.js";
+import type { DataDetail } from "../client/types.js";
+import { createProgress } from "../transfer/progress.js";
+import { estimateSize } from "../transfer/size.js";
+
+interface Options {
+  tag: Tag[];
+  name?: boolean;
+  dereference?: boolean;
+}
+
+export function registerDataPush(group: Command, runtime: Runtime): void {
+  defineCommand<Options>(group, runtime, {
+    name: "push <SOURCE...>",
+    summary: "upload directories as new Data",
+    description:
+      "Uploads each SOURCE directory as a new Data, then tags it with --tag, the knitenv tags and, " +
+      "with --name, name:<directory name>. Prints each new Data as JSON. Ctrl+C cancels the upload in " +
+      "progress; the cancelled upload leaves no Data behind.",
+    examples: ["knit data push -t project:mnist -t type:dataset -n ./dataset", "knit data push --dereference ./with-symlinks"],
+    configure: (c) => c
+      .option("-t, --tag <KEY:VALUE>", "tag to put on the Data (repeatable)", collect(parseTag), [])
+      .option("-n, --name", "add the tag name:<basename of SOURCE>")
+      .option("-L, --dereference", "follow symbolic links and upload what they point to"),
+    run: async (context, sources, options) => {
+      requireUserTags(options.tag, "--tag");
+      const env = await context.knitEnv();
+      const client = await context.client();
+      for (const [index, source] of sources.entries()) {
+        const counter = `[${index + 1}/${sources.length}]`;
+        const path = resolve(context.io.cwd, source);
+        try {
+          const info = await stat(path);
+          if (!info.isDirectory()) throw new Error(`not a directory (push uploads directories; put the file in one)`);
+        } catch (error) {
+          context.logger.info(`${(error as Error).message}: ${source} -- skipped`);
+          continue;
+        }
+        context.logger.info(`[${counter}] sending... ${source}`);
+        const registered = await upload(context, path, source, options.dereference ?? false);
+        context.logger.info(`registered: ${source} -> knit#id:${registered.knitId}`);
+        const tags = uniqueTags([
+          ...options.tag,
+          ...env.tags.filter((t) => !isSystemTag(t)),
+          ...(options.name ? [{ key: "name", value: basename(path) }] : []),
+        ]);
+        let detail = registered;
+        if (tags.length > 0) {
+          context.logger.info("tagging...");
+          try {
+            detail = await changeDataTags(client, registered.knitId, { add: tags });
+          } catch (error) {
+            context.logger.info(`[${counter}] [WARN] partially done: ${source} -> knit#id:${registered.knitId} (but not Tagged)`);
+            await printJsonBare(context, registered, 4);
+            const described = describeHttpError(error);
+            throw new CommandError(`the Data knit#id:${registered.knitId} is registered but tagging it failed; tag it with 'knit data tag --add ... ${registered.knitId}'\n${described.message}`);
+          }
+        }
+        context.logger.info(`[${counter}] [OK] done: ${source} -> knit#id:${registered.knitId}`);
+        await printJsonBare(context, detail, 4);
+      }
+    },
+  });
+}
+
+function uniqueTags(tags: Tag[]): Tag[] {
+  const seen = new Map<string, Tag>();
+  for (const t of tags) seen.set(`${t.key}\u0000${t.value}`, t);
+  return [...seen.values()];
+}
+
+/** Streams gzip(tar) of the directory with an MD5 trailer; Ctrl+C aborts the request. */
+async function upload(context: Context, path: string, source: string, dereference: boolean): Promise<DataDetail> {
+  const client = await context.client();
+  const progress = createProgress({ stderr: context.io.stderr, isTTY: context.io.stderrIsTTY, logger: context.logger, label: source });
+  void estimateSize(path, dereference).then((total) => progress.setTotal(total));
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      progress.advance(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  const tap = md5Tap();
+  const body = pipeline(Readable.from(tarBlocks(path, dereference)), counter, createGzip(), tap, () => undefined);
+
+  const abort = new AbortController();
+  let interrupted = false;
+  const removeInterrupt = context.io.onInterrupt(() => {
+    interrupted = true;
+    abort.abort();
+  });
+  const waiting = setTimeout(() => context.logger.info("waiting server..."), 1000);
+  waiting.unref();
+  let finished = false;
+  try {
+    const response = await client.send("POST", ["data"], {
+      headers: { "Content-Type": "application/tar+gzip", Trailer: "x-checksum-md5" },
+      body,
+      trailers: () => ({ "x-checksum-md5": tap.digest() }),
+      signal: abort.signal,
+    });
+    const text = await readText(response.body);
+    if (response.status < 200 || response.status > 299) {
+      throw describeHttpError(new HttpError(response.status, text), { badRequest: `the server refused the upload of ${source}`, conflict: `the server refused the upload of ${source}` });
+    }
+    finished = true;
+    return JSON.parse(text) as DataDetail;
+  } catch (error) {
+    body.destroy();
+    if (interrupted) throw new CommandError(`interrupted: the upload of ${source} is cancelled and no Data is registered for it`, 130);
+    throw error;
+  } finally {
+    clearTimeout(waiting);
+    removeInterrupt();
+    progress.stop(finished);
+  }
+}

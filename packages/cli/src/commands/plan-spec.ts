@@ -1,0 +1,101 @@
+import { parse } from "yaml";
+import { CommandError } from "../cli/errors.js";
+import type { PlanSpec } from "../client/types.js";
+
+function fail(message: string): never {
+  throw new CommandError(`fail to parse Plan file: ${message}`);
+}
+
+function stringList(value: unknown, where: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string" && typeof v !== "number")) fail(`${where} must be a list of strings`);
+  return (value as unknown[]).map(String);
+}
+
+function tagList(value: unknown, where: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail(`${where} must be a list of tags ("key:value" or {key, value})`);
+  return value.map((t, i) => {
+    if (typeof t === "string") {
+      if (!t.includes(":")) fail(`${where}[${i}] '${t}' is not KEY:VALUE`);
+      return t;
+    }
+    if (t && typeof t === "object" && "key" in t && "value" in t) return `${String(t.key)}:${String(t.value)}`;
+    return fail(`${where}[${i}] is neither "key:value" nor {key, value}`);
+  });
+}
+
+function mountpoints(value: unknown, where: string): { path: string; tags: string[] }[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail(`${where} must be a list of {path, tags}`);
+  return value.map((m, i) => {
+    if (!m || typeof m !== "object" || typeof (m as { path?: unknown }).path !== "string") fail(`${where}[${i}] needs a 'path'`);
+    const record = m as { path: string; tags?: unknown };
+    return { path: record.path, tags: tagList(record.tags, `${where}[${i}].tags`) };
+  });
+}
+
+const REFERENCE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/** An image reference as the reference accepts it; a missing tag becomes `latest`. */
+export function normaliseImage(image: string): string {
+  const lastSlash = image.lastIndexOf("/");
+  const colon = image.indexOf(":", lastSlash + 1);
+  const repository = colon < 0 ? image : image.slice(0, colon);
+  const tag = colon < 0 ? "latest" : image.slice(colon + 1);
+  const registryAndPath = repository.split("/");
+  const first = registryAndPath[0] ?? "";
+  // A registry host may contain dots, a port and upper case; the rest follows the repository grammar.
+  const looksLikeRegistry = registryAndPath.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+  const checked = looksLikeRegistry ? registryAndPath.slice(1).join("/") : repository;
+  if (!REFERENCE.test(checked) || !/^[\w][\w.-]{0,127}$/.test(tag)) {
+    fail(`image '${image}' is not a valid image reference (lower-case repository, optional :tag), e.g. registry.example.com/train:v1`);
+  }
+  return `${repository}:${tag}`;
+}
+
+/** Reads a plan YAML document into the PlanSpec the API takes; unknown keys are ignored. */
+export function parsePlanSpec(text: string): PlanSpec {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) fail("the document must be a YAML map with at least 'image'");
+  const d = doc as Record<string, unknown>;
+  if (typeof d.image !== "string" || d.image === "") fail("'image' is required (e.g. image: \"repo/name:tag\")");
+  const spec: PlanSpec = {
+    image: normaliseImage(d.image),
+    inputs: mountpoints(d.inputs, "inputs"),
+    outputs: mountpoints(d.outputs, "outputs"),
+  };
+  const annotations = stringList(d.annotations, "annotations");
+  if (annotations) spec.annotations = annotations;
+  const entrypoint = stringList(d.entrypoint, "entrypoint");
+  if (entrypoint) spec.entrypoint = entrypoint;
+  const args = stringList(d.args, "args");
+  if (args) spec.args = args;
+  if (d.log !== undefined && d.log !== null) {
+    if (typeof d.log !== "object") fail("'log' must be a map with 'tags'");
+    spec.log = { tags: tagList((d.log as { tags?: unknown }).tags, "log.tags") };
+  }
+  if (d.on_node !== undefined && d.on_node !== null) {
+    const onNode = d.on_node as Record<string, unknown>;
+    spec.on_node = {};
+    for (const mode of ["may", "prefer", "must"] as const) {
+      const list = stringList(onNode[mode], `on_node.${mode}`);
+      if (list) spec.on_node[mode] = list;
+    }
+  }
+  if (d.resources !== undefined && d.resources !== null) {
+    if (typeof d.resources !== "object" || Array.isArray(d.resources)) fail("'resources' must be a map such as {cpu: 1, memory: 1Gi}");
+    spec.resources = Object.fromEntries(Object.entries(d.resources as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  }
+  if (d.service_account !== undefined && d.service_account !== null) spec.service_account = String(d.service_account);
+  if (d.active !== undefined && d.active !== null) {
+    if (typeof d.active !== "boolean") fail("'active' must be true or false");
+    spec.active = d.active;
+  }
+  return spec;
+}

@@ -1,0 +1,52 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { CommandError } from "../cli/errors.js";
+
+export type GraphFormat = "dot" | "svg" | "png";
+
+export function parseGraphFormat(text: string): GraphFormat {
+  if (text === "dot" || text === "svg" || text === "png") return text;
+  throw new CommandError(`--format ${text}: choose dot, svg or png`);
+}
+
+const require = createRequire(import.meta.url);
+
+/** Lays the dot source out with the WASM build of Graphviz (no system Graphviz needed). */
+export async function dotToSvg(dot: string): Promise<string> {
+  const { Graphviz } = await import("@hpcc-js/wasm-graphviz");
+  const graphviz = await Graphviz.load();
+  try {
+    return graphviz.dot(dot, "svg");
+  } catch (error) {
+    throw new CommandError(`cannot lay out the graph: ${(error as Error).message}`);
+  }
+}
+
+let resvgReady: Promise<void> | undefined;
+
+/** DejaVu fonts shipped as a dependency, so text renders the same on every machine. */
+async function fonts(): Promise<Uint8Array[]> {
+  const dir = join(dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
+  const files = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"];
+  return Promise.all(files.map(async (f) => new Uint8Array(await readFile(join(dir, f)))));
+}
+
+/** Rasterises SVG with resvg compiled to WASM. */
+export async function svgToPng(svg: string): Promise<Uint8Array> {
+  const resvg = await import("@resvg/resvg-wasm");
+  resvgReady ??= readFile(require.resolve("@resvg/resvg-wasm/index_bg.wasm")).then((wasm) => resvg.initWasm(wasm));
+  await resvgReady;
+  const renderer = new resvg.Resvg(svg, {
+    font: { fontBuffers: await fonts(), loadSystemFonts: false, defaultFontFamily: "DejaVu Serif" },
+    background: "white",
+  });
+  return renderer.render().asPng();
+}
+
+/** The graph in the requested format: dot text, SVG text or PNG bytes. */
+export async function renderGraph(dot: string, format: GraphFormat): Promise<string | Uint8Array> {
+  if (format === "dot") return dot;
+  const svg = await dotToSvg(dot);
+  return format === "svg" ? svg : svgToPng(svg);
+}

@@ -1,0 +1,57 @@
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parse, stringify } from "yaml";
+import { CommandError } from "../cli/errors.js";
+import { verifyProfile, type Profile } from "./profile.js";
+
+/** The profile store: profile name → profile, a YAML file (default `~/.knit/profile`). */
+export type ProfileStore = Record<string, Profile>;
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/** Loads the store; `undefined` when the file does not exist. */
+export async function loadProfileStore(path: string): Promise<ProfileStore | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw new CommandError(`cannot read the profile store ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (error) {
+    throw new CommandError(`the profile store ${path} is not valid YAML (${(error as Error).message}); fix it or remove it and run 'knit init' again`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new CommandError(`the profile store ${path} must be a YAML map of profile name to profile; fix it or remove it and run 'knit init' again`);
+  }
+  const store: ProfileStore = {};
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    store[name] = verifyProfile(value, `profile '${name}' in ${path}`);
+  }
+  return store;
+}
+
+/**
+ * Saves the store with mode 0600 in a 0700 folder. The previous content is kept in `<store>.backup`
+ * while writing, so a crash mid-write leaves a copy to restore from.
+ */
+export async function saveProfileStore(path: string, store: ProfileStore): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const backup = `${path}.backup`;
+  let backedUp = false;
+  try {
+    await copyFile(path, backup);
+    backedUp = true;
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  await writeFile(path, stringify(store), { mode: 0o600 });
+  await chmod(path, 0o600);
+  if (backedUp) await rm(backup, { force: true });
+}
