@@ -217,6 +217,28 @@ describe("packDirectory with dereference", () => {
   });
 });
 
+describe("packDirectory skips what cannot be data", () => {
+  it("leaves FIFOs out of the archive", async () => {
+    const source = join(work, "src");
+    await mkdir(source);
+    await writeFile(join(source, "kept"), "k");
+    execFileSync("mkfifo", [join(source, "pipe")]);
+    const entries = await listArchive(await collect(packDirectory(source)));
+    expect(entries.map((entry) => entry.path)).toEqual(["kept"]);
+  });
+});
+
+describe("md5Tap", () => {
+  it("gives the md5 of what passed only once the stream ended", async () => {
+    const tap = md5Tap();
+    expect(() => tap.digest()).toThrow(/before the stream has ended/);
+    const passed = await collect(Readable.from([Buffer.from("abc"), Buffer.from("def")]).pipe(tap));
+    expect(passed.toString()).toBe("abcdef");
+    expect(tap.digest()).toBe("e80b5017098950fc58aad83c8c14978e");
+    expect(tap.bytes).toBe(6);
+  });
+});
+
 describe("packDirectory errors", () => {
   it("fails on a path that is not a folder", async () => {
     await writeFile(join(work, "file"), "x");
