@@ -23,7 +23,7 @@ async function sampleFolder(): Promise<string> {
 describe.each(BACKENDS)("data API on %s", (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startTestServer(backend, { role: "api,projection" });
   });
   afterAll(async () => {
     await server?.stop();

@@ -14,7 +14,7 @@ const trainPlan = (overrides: Json = {}) => ({
 describe.each(BACKENDS)("plans API on %s", (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startTestServer(backend, { role: "api,projection" });
   });
   afterAll(async () => {
     await server?.stop();
