@@ -61,7 +61,7 @@ export function registerCompletion(program: Command, runtime: Runtime): void {
   defineCommand(program, runtime, {
     name: "completion <bash|zsh>",
     summary: "print a shell completion script",
-    examples: ["source <(knit completion bash)", "knit completion zsh > \"${fpath[1]}/_knit\""],
+    examples: ["knit completion bash > ~/.local/share/bash-completion/completions/knit", "knit completion zsh > \"${fpath[1]}/_knit\""],
     run: async (context, [shell]) => {
       const table = commandTable(program);
       if (shell === "bash") await write(context.io.stdout, bashScript(table));
