@@ -304,6 +304,32 @@ describe("docker runtime on podman", () => {
     await impatient.close();
   });
 
+  it("ends a followed log when the worker is removed, and stops following when the reader lets go", async () => {
+    const removed = newRunId();
+    await runtime.start(specOf({ runId: removed, args: ["sh", "-c", "echo started; sleep 600"] }));
+    const live = await runtime.logs(removed, { follow: true });
+    const text = readAll(live!);
+    await runtime.remove(removed);
+    expect(await text).toMatch(/^(started\n)?$/);
+
+    const abandoned = newRunId();
+    await runtime.start(specOf({ runId: abandoned, args: ["sh", "-c", "while true; do echo tick; sleep 0.1; done"] }));
+    const ticks = (await runtime.logs(abandoned, { follow: true })) as NodeJS.ReadableStream & { destroy(): void };
+    for await (const chunk of ticks) {
+      expect(String(chunk)).toContain("tick");
+      break; // leaving the loop destroys the stream, which must release the engine's log request
+    }
+    expect(await runtime.inspect(abandoned)).toEqual({ phase: "running" });
+    await runtime.remove(abandoned);
+  });
+
+  it("says which engine does not answer and how to start one", async () => {
+    const nowhere = createDockerRuntime({ socketPath: join(workspace, "no-engine.sock") });
+    await expect(nowhere.inspect("any")).rejects.toThrow(/no-engine.sock does not answer \(ENOENT\).*podman-service.sh/);
+    await expect(nowhere.listWorkers()).rejects.toThrow(/does not answer/);
+    await nowhere.close();
+  });
+
   it("refuses a spec it cannot translate before creating anything", async () => {
     const runId = newRunId();
     await expect(runtime.start(specOf({ runId, resources: { memory: "lots" } }))).rejects.toThrow(/"lots" is not a resource quantity/);

@@ -288,18 +288,38 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     }
   }
 
+  const where = endpoint.kind === "unix" ? endpoint.socketPath : `${endpoint.host}:${endpoint.port}`;
   return {
     name: "docker",
-    start,
-    inspect,
-    logs,
-    remove,
-    listWorkers,
-    waitForExit,
+    start: explainUnreachable(where, start),
+    inspect: explainUnreachable(where, inspect),
+    logs: explainUnreachable(where, logs),
+    remove: explainUnreachable(where, remove),
+    listWorkers: explainUnreachable(where, listWorkers),
+    waitForExit: explainUnreachable(where, waitForExit),
     async close() {
       stuckStarts.clear();
       startErrors.clear();
     },
+  };
+}
+
+const UNREACHABLE_CODES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
+
+/** Turns "connect ENOENT" and the like into an error that says which engine is down and what to do. */
+function explainUnreachable<A extends unknown[], R>(where: string, method: (...args: A) => Promise<R>) {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await method(...args);
+    } catch (error) {
+      const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+      if (engineStatus(error) !== undefined || !UNREACHABLE_CODES.has(code)) throw error;
+      throw new Error(
+        `the container engine at ${where} does not answer (${code}); start it (scripts/podman-service.sh for Podman) ` +
+          "or point DOCKER_HOST at a running one",
+        { cause: error },
+      );
+    }
   };
 }
 
