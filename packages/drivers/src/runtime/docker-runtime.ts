@@ -145,8 +145,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
         stuckStarts.set(spec.runId, { spec, message: `image "${spec.image}" not found: ${engineMessage(error)}` });
         return;
       }
-      // A container of that name exists: created by a concurrent start, or by a previous process
-      // just before crashing; start it below. Docker answers 409, Podman sometimes 500.
+      // A container of that name exists (Docker answers 409, Podman sometimes 500): created by a
+      // concurrent start, which starts it, or by a process that crashed before starting it.
       const existing = await inspectContainer(spec.runId);
       if (existing === undefined) throw error;
       stuckStarts.delete(spec.runId);
