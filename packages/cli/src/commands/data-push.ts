@@ -36,43 +36,54 @@ export function registerDataPush(group: Command, runtime: Runtime): void {
       .option("-L, --dereference", "follow symbolic links and upload what they point to"),
     run: async (context, sources, options) => {
       requireUserTags(options.tag, "--tag");
-      const env = await context.knitEnv();
-      const client = await context.client();
-      for (const [index, source] of sources.entries()) {
-        const counter = `[${index + 1}/${sources.length}]`;
-        const path = resolve(context.io.cwd, source);
-        try {
-          const info = await stat(path);
-          if (!info.isDirectory()) throw new Error(`not a directory (push uploads directories; put the file in one)`);
-        } catch (error) {
-          context.logger.info(`${(error as Error).message}: ${source} -- skipped`);
-          continue;
-        }
-        context.logger.info(`[${counter}] sending... ${source}`);
-        const registered = await upload(context, path, source, options.dereference ?? false);
-        context.logger.info(`registered: ${source} -> knit#id:${registered.knitId}`);
-        const tags = uniqueTags([
-          ...options.tag,
-          ...env.tags.filter((t) => !isSystemTag(t)),
-          ...(options.name ? [{ key: "name", value: basename(path) }] : []),
-        ]);
-        let detail = registered;
-        if (tags.length > 0) {
-          context.logger.info("tagging...");
-          try {
-            detail = await changeDataTags(client, registered.knitId, { add: tags });
-          } catch (error) {
-            context.logger.info(`[${counter}] [WARN] partially done: ${source} -> knit#id:${registered.knitId} (but not Tagged)`);
-            await printJsonBare(context, registered, 4);
-            const described = describeHttpError(error);
-            throw new CommandError(`the Data knit#id:${registered.knitId} is registered but tagging it failed; tag it with 'knit data tag --add ... ${registered.knitId}'\n${described.message}`);
-          }
-        }
-        context.logger.info(`[${counter}] [OK] done: ${source} -> knit#id:${registered.knitId}`);
-        await printJsonBare(context, detail, 4);
+      // Ctrl+C is handled for the whole command, so it is never missed between two steps.
+      const interrupt = new AbortController();
+      const removeInterrupt = context.io.onInterrupt(() => interrupt.abort());
+      try {
+        await pushAll(context, sources, options, interrupt.signal);
+      } finally {
+        removeInterrupt();
       }
     },
   });
+}
+
+async function pushAll(context: Context, sources: string[], options: Options, signal: AbortSignal): Promise<void> {
+  const env = await context.knitEnv();
+  const client = await context.client();
+  for (const [index, source] of sources.entries()) {
+    const counter = `[${index + 1}/${sources.length}]`;
+    const path = resolve(context.io.cwd, source);
+    try {
+      const info = await stat(path);
+      if (!info.isDirectory()) throw new Error(`not a directory (push uploads directories; put the file in one)`);
+    } catch (error) {
+      context.logger.info(`${(error as Error).message}: ${source} -- skipped`);
+      continue;
+    }
+    context.logger.info(`[${counter}] sending... ${source}`);
+    const registered = await upload(context, path, source, options.dereference ?? false, signal);
+    context.logger.info(`registered: ${source} -> knit#id:${registered.knitId}`);
+    const tags = uniqueTags([
+      ...options.tag,
+      ...env.tags.filter((t) => !isSystemTag(t)),
+      ...(options.name ? [{ key: "name", value: basename(path) }] : []),
+    ]);
+    let detail = registered;
+    if (tags.length > 0) {
+      context.logger.info("tagging...");
+      try {
+        detail = await changeDataTags(client, registered.knitId, { add: tags });
+      } catch (error) {
+        context.logger.info(`[${counter}] [WARN] partially done: ${source} -> knit#id:${registered.knitId} (but not Tagged)`);
+        await printJsonBare(context, registered, 4);
+        const described = describeHttpError(error);
+        throw new CommandError(`the Data knit#id:${registered.knitId} is registered but tagging it failed; tag it with 'knit data tag --add ... ${registered.knitId}'\n${described.message}`);
+      }
+    }
+    context.logger.info(`[${counter}] [OK] done: ${source} -> knit#id:${registered.knitId}`);
+    await printJsonBare(context, detail, 4);
+  }
 }
 
 function uniqueTags(tags: Tag[]): Tag[] {
@@ -82,7 +93,7 @@ function uniqueTags(tags: Tag[]): Tag[] {
 }
 
 /** Streams gzip(tar) of the directory with an MD5 trailer; Ctrl+C aborts the request. */
-async function upload(context: Context, path: string, source: string, dereference: boolean): Promise<DataDetail> {
+async function upload(context: Context, path: string, source: string, dereference: boolean, signal: AbortSignal): Promise<DataDetail> {
   const client = await context.client();
   const progress = createProgress({ stderr: context.io.stderr, isTTY: context.io.stderrIsTTY, logger: context.logger, label: source });
   void estimateSize(path, dereference).then((total) => progress.setTotal(total));
@@ -95,12 +106,8 @@ async function upload(context: Context, path: string, source: string, dereferenc
   const tap = md5Tap();
   const body = pipeline(Readable.from(tarBlocks(path, dereference)), counter, createGzip(), tap, () => undefined);
 
-  const abort = new AbortController();
-  let interrupted = false;
-  const removeInterrupt = context.io.onInterrupt(() => {
-    interrupted = true;
-    abort.abort();
-  });
+  const interruptedMessage = `interrupted: the upload of ${source} is cancelled and no Data is registered for it`;
+  if (signal.aborted) throw new CommandError(interruptedMessage, 130);
   const waiting = setTimeout(() => context.logger.info("waiting server..."), 1000);
   waiting.unref();
   let finished = false;
@@ -109,7 +116,7 @@ async function upload(context: Context, path: string, source: string, dereferenc
       headers: { "Content-Type": "application/tar+gzip", Trailer: "x-checksum-md5" },
       body,
       trailers: () => ({ "x-checksum-md5": tap.digest() }),
-      signal: abort.signal,
+      signal,
     });
     const text = await readText(response.body);
     if (response.status < 200 || response.status > 299) {
@@ -119,11 +126,10 @@ async function upload(context: Context, path: string, source: string, dereferenc
     return JSON.parse(text) as DataDetail;
   } catch (error) {
     body.destroy();
-    if (interrupted) throw new CommandError(`interrupted: the upload of ${source} is cancelled and no Data is registered for it`, 130);
+    if (signal.aborted) throw new CommandError(interruptedMessage, 130);
     throw error;
   } finally {
     clearTimeout(waiting);
-    removeInterrupt();
     progress.stop(finished);
   }
 }

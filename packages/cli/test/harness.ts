@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { access, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+export const KNIT = join(root, "packages/cli/dist/bin/knit.js");
+const KNITFAB = join(root, "packages/server/dist/bin/knitfab.js");
+
+export interface Server {
+  home: string;
+  handout: string;
+  apiRoot: string;
+  stop(): Promise<void>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+/**
+ * Starts the built `knitfab serve` in a temporary home on a free port (port 0; the handout file
+ * tells which one) and resolves once the handout profile is written.
+ */
+export async function startServer(): Promise<Server> {
+  for (const binary of [KNIT, KNITFAB]) {
+    if (!(await exists(binary))) throw new Error(`${binary} is missing: run 'npm run build' first`);
+  }
+  const home = await mkdtemp(join(tmpdir(), "knit-e2e-server-"));
+  const handout = join(home, "handout", "knitprofile");
+  const child: ChildProcess = spawn(process.execPath, [KNITFAB, "serve", "--home", home, "--port", "0", "--log-level", "warn"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`knitfab serve exited (${code}):\n${log}`))));
+  const ready = (async () => {
+    for (;;) {
+      if (await exists(handout)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  await Promise.race([ready, exited]);
+  exited.catch(() => undefined);
+  const text = await readFile(handout, "utf8");
+  const apiRoot = /apiRoot:\s*(\S+)/.exec(text)?.[1] ?? "";
+  return {
+    home,
+    handout,
+    apiRoot,
+    async stop() {
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await gone;
+      }
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stdoutBytes: Buffer;
+  stderr: string;
+}
+
+/** A user of the built `knit`, with a HOME and a project folder of their own. */
+export interface User {
+  home: string;
+  project: string;
+  knit(args: string[], options?: { cwd?: string; stdin?: Buffer | string; env?: NodeJS.ProcessEnv }): Promise<Result>;
+  /** Starts knit and returns the process, for interrupting it. */
+  spawn(args: string[]): ChildProcess;
+}
+
+export async function newUser(): Promise<User> {
+  const home = await mkdtemp(join(tmpdir(), "knit-e2e-user-"));
+  const project = join(home, "project");
+  await mkdir(project);
+  const baseEnv = { PATH: process.env.PATH ?? "", HOME: home, TZ: "UTC" };
+  return {
+    home,
+    project,
+    spawn(args) {
+      return spawn(process.execPath, [KNIT, ...args], { cwd: project, env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+    },
+    knit(args, options = {}) {
+      return new Promise((resolveResult, reject) => {
+        const child = spawn(process.execPath, [KNIT, ...args], {
+          cwd: options.cwd ?? project,
+          env: { ...baseEnv, ...options.env },
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (c: Buffer) => out.push(c));
+        child.stderr.on("data", (c: Buffer) => err.push(c));
+        child.on("error", reject);
+        child.on("close", (code) => {
+          const stdoutBytes = Buffer.concat(out);
+          resolveResult({ code: code ?? -1, stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr: Buffer.concat(err).toString("utf8") });
+        });
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(options.stdin ?? "");
+      });
+    },
+  };
+}
