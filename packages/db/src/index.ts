@@ -17,3 +17,4 @@ export * from "./data/upload.js";
 export * from "./nominations/nominate.js";
 export * from "./projection/project.js";
 export * from "./uuid.js";
+export * from "./data/signing-keys.js";

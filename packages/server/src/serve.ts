@@ -56,6 +56,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         database,
         store,
         version: VERSION,
+        serve: { api: config.roles.has("api"), backend: config.roles.has("backend") },
         logger: config.logLevel === "off" ? false : { level: config.logLevel },
         ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),
       });
@@ -74,7 +75,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       apiRoot,
       database: db,
       async stop() {
-        await app?.close();
+        await closeGracefully(app);
         await Promise.all(loops.map((loop) => loop.stop()));
         await db.close();
         await releaseLock();
@@ -109,5 +110,16 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Lets in-flight requests finish, but not forever: after the grace period open connections are cut. */
+async function closeGracefully(app: FastifyInstance | undefined, graceMs = 10_000): Promise<void> {
+  if (!app) return;
+  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
   }
 }

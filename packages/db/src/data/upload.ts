@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { ConflictError } from "@knitfab/domain";
 import { sql } from "kysely";
 import { notify, type Database, type Queryable } from "../database.js";
 import { CHANNEL } from "../channels.js";
@@ -89,4 +90,17 @@ export async function beginRead(database: Database, knitId: string): Promise<str
 
 export async function endTransfer(database: Database, agentName: string): Promise<void> {
   await sql`DELETE FROM data_agent WHERE name = ${agentName}`.execute(database.db);
+}
+
+/**
+ * Ends a custom import (spec/api.md §4.7): the import run moves to completing (the finishing loop
+ * makes it done) and its write record goes. Replaying while still completing is a no-op.
+ */
+export async function endImport(database: Database, runId: string, knitId: string): Promise<void> {
+  await database.db.transaction().execute(async (trx) => {
+    const exists = await sql`SELECT 1 FROM run WHERE run_id = ${runId}::uuid`.execute(trx);
+    if (exists.rows.length === 0) throw new ConflictError("missing Run", { advice: `run ${runId} of this import no longer exists; begin a new import` });
+    await setRunStatus(trx, runId, "completing");
+    await sql`DELETE FROM data_agent WHERE knit_id = ${knitId}::uuid AND mode = 'write'`.execute(trx);
+  });
 }

@@ -7,6 +7,7 @@ import { dataRoutes } from "./routes/data.js";
 import { planRoutes } from "./routes/plans.js";
 import { runRoutes } from "./routes/runs.js";
 import { staticConsole } from "./routes/console.js";
+import { backendRoutes } from "./routes/backend.js";
 import type { RunLogSource } from "./routes/run-log.js";
 
 export interface AppOptions {
@@ -18,6 +19,8 @@ export interface AppOptions {
   consoleDir?: string;
   logger?: boolean | { level: string };
   version: string;
+  /** which route sets to serve: the public API (`/api`) and/or the backend (`/api/backend`); both by default */
+  serve?: { api: boolean; backend: boolean };
 }
 
 /** The public API (`/api/...`) and the web console (`/`) of one knitfab server. */
@@ -56,11 +59,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
+  const serve = options.serve ?? { api: true, backend: true };
   await app.register(async (api) => {
-    await dataRoutes(api, options);
-    await planRoutes(api, options);
-    await runRoutes(api, options);
+    if (serve.api) {
+      await dataRoutes(api, options);
+      await planRoutes(api, options);
+      await runRoutes(api, options);
+    }
+    if (serve.backend) await backendRoutes(api, options);
   });
-  if (options.consoleDir) await staticConsole(app, options.consoleDir);
+  if (serve.api && options.consoleDir) await staticConsole(app, options.consoleDir);
   return app;
 }

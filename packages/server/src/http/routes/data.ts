@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Readable } from "node:stream";
 import {
   InputError,
@@ -19,7 +19,7 @@ import { sendTarGz, receiveTarGz } from "./transfer.js";
 const UPLOAD_DEADLINE_SECONDS = 30;
 
 export async function dataRoutes(app: FastifyInstance, options: AppOptions): Promise<void> {
-  const { database, store } = options;
+  const { database } = options;
 
   app.get(
     "/api/data/",
@@ -35,49 +35,8 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
     },
   );
 
-  app.post(
-    "/api/data/",
-    {
-      schema: {
-        tags: ["data"],
-        summary: "Upload new data: a gzip'd tar, chunked, with the MD5 of the compressed bytes in the x-checksum-md5 trailer",
-        consumes: ["application/tar+gzip"],
-      },
-    },
-    async (request, reply) => {
-      const root = await createRootRun(database, "knit#uploaded", UPLOAD_DEADLINE_SECONDS);
-      // A long upload keeps its run alive; if this process dies, the deadline lapses and the run is aborted.
-      const keepAlive = setInterval(() => void renewRootRun(database.db, root, UPLOAD_DEADLINE_SECONDS).catch(() => {}), 10_000);
-      try {
-        await receiveTarGz(store, root.knitId, request.body as Readable, request.raw);
-        clearInterval(keepAlive);
-        await finishUpload(database, root, true);
-      } catch (error) {
-        clearInterval(keepAlive);
-        await finishUpload(database, root, false).catch((finishError: unknown) => request.log.error({ err: finishError }, "could not fail the upload run"));
-        await store.remove(root.knitId).catch(() => {});
-        throw error;
-      }
-      const [data] = await loadData(database.db, [root.knitId]);
-      return reply.send(dataDetailJson(data!));
-    },
-  );
-
-  app.get(
-    "/api/data/:knitId/",
-    { schema: { tags: ["data"], summary: "Download data as a gzip'd tar (x-checksum-md5 trailer)", params: IdParams("knitId") } },
-    async (request, reply) => {
-      const { knitId } = request.params as { knitId: string };
-      const [data] = await loadData(database.db, [knitId]);
-      if (!data || !(await store.exists(data.knitId))) throw new NotFoundError();
-      const agent = await beginRead(database, data.knitId);
-      try {
-        await sendTarGz(store, data.knitId, reply);
-      } finally {
-        await endTransfer(database, agent);
-      }
-    },
-  );
+  app.post("/api/data/", { schema: uploadSchema }, uploadHandler(options));
+  app.get("/api/data/:knitId/", { schema: downloadSchema }, downloadHandler(options));
 
   app.put(
     "/api/data/:knitId/",
@@ -111,4 +70,48 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
       return dataDetailJson(data);
     },
   );
+}
+
+export const uploadSchema = {
+  tags: ["data"],
+  summary: "Upload new data: a gzip'd tar, chunked, with the MD5 of the compressed bytes in the x-checksum-md5 trailer",
+  consumes: ["application/tar+gzip"],
+};
+
+/** Streams an upload into a new Data of a `knit#uploaded` run; on any failure nothing stays visible. */
+export function uploadHandler({ database, store }: AppOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const root = await createRootRun(database, "knit#uploaded", UPLOAD_DEADLINE_SECONDS);
+    // A long upload keeps its run alive; if this process dies, the deadline lapses and the run is discarded.
+    const keepAlive = setInterval(() => void renewRootRun(database.db, root, UPLOAD_DEADLINE_SECONDS).catch(() => {}), 10_000);
+    try {
+      await receiveTarGz(store, root.knitId, request.body as Readable, request.raw);
+      clearInterval(keepAlive);
+      await finishUpload(database, root, true);
+    } catch (error) {
+      clearInterval(keepAlive);
+      await finishUpload(database, root, false).catch((finishError: unknown) => request.log.error({ err: finishError }, "could not discard the upload run"));
+      await store.remove(root.knitId).catch(() => {});
+      throw error;
+    }
+    const [data] = await loadData(database.db, [root.knitId]);
+    return reply.send(dataDetailJson(data!));
+  };
+}
+
+export const downloadSchema = { tags: ["data"], summary: "Download data as a gzip'd tar (x-checksum-md5 trailer)", params: IdParams("knitId") };
+
+/** Streams a Data's content as tar.gz; the read is recorded so the run cannot be deleted under it. */
+export function downloadHandler({ database, store }: AppOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const { knitId } = request.params as { knitId: string };
+    const [data] = await loadData(database.db, [knitId]);
+    if (!data || !(await store.exists(data.knitId))) throw new NotFoundError();
+    const agent = await beginRead(database, data.knitId);
+    try {
+      await sendTarGz(store, data.knitId, reply);
+    } finally {
+      await endTransfer(database, agent);
+    }
+  };
 }

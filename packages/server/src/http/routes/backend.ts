@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
+import { InputError, UnauthorizedError, KnitError, badRequest } from "@knitfab/domain";
+import { createRootRun, endImport, findSigningKey, loadData, signingKeyValidFor } from "@knitfab/db";
+import type { AppOptions } from "../app.js";
+import { dataDetailJson } from "../present.js";
+import { IdParams, LogQuery } from "../schemas.js";
+import { downloadHandler, downloadSchema, uploadHandler, uploadSchema } from "./data.js";
+import { sendRunLog } from "./run-log.js";
+
+const IMPORT_DEADLINE_SECONDS = 30 * 60;
+
+interface ImportClaims extends JWTPayload {
+  "knitfab/knitId": string;
+  "knitfab/runId": string;
+  /** where this server expects the imported files (local folders stand in for the reference's PVC) */
+  "knitfab/path"?: string;
+}
+
+/**
+ * The backend API (spec/api.md §4): data transfer, run logs and custom import under `/api/backend`.
+ * In one process the frontend serves transfers itself; these routes are for split deployments and
+ * for importers.
+ */
+export async function backendRoutes(app: FastifyInstance, options: AppOptions): Promise<void> {
+  const { database, store } = options;
+
+  app.post("/api/backend/data/", { schema: { ...uploadSchema, tags: ["backend"] } }, uploadHandler(options));
+  app.get("/api/backend/data/:knitId/", { schema: { ...downloadSchema, tags: ["backend"] } }, downloadHandler(options));
+  app.get(
+    "/api/backend/runs/:runId/log/",
+    { schema: { tags: ["backend"], summary: "The run's log (see /api/runs/{runId}/log)", params: IdParams("runId"), querystring: LogQuery } },
+    async (request, reply) => {
+      const { runId } = request.params as { runId: string };
+      await sendRunLog(options, runId.toLowerCase(), "follow" in (request.query as Record<string, unknown>), reply);
+    },
+  );
+
+  app.post(
+    "/api/backend/data/import/begin/",
+    { schema: { tags: ["backend"], summary: "Begin a custom import: returns a JWT naming the data to fill (application/jwt)" } },
+    async (_request, reply) => {
+      const root = await createRootRun(database, "knit#imported", IMPORT_DEADLINE_SECONDS);
+      const path = await store.allocate(root.knitId);
+      const key = await signingKeyValidFor(database, IMPORT_DEADLINE_SECONDS);
+      const token = await new SignJWT({ "knitfab/knitId": root.knitId, "knitfab/runId": root.runId, "knitfab/path": path })
+        .setProtectedHeader({ alg: "HS256", kid: key.kid, typ: "JWT" })
+        .setJti(randomUUID())
+        .setSubject(`data-knitid-${root.knitId}`)
+        .sign(key.secret);
+      return reply.header("content-type", "application/jwt").send(token);
+    },
+  );
+
+  // The token arrives as the raw body (application/jwt), read here rather than by a JSON parser.
+  app.post(
+    "/api/backend/data/import/end/",
+    { schema: { tags: ["backend"], summary: "End a custom import with the JWT from begin (Content-Type: application/jwt)" } },
+    async (request) => {
+      if (request.headers["content-type"] !== "application/jwt") {
+        throw badRequest('"Content-Type" should be "application/jwt"');
+      }
+      const token = (await readText(request.body)).trim();
+      const claims = await verifyImportToken(options, token);
+      const knitId = claims["knitfab/knitId"];
+      const [before] = await loadData(database.db, [knitId]);
+      if (!before) throw new KnitError("internal", "unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
+      if (!(await store.exists(knitId))) {
+        throw badRequest(`retry after that PVC ${claims.sub ?? ""} is bound`, new Error(`the folder of data ${knitId} does not exist`));
+      }
+      await endImport(database, claims["knitfab/runId"], knitId);
+      const [data] = await loadData(database.db, [knitId]);
+      return dataDetailJson(data!);
+    },
+  );
+}
+
+async function verifyImportToken({ database }: AppOptions, token: string): Promise<ImportClaims> {
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch (error) {
+    throw new UnauthorizedError("invalid token", { cause: error });
+  }
+  const key = kid ? await findSigningKey(database.db, kid) : undefined;
+  if (!key) throw new UnauthorizedError("invalid token", { cause: new Error("the token's signing key is unknown or expired") });
+  try {
+    const { payload } = await jwtVerify<ImportClaims>(token, key.secret, { algorithms: ["HS256"] });
+    if (typeof payload["knitfab/knitId"] !== "string" || typeof payload["knitfab/runId"] !== "string") {
+      throw new InputError("invalid token", { cause: new Error("knitfab claims are missing") });
+    }
+    return payload;
+  } catch (error) {
+    if (error instanceof KnitError) throw error;
+    throw new UnauthorizedError("invalid token", { cause: error });
+  }
+}
+
+async function readText(body: unknown): Promise<string> {
+  if (typeof body === "string") return body;
+  if (Buffer.isBuffer(body)) return body.toString("utf8");
+  if (body && typeof (body as AsyncIterable<Buffer>)[Symbol.asyncIterator] === "function") {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > 64 * 1024) throw badRequest("the token is too large");
+      chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  }
+  return "";
+}

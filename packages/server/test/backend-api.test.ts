@@ -1,0 +1,61 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import { BACKENDS, callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+
+type Json = Record<string, unknown>;
+
+describe.each(BACKENDS)("backend API on %s", (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backend, { role: "api,backend,projection" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const api = (path: string) => `${server.apiRoot}${path}`;
+
+  it("imports: begin gives a JWT naming the data; end moves the run to completing and returns the data", async () => {
+    const begin = await fetch(api("/backend/data/import/begin"), { method: "POST" });
+    expect(begin.status).toBe(200);
+    expect(begin.headers.get("content-type")).toBe("application/jwt");
+    const token = await begin.text();
+    const header = decodeProtectedHeader(token);
+    expect(header.alg).toBe("HS256");
+    expect(header.kid).toMatch(/^[0-9a-f-]{36}$/);
+    const claims = decodeJwt(token) as Json;
+    const knitId = String(claims["knitfab/knitId"]);
+    expect(claims.sub).toBe(`data-knitid-${knitId}`);
+    expect(claims.jti).toBeTruthy();
+    expect(claims).not.toHaveProperty("exp");
+    await writeFile(join(String(claims["knitfab/path"]), "imported.txt"), "from outside\n");
+
+    const wrongType = await callJson<Json>(api("/backend/data/import/end"), { method: "POST", rawBody: token, contentType: "text/plain" });
+    expect(wrongType.status).toBe(400);
+    const forged = await callJson<Json>(api("/backend/data/import/end"), { method: "POST", rawBody: `${token.slice(0, -4)}AAAA`, contentType: "application/jwt" });
+    expect(forged.status).toBe(401);
+    expect(String(forged.body.message)).toMatch(/^invalid token/);
+
+    const end = await callJson<Json>(api("/backend/data/import/end"), { method: "POST", rawBody: token, contentType: "application/jwt" });
+    expect(end.status, end.text).toBe(200);
+    expect(end.body.knitId).toBe(knitId);
+    const upstream = end.body.upstream as { mountpoint: Json; run: Json };
+    expect(upstream.mountpoint).toEqual({ path: "/imported", tags: [] });
+    expect(upstream.run.status).toBe("completing");
+    expect((upstream.run.plan as Json).name).toBe("knit#imported");
+    const replay = await callJson<Json>(api("/backend/data/import/end"), { method: "POST", rawBody: token, contentType: "application/jwt" });
+    expect(replay.status).toBe(200);
+  });
+
+  it("serves uploads and downloads under /api/backend too", async () => {
+    const result = await uploadTarGz(`${server.apiRoot}/backend`, Readable.from([rawTarGz([{ name: "f.txt", content: "backend" }])]));
+    expect(result.status).toBe(200);
+    const knitId = String((result.body as Json).knitId);
+    const download = await fetch(api(`/backend/data/${knitId}`));
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-type")).toBe("application/tar+gzip");
+    expect((await download.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+});
