@@ -150,6 +150,7 @@ export function registerRunRetry(group: Command, runtime: Runtime): void {
 
 interface WaitOptions {
   interval: string;
+  timeout?: string;
 }
 
 const FINAL = new Set(["done", "failed", "invalidated"]);
@@ -160,10 +161,13 @@ export function registerRunWait(group: Command, runtime: Runtime): void {
     summary: "wait until a Run ends; exit 0 if it is done, 1 otherwise",
     description: "Polls the Run until it is done, failed or invalidated, then prints it as JSON. Exits 0 when the Run is done and 1 when it failed or was invalidated.",
     examples: ["knit run wait RUN_ID && knit data pull -x OUTPUT_KNIT_ID ./out"],
-    configure: (c) => c.option("--interval <DURATION>", "time between checks", "1s"),
+    configure: (c) => c
+      .option("--interval <DURATION>", "time between checks", "1s")
+      .option("--timeout <DURATION>", "give up (exit 1) if the Run has not ended after this long"),
     run: async (context, [runId], options) => {
       const interval = parseGoDuration(options.interval);
       if (interval <= 0) throw new UsageError("--interval must be positive, e.g. 500ms or 2s");
+      const deadline = options.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + parseGoDuration(options.timeout);
       const client = await context.client();
       let last = "";
       let run: RunDetail;
@@ -178,6 +182,9 @@ export function registerRunWait(group: Command, runtime: Runtime): void {
           last = run.status;
         }
         if (FINAL.has(run.status)) break;
+        if (Date.now() >= deadline) {
+          throw new CommandError(`Run ${runId} is still ${run.status} after ${options.timeout}; wait longer, or stop it with 'knit run stop ${runId}'`);
+        }
         await new Promise((r) => setTimeout(r, interval));
       }
       await printJson(context, run);

@@ -1,0 +1,221 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dotToSvg } from "../src/graph/render.js";
+import { newUser, startServer, type Server, type User } from "./harness.js";
+
+interface Plan {
+  planId: string;
+  image?: string;
+  active: boolean;
+  annotations?: string[];
+  resources?: Record<string, string>;
+  service_account?: string;
+  inputs: { path: string; tags: string[] }[];
+}
+interface Run {
+  runId: string;
+  status: string;
+  plan: { planId: string; name?: string };
+  inputs: { knitId: string }[];
+  outputs: { knitId: string }[];
+}
+
+let server: Server;
+let user: User;
+let knitId: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  user = await newUser();
+  expect((await user.knit(["init", server.handout])).code).toBe(0);
+  await mkdir(join(user.project, "ds"));
+  await writeFile(join(user.project, "ds", "x.csv"), "1,2\n");
+  const pushed = await user.knit(["data", "push", "-t", "kind:csv", "ds"]);
+  expect(pushed.code, pushed.stderr).toBe(0);
+  knitId = (JSON.parse(pushed.stdout) as { knitId: string }).knitId;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("knit plan, end to end", () => {
+  let first: Plan;
+  let second: Plan;
+
+  it("template --scratch output, given an image and its own output tags, applies; apply prints the Plan", async () => {
+    await writeFile(join(user.project, "knitenv"), "tag:\n  - kind:csv\nresource:\n  memory: 512Mi\n");
+    const template = await user.knit(["plan", "template", "--scratch"]);
+    expect(template.code, template.stderr).toBe(0);
+    const file = join(user.project, "first.yaml");
+    // The scratch template puts the same tags on input and output; a Plan feeding itself is a cycle.
+    const outputsAt = template.stdout.indexOf("\noutputs:");
+    const edited = template.stdout.slice(0, outputsAt) + template.stdout.slice(outputsAt).replace(/"kind:csv"/g, '"kind:model"');
+    await writeFile(file, edited.replace('image: "image:version"', 'image: "localhost/train:v1"').replace("active: true", "active: false"));
+    const applied = await user.knit(["plan", "apply", file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/^\{\n {4}"planId"/);
+    expect(applied.stdout.endsWith("}\n")).toBe(true);
+    first = JSON.parse(applied.stdout) as Plan;
+    expect(first.image).toBe("localhost/train:v1");
+    expect(first.active).toBe(false);
+    expect(first.inputs).toEqual([expect.objectContaining({ path: "/in", tags: ["kind:csv"] })]);
+    expect(first.resources).toMatchObject({ memory: "512Mi" });
+
+    const again = await user.knit(["plan", "apply", file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/failed to apply Plan/);
+  });
+
+  it("apply explains unreadable and malformed files", async () => {
+    const missing = await user.knit(["plan", "apply", "nosuch.yaml"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/fail to read Plan file/);
+    await writeFile(join(user.project, "bad.yaml"), "image: [unclosed");
+    const bad = await user.knit(["plan", "apply", "bad.yaml"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/fail to parse Plan file/);
+  });
+
+  it("a second Plan reads the first one's output", async () => {
+    await writeFile(join(user.project, "second.yaml"), [
+      "image: localhost/evaluate:v1",
+      "inputs:",
+      "  - path: /in/model",
+      "    tags: [\"kind:model\"]",
+      "outputs:",
+      "  - path: /out/report",
+      "    tags: [\"kind:report\"]",
+      "",
+    ].join("\n"));
+    const applied = await user.knit(["plan", "apply", "second.yaml"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    second = JSON.parse(applied.stdout) as Plan;
+  });
+
+  it("show and find", async () => {
+    const shown = await user.knit(["plan", "show", first.planId]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ planId: first.planId });
+    const missing = await user.knit(["plan", "show", "00000000-0000-0000-0000-000000000000"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/planId:00000000-0000-0000-0000-000000000000 is not found/);
+
+    const ids = async (args: string[]) => (JSON.parse((await user.knit(["plan", "find", ...args])).stdout) as Plan[]).map((p) => p.planId).sort();
+    expect(await ids(["--image", "localhost/train:v1"])).toEqual([first.planId]);
+    expect(await ids(["--image", "localhost/train"])).toEqual([first.planId]);
+    expect(await ids(["--active", "no"])).toEqual([first.planId]);
+    expect(await ids(["-i", "kind:model", "--active", "yes"])).toEqual([second.planId]);
+    expect(await ids(["-o", "kind:report"])).toEqual([second.planId]);
+    expect((await user.knit(["plan", "find", "--image", ":v1"])).code).toBe(2);
+  });
+
+  it("annotate, resource, serviceaccount and active change the Plan", async () => {
+    const annotated = await user.knit(["plan", "annotate", "--add", "owner = alice", "--add", "stage=dev", first.planId]);
+    expect(annotated.code, annotated.stderr).toBe(0);
+    expect(annotated.stderr).toContain(`Plan:${first.planId} is updated.`);
+    expect((JSON.parse(annotated.stdout) as Plan).annotations).toEqual(["owner=alice", "stage=dev"]);
+    const removed = await user.knit(["plan", "annotate", "--remove-key", "stage", first.planId]);
+    expect((JSON.parse(removed.stdout) as Plan).annotations).toEqual(["owner=alice"]);
+    expect((await user.knit(["plan", "annotate", "--add", "novalue", first.planId])).code).toBe(2);
+
+    const resources = await user.knit(["plan", "resource", "--set", "cpu=2", "-s", "memory=1Gi", "--unset", "nvidia.com/gpu", first.planId]);
+    expect(resources.code, resources.stderr).toBe(0);
+    expect(resources.stdout).toMatch(/^\{\n {2}"planId"/);
+    expect(resources.stdout.endsWith("}")).toBe(true);
+    expect((JSON.parse(resources.stdout) as Plan).resources).toMatchObject({ cpu: "2", memory: "1Gi" });
+    const nothing = await user.knit(["plan", "resource", first.planId]);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toBe("");
+    expect(nothing.stderr).toContain("Nothing to do.");
+    expect((await user.knit(["plan", "resource", "--set", "cpu=lots", first.planId])).code).toBe(1);
+
+    const sa = await user.knit(["plan", "serviceaccount", "--set", "trainer", first.planId]);
+    expect((JSON.parse(sa.stdout) as Plan).service_account).toBe("trainer");
+    const unset = await user.knit(["plan", "serviceaccount", "--unset", first.planId]);
+    expect((JSON.parse(unset.stdout) as Plan).service_account).toBeUndefined();
+    expect((await user.knit(["plan", "serviceaccount", first.planId])).code).toBe(2);
+    expect((await user.knit(["plan", "serviceaccount", "--set", "a", "--unset", first.planId])).code).toBe(2);
+
+    expect((JSON.parse((await user.knit(["plan", "active", "yes", first.planId])).stdout) as Plan).active).toBe(true);
+    expect((JSON.parse((await user.knit(["plan", "active", "no", first.planId])).stdout) as Plan).active).toBe(false);
+    expect((await user.knit(["plan", "active", "maybe", first.planId])).code).toBe(2);
+  });
+
+  it("graph draws both Plans and their link; svg and png render", async () => {
+    const dot = await user.knit(["plan", "graph", second.planId]);
+    expect(dot.code, dot.stderr).toBe(0);
+    expect(dot.stdout).toContain(`"p${second.planId}"[`);
+    expect(dot.stdout).toContain(`"p${second.planId}@/in/model"`);
+    expect(await dotToSvg(dot.stdout)).toContain("<svg");
+    const down = await user.knit(["plan", "graph", "-d", "-n", "1", second.planId]);
+    expect(down.stdout).not.toContain(`"p${first.planId}"[`);
+    expect((await user.knit(["plan", "graph", "--format", "svg", second.planId])).stdout).toMatch(/^<\?xml|^<svg/);
+    const png = await user.knit(["plan", "graph", "--format", "png", second.planId]);
+    expect(png.stdoutBytes.subarray(0, 4).toString("hex")).toBe("89504e47");
+    expect((await user.knit(["plan", "graph", "--format", "jpeg", second.planId])).code).toBe(1);
+  });
+});
+
+describe("knit run, end to end", () => {
+  it("find, show and wait on the upload Run; retry of a root Run is refused", async () => {
+    const found = await user.knit(["run", "find", "-o", knitId]);
+    expect(found.code, found.stderr).toBe(0);
+    const runs = JSON.parse(found.stdout) as Run[];
+    expect(runs).toHaveLength(1);
+    const upload = runs[0] as Run;
+    expect(upload.plan.name).toBe("knit#uploaded");
+
+    const shown = await user.knit(["run", "show", upload.runId]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ runId: upload.runId, status: "done" });
+    expect((await user.knit(["run", "find", "-s", "done", "-p", upload.plan.planId])).stdout).toContain(upload.runId);
+    expect(JSON.parse((await user.knit(["run", "find", "--since", "2999-01-01"])).stdout)).toEqual([]);
+    expect((await user.knit(["run", "find", "-s", "invalidated"])).code).toBe(1);
+    expect((await user.knit(["run", "find", "--duration", "1h"])).code).toBe(2);
+
+    const waited = await user.knit(["run", "wait", upload.runId]);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ status: "done" });
+
+    const retry = await user.knit(["run", "retry", upload.runId]);
+    expect(retry.code).toBe(1);
+    expect(retry.stdout).toBe("");
+    const log = await user.knit(["run", "show", "--log", upload.runId]);
+    expect(log.code).toBe(1);
+    expect(log.stderr).toMatch(/not found/);
+  });
+
+  it("a Run of the active Plan appears; stop --fail no is a plain stop; stop --fail aborts it; rm deletes", async () => {
+    const findRuns = async () => JSON.parse((await user.knit(["run", "find", "-i", knitId])).stdout) as Run[];
+    let runs: Run[] = await findRuns();
+    // The projection loop creates Runs asynchronously: wait until the Run exists (the verdict is on its content).
+    for (let attempt = 0; runs.length === 0 && attempt < 150; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      runs = await findRuns();
+    }
+    expect(runs.length, "the projection loop created no Run for the active Plan").toBeGreaterThan(0);
+    const run = runs[0] as Run;
+    expect(run.inputs.map((i) => i.knitId)).toEqual([knitId]);
+    expect(["waiting", "deactivated", "ready", "starting", "running"]).toContain(run.status);
+
+    const tearoff = await user.knit(["run", "stop", "--fail", "no", run.runId]);
+    expect(tearoff.stdout).toBe("");
+    if (tearoff.code === 0) expect(tearoff.stderr).toContain(`Run Id: ${run.runId} is stopping.`);
+    else expect(tearoff.stderr).toMatch(/cannot be stopped/);
+
+    const current = JSON.parse((await user.knit(["run", "show", run.runId])).stdout) as Run;
+    if (current.status !== "completing" && current.status !== "done") {
+      const aborted = await user.knit(["run", "stop", "--fail", run.runId]);
+      expect(aborted.code, aborted.stderr).toBe(0);
+      expect(aborted.stderr).toContain(`Run Id: ${run.runId} is aborting.`);
+      expect(JSON.parse((await user.knit(["run", "show", run.runId])).stdout)).toMatchObject({ status: expect.stringMatching(/aborting|failed/) });
+      const waited = await user.knit(["run", "wait", "--interval", "200ms", "--timeout", "30s", run.runId]);
+      expect(waited.code).toBe(1);
+      expect(waited.stderr).toMatch(/ended failed/);
+    }
+    const removed = await user.knit(["run", "rm", run.runId]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stderr).toContain(`deleted Run Id:${run.runId}`);
+    expect((await user.knit(["run", "show", run.runId])).code).toBe(1);
+  });
+});
