@@ -19,5 +19,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     globalSetup: ["./packages/testing/src/global-setup.ts"],
+    reporters: ["default", "./packages/testing/src/summary-reporter.ts"],
   },
 });

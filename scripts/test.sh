@@ -25,4 +25,5 @@ fi
 
 npm run build
 npm run lint
+npx tsc -p tsconfig.tests.json
 npx vitest run "$@"

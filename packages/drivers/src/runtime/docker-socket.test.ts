@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ let answering = "";
 let silent = "";
 const servers: Server[] = [];
 
-async function listen(path: string, handler: Parameters<typeof createServer>[0]): Promise<void> {
+async function listen(path: string, handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<void> {
   const server = createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(path, resolve));

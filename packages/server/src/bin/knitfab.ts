@@ -12,19 +12,19 @@ const program = new Command("knitfab")
 program
   .command("serve")
   .description(
-    "Start knitfab. By default everything runs in this one process on an embedded database (PGlite) and local\n" +
-      "folders under --home. Point --database-url at PostgreSQL to share the database between several processes.",
+    "Start knitfab. By default everything runs in this one process on an embedded database (PGlite) and " +
+      "local folders under --home. Point --database-url at PostgreSQL to share the database between several processes.",
   )
-  .addOption(new Option("--home <dir>", "folder for the embedded database, the data and the handout profile").env("KNITFAB_HOME").default(undefined, "~/.knitfab"))
-  .addOption(new Option("--port <port>", "HTTP port of the API and web console").env("KNITFAB_PORT").default(undefined, "30803"))
-  .addOption(new Option("--listen <address>", "address to bind; 0.0.0.0 to accept other machines").env("KNITFAB_LISTEN").default(undefined, "127.0.0.1"))
+  .addOption(new Option("--home <dir>", "folder for the embedded database, the data and the handout profile (default: ~/.knitfab)").env("KNITFAB_HOME"))
+  .addOption(new Option("--port <port>", "HTTP port of the API and web console (default: 30803)").env("KNITFAB_PORT"))
+  .addOption(new Option("--listen <address>", "address to bind; 0.0.0.0 to accept other machines (default: 127.0.0.1)").env("KNITFAB_LISTEN"))
   .addOption(new Option("--database-url <url>", "PostgreSQL URL (postgres://user:pass@host:5432/db) instead of the embedded PGlite").env("KNITFAB_DATABASE_URL"))
   .addOption(
-    new Option("--role <roles>", `what this process runs, comma-separated: ${ROLES.join(", ")}`).env("KNITFAB_ROLE").default(undefined, "all"),
+    new Option("--role <roles>", `what this process runs, comma-separated: ${ROLES.join(", ")} (default: all)`).env("KNITFAB_ROLE"),
   )
   .addOption(new Option("--hooks <file>", "lifecycle hooks YAML (lifecycle-hooks.before / .after URL lists)").env("KNITFAB_HOOKS"))
-  .addOption(new Option("--runtime <name>", "worker runtime: docker (Docker or Podman through the Docker Engine API)").env("KNITFAB_RUNTIME").default(undefined, "docker"))
-  .addOption(new Option("--log-level <level>", "debug, info, warn, error or off").env("KNITFAB_LOG_LEVEL").default(undefined, "warn"))
+  .addOption(new Option("--runtime <name>", "worker runtime: docker, i.e. Docker or Podman through the Docker Engine API (default: docker)").env("KNITFAB_RUNTIME"))
+  .addOption(new Option("--log-level <level>", "debug, info, warn, error or off (default: warn)").env("KNITFAB_LOG_LEVEL"))
   .addOption(new Option("--console <dir>", "folder of the built web console to serve at /").env("KNITFAB_CONSOLE_DIR"))
   .addHelpText(
     "after",
