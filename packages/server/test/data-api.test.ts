@@ -1,4 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { sql } from "kysely";
 import { mkdtemp, mkdir, readFile, writeFile, symlink, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +104,31 @@ describe.each(BACKENDS)("data API on %s", (backend) => {
     const dataDir = join(server.home, "data", "data");
     const visible = await readdir(dataDir).catch(() => []);
     expect(visible.sort()).toEqual([...before].map(String).sort());
+  });
+
+  it("leaves nothing visible when the client disconnects half-way through an upload", async () => {
+    const before = await knitIdsOf();
+    const archive = rawTarGz([{ name: "big.bin", content: randomBytes(2 * 1024 * 1024) }]);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(new URL(`${server.apiRoot}/data/`), {
+        method: "POST",
+        headers: { "content-type": "application/tar+gzip", "transfer-encoding": "chunked" },
+      });
+      request.on("error", () => resolve());
+      request.write(archive.subarray(0, archive.length / 2), () => setTimeout(() => request.destroy(), 200));
+      request.on("close", () => resolve());
+    });
+    // the server notices the cut connection asynchronously; wait (bounded) for it to clean up
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const rows = await sql<{ count: number }>`SELECT count(*)::int AS count FROM run WHERE status = 'running'`.execute(server.server.database.db);
+      if (rows.rows[0]!.count === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await knitIdsOf()).toEqual(before);
+    const running = await sql<{ count: number }>`SELECT count(*)::int AS count FROM run WHERE status = 'running'`.execute(server.server.database.db);
+    expect(running.rows[0]!.count).toBe(0);
+    const partials = await readdir(join(server.home, "data", ".partial")).catch(() => []);
+    expect(partials).toEqual([]);
   });
 
   it("rejects a body that is not gzip with 400", async () => {
