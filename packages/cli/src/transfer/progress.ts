@@ -46,6 +46,8 @@ export function createProgress(options: { stderr: Writable; isTTY: boolean; logg
       stream: options.stderr,
       fps: 4,
       hideCursor: true,
+      // We only get here when stderr is a terminal; this also lets tests render the bar into a buffer.
+      noTTYOutput: true,
       clearOnComplete: false,
       format: (_opts, params) => {
         const width = 30;
