@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/drivers/archive/index";
+import { parse } from "yaml";
 import { dotToSvg } from "../src/graph/render.js";
 import { newUser, startServer, type Server, type User } from "./harness.js";
 
@@ -66,6 +68,35 @@ describe("knit plan, end to end", () => {
     const again = await user.knit(["plan", "apply", file]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/failed to apply Plan/);
+  });
+
+  it("template reads a docker-archive on stdin, and its output applies", async () => {
+    const files: [string, string][] = [
+      ["cfg.json", JSON.stringify({ os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [] }, config: { Entrypoint: ["sh", "-c"], Cmd: ["cp -r /in/raw /out/copy"], Volumes: { "/in/raw": {}, "/out/copy": {} } } })],
+      ["manifest.json", JSON.stringify([{ Config: "cfg.json", RepoTags: ["localhost/copy:v3"], Layers: [] }])],
+    ];
+    const archive = Buffer.concat([
+      ...files.flatMap(([path, text]) => [
+        encodeHeader({ path, type: "File", mode: 0o644, size: Buffer.byteLength(text), mtime: new Date(0) }),
+        Buffer.from(text),
+        Buffer.alloc(paddingAfter(Buffer.byteLength(text))),
+      ]),
+      END_OF_ARCHIVE,
+    ]);
+    const r = await user.knit(["plan", "template", "--env", "/nonexistent/knitenv"], { stdin: archive });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = parse(r.stdout);
+    expect(doc).toMatchObject({
+      image: "localhost/copy:v3",
+      entrypoint: ["sh", "-c"],
+      args: ["cp -r /in/raw /out/copy"],
+      inputs: [{ path: "/in/raw", tags: ["type:raw"] }],
+      outputs: [{ path: "/out/copy", tags: ["type:copy"] }],
+    });
+    await writeFile(join(user.project, "copy.yaml"), r.stdout);
+    const applied = await user.knit(["plan", "apply", "copy.yaml"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await user.knit(["plan", "template", "other:tag"], { stdin: archive })).stderr).toMatch(/specified image tag 'other:tag' is not found/);
   });
 
   it("apply explains unreadable and malformed files", async () => {

@@ -89,3 +89,11 @@ describe("image archives", () => {
     await expect(scanImageArchive(Readable.from([Buffer.from("this is not a tar archive at all".repeat(20))]))).rejects.toThrow(/cannot read the image archive/);
   });
 });
+
+describe("mountpoint detection", () => {
+  it("ignores shell command lines and reads paths after '='", () => {
+    const t = imageTemplate({ Cmd: ["sh", "-c", "cp /in/a /out/b", "--model=/out/model", "/in"] }, "x:1", { tags: [], resources: {} });
+    expect(t.inputs).toEqual([{ path: "/in", tags: [] }]);
+    expect(t.outputs).toEqual([{ path: "/out/model", tags: ["type:model"] }]);
+  });
+});

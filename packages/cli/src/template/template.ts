@@ -49,7 +49,11 @@ export function imageTemplate(config: ImageConfig, name: string | undefined, env
   const entries = [...(config.Entrypoint ?? []), ...(config.Cmd ?? []), ...Object.keys(config.Volumes ?? {})];
   const inputs = new Map<string, string[]>();
   const outputs = new Map<string, string[]>();
-  for (const raw of entries) {
+  for (const entry of entries) {
+    // A shell command line is not a path; `--flag=/in/x` names the path after `=`.
+    if (/\s/.test(entry)) continue;
+    const raw = entry.includes("=") ? entry.slice(entry.lastIndexOf("=") + 1) : entry;
+    if (raw === "") continue;
     const path = posix.normalize(posix.resolve(workingDir, raw));
     const target = INPUT.test(raw) ? inputs : OUTPUT.test(raw) ? outputs : undefined;
     if (!target || target.has(path)) continue;
