@@ -1,0 +1,33 @@
+import { parseArgs } from "node:util";
+
+/**
+ * Reads `--name value` options with numeric defaults; `--help` prints the usage and exits.
+ * Bad values stop the script with a message instead of running a meaningless benchmark.
+ */
+export function numericOptions(usage, defaults) {
+  const options = Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: "string" }]));
+  options.help = { type: "boolean" };
+  let values;
+  try {
+    ({ values } = parseArgs({ options, strict: true }));
+  } catch (error) {
+    fail(`${error.message}\n${usage}`);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const result = {};
+  for (const [name, fallback] of Object.entries(defaults)) {
+    const raw = values[name];
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number, got "${raw}"\n${usage}`);
+    result[name] = value;
+  }
+  return result;
+}
+
+export function fail(message) {
+  console.error(message);
+  process.exit(2);
+}
