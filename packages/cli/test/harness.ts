@@ -23,7 +23,7 @@ async function exists(path: string): Promise<boolean> {
  * Starts the built `knitfab serve` in a temporary home on a free port (port 0; the handout file
  * tells which one) and resolves once the handout profile is written.
  */
-export async function startServer(): Promise<Server> {
+export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Promise<Server> {
   for (const binary of [KNIT, KNITFAB]) {
     if (!(await exists(binary))) throw new Error(`${binary} is missing: run 'npm run build' first`);
   }
@@ -31,6 +31,7 @@ export async function startServer(): Promise<Server> {
   const handout = join(home, "handout", "knitprofile");
   const child: ChildProcess = spawn(process.execPath, [KNITFAB, "serve", "--home", home, "--port", "0", "--log-level", "warn"], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...options.env },
   });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
