@@ -28,7 +28,8 @@ let resvgReady: Promise<void> | undefined;
 /** DejaVu fonts shipped as a dependency, so text renders the same on every machine. */
 async function fonts(): Promise<Uint8Array[]> {
   const dir = join(dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
-  const files = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"];
+  // Graphviz sizes text with Times metrics; the condensed serif is about as wide, so labels fit their boxes.
+  const files = ["DejaVuSerifCondensed.ttf", "DejaVuSerifCondensed-Bold.ttf", "DejaVuSans.ttf"];
   return Promise.all(files.map(async (f) => new Uint8Array(await readFile(join(dir, f)))));
 }
 
@@ -38,8 +39,10 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
   resvgReady ??= readFile(require.resolve("@resvg/resvg-wasm/index_bg.wasm")).then((wasm) => resvg.initWasm(wasm));
   await resvgReady;
   const renderer = new resvg.Resvg(svg, {
-    font: { fontBuffers: await fonts(), loadSystemFonts: false, defaultFontFamily: "DejaVu Serif" },
+    font: { fontBuffers: await fonts(), loadSystemFonts: false, defaultFontFamily: "DejaVu Serif Condensed", serifFamily: "DejaVu Serif Condensed", sansSerifFamily: "DejaVu Sans" },
     background: "white",
+    // Twice the SVG size, so small labels stay readable on screen.
+    fitTo: { mode: "zoom", value: 2 },
   });
   return renderer.render().asPng();
 }
