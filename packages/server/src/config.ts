@@ -46,7 +46,9 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     if (!(ROLES as readonly string[]).includes(name)) {
       throw new ConfigError(`--role "${name}" is unknown; use one or more (comma-separated) of: ${ROLES.join(", ")}`);
     }
-    if (name === "all") for (const role of ROLES) role !== "all" && roles.add(role);
+    if (name === "all") {
+      for (const role of ROLES) if (role !== "all") roles.add(role);
+    }
     else roles.add(name as Exclude<Role, "all">);
   }
   const databaseUrl = flags.databaseUrl ?? env.KNITFAB_DATABASE_URL;
