@@ -18,3 +18,4 @@ export * from "./nominations/nominate.js";
 export * from "./projection/project.js";
 export * from "./uuid.js";
 export * from "./data/signing-keys.js";
+export * from "./loops/index.js";

@@ -2,6 +2,7 @@ import type { Database } from "@knitfab/db";
 
 export interface LoopLogger {
   error(message: string, error?: unknown): void;
+  warn?(message: string): void;
   debug?(message: string): void;
 }
 
@@ -15,6 +16,11 @@ export interface LoopDefinition {
   pollMs: number;
   /** Pause after an error, so a persistent failure does not spin. */
   errorBackoffMs?: number;
+  /**
+   * Steps in flight at once in this process (default 1). Steps must claim their work exclusively
+   * (they do: FOR UPDATE SKIP LOCKED plus a lease), so parallel steps never take the same item.
+   */
+  concurrency?: number;
 }
 
 export interface RunningLoop {
@@ -30,48 +36,57 @@ export interface RunningLoop {
  */
 export async function startLoop(database: Database, definition: LoopDefinition, logger: LoopLogger): Promise<RunningLoop> {
   let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  let pendingWake = false;
+  const lanes = Array.from({ length: Math.max(1, definition.concurrency ?? 1) }, () => lane());
   const wake = () => {
-    pendingWake = true;
-    wakeUp?.();
+    for (const one of lanes) one.wake();
   };
   const unlisteners = await Promise.all(definition.channels.map((channel) => database.listen(channel, wake)));
+  const finished = Promise.all(lanes.map((one) => one.run()));
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (pendingWake || stopped) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = done;
-    });
-
-  const finished = (async () => {
-    while (!stopped) {
-      pendingWake = false;
-      let didWork = false;
-      try {
-        didWork = await definition.step();
-      } catch (error) {
-        if (stopped) break;
-        logger.error(`loop ${definition.name}: step failed`, error);
-        await sleep(definition.errorBackoffMs ?? 1000);
-        continue;
-      }
-      if (!didWork) await sleep(definition.pollMs);
-    }
-  })();
+  /** One sequential stepper; several lanes share the loop's wake-ups. */
+  function lane() {
+    let wakeUp: (() => void) | undefined;
+    let pendingWake = false;
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (pendingWake || stopped) return resolve();
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wakeUp = undefined;
+          resolve();
+        }
+        wakeUp = done;
+      });
+    return {
+      wake() {
+        pendingWake = true;
+        wakeUp?.();
+      },
+      async run() {
+        while (!stopped) {
+          pendingWake = false;
+          let didWork = false;
+          try {
+            didWork = await definition.step();
+          } catch (error) {
+            if (stopped) break;
+            logger.error(`loop ${definition.name}: step failed`, error);
+            await sleep(definition.errorBackoffMs ?? 1000);
+            continue;
+          }
+          if (!didWork) await sleep(definition.pollMs);
+        }
+      },
+    };
+  }
 
   return {
     name: definition.name,
     wake,
     async stop() {
       stopped = true;
-      wakeUp?.();
+      wake();
       await finished;
       await Promise.all(unlisteners.map((unlisten) => unlisten()));
     },

@@ -1,8 +1,18 @@
 import { mkdir, readFile, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase, migrate, type Database } from "@knitfab/db";
-import { createLocalDataStore } from "@knitfab/drivers";
-import { projectionLoop, startLoop, type RunningLoop, type LoopDefinition } from "@knitfab/engine";
+import { createDockerRuntime, createLocalDataStore } from "@knitfab/drivers";
+import {
+  ENGINE_LOOPS,
+  createEngine,
+  engineOptionsFromEnv,
+  lazyRuntime,
+  loadHooksFile,
+  NO_HOOKS,
+  type Engine,
+  type EngineLoop,
+  type EngineOptions,
+} from "@knitfab/engine";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./http/app.js";
 import { writeHandout } from "./handout.js";
@@ -19,23 +29,30 @@ export interface RunningServer {
 
 export interface Logger {
   info(message: string): void;
+  warn?(message: string): void;
   error(message: string, error?: unknown): void;
 }
 
 export const consoleLogger: Logger = {
   info: (message) => console.error(message),
+  warn: (message) => console.error(message),
   error: (message, error) => console.error(message, error instanceof Error ? error.message : (error ?? "")),
 };
+
+/** What tests and embedders may set beyond ServeConfig: engine tunables (else from KNITFAB_* variables). */
+export interface ServeOverrides {
+  engine?: Partial<EngineOptions>;
+}
 
 /**
  * Starts what the roles ask for against one database: the HTTP API and the loops. With PGlite the
  * home folder belongs to this process alone (a lock file says so).
  */
-export async function startServer(config: ServeConfig, logger: Logger = consoleLogger): Promise<RunningServer> {
+export async function startServer(config: ServeConfig, logger: Logger = consoleLogger, overrides: ServeOverrides = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
   const releaseLock = config.databaseUrl ? async () => {} : await lockHome(config.home);
   let database: Database | undefined;
-  const loops: RunningLoop[] = [];
+  let engine: Engine | undefined;
   let app: FastifyInstance | undefined;
   try {
     database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
@@ -43,11 +60,24 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     logger.info(`database ready (${database.backend}, schema version ${version})`);
     const store = createLocalDataStore(join(config.home, "data"));
 
-    const loopDefinitions: LoopDefinition[] = [];
-    if (config.roles.has("projection")) loopDefinitions.push(projectionLoop(database));
-    for (const definition of loopDefinitions) {
-      loops.push(await startLoop(database, definition, { error: (message, error) => logger.error(message, error) }));
+    // The engine: loops by role, one worker runtime per process (created on first use, so the API
+    // runs even before a container engine is reachable), lifecycle hooks from --hooks.
+    if (config.runtime !== "docker") {
+      throw new Error(`--runtime "${config.runtime}" is not available here; use docker (Docker or Podman through the Docker Engine API)`);
     }
+    const engineOptions = { ...engineOptionsFromEnv(process.env), ...overrides.engine };
+    const hooks = config.hooksFile ? await loadHooksFile(config.hooksFile) : NO_HOOKS;
+    engine = createEngine({
+      database,
+      store,
+      runtime: lazyRuntime("docker", () => createDockerRuntime()),
+      hooks,
+      options: engineOptions,
+      logger: { error: (message, error) => logger.error(message, error), warn: (message) => (logger.warn ?? logger.info)(message) },
+    });
+    const loopRoles = ENGINE_LOOPS.filter((loop: EngineLoop) => config.roles.has(loop));
+    await engine.start(loopRoles);
+    const runningEngine = engine;
 
     let url: string | undefined;
     let apiRoot: string | undefined;
@@ -55,6 +85,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       app = await buildApp({
         database,
         store,
+        logSource: { follow: (runId) => runningEngine.followLog(runId) },
         version: VERSION,
         serve: { api: config.roles.has("api"), backend: config.roles.has("backend") },
         logger: config.logLevel === "off" ? false : { level: config.logLevel },
@@ -76,14 +107,14 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       database: db,
       async stop() {
         await closeGracefully(app);
-        await Promise.all(loops.map((loop) => loop.stop()));
+        await runningEngine.stop();
         await db.close();
         await releaseLock();
       },
     };
   } catch (error) {
     await app?.close().catch(() => {});
-    await Promise.all(loops.map((loop) => loop.stop().catch(() => {})));
+    await engine?.stop().catch(() => {});
     await database?.close().catch(() => {});
     await releaseLock();
     throw error;

@@ -1,0 +1,19 @@
+import type { Database } from "@knitfab/db";
+import type { DataStore, WorkerRuntime } from "@knitfab/drivers";
+import type { LifecycleHooks } from "./hooks/lifecycle-hooks.js";
+import type { LoopLogger } from "./loop-runner.js";
+import type { EngineOptions } from "./options.js";
+import type { WorkerWatch } from "./workers/worker-watch.js";
+
+/** What every engine loop works with. */
+export interface EngineContext {
+  database: Database;
+  store: DataStore;
+  runtime: WorkerRuntime;
+  hooks: LifecycleHooks;
+  options: EngineOptions;
+  logger: LoopLogger;
+  watch: WorkerWatch;
+  /** Wakes this process's loops at once (in addition to NOTIFY, which reaches every process). */
+  wake(): void;
+}

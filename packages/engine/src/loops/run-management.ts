@@ -1,0 +1,168 @@
+import {
+  CHANNEL,
+  claimRun,
+  countRuns,
+  discardRootRun,
+  hasLiveWriter,
+  loadRuns,
+  loadWorkerContext,
+  lockRun,
+  runsWithWorker,
+  setWorkerPendingReason,
+  suspendRun,
+  wakeRun,
+  type ClaimedRun,
+  type RunRecord,
+  type WorkerContext,
+} from "@knitfab/db";
+import type { RunStatus } from "@knitfab/domain";
+import type { WorkerState } from "@knitfab/drivers";
+import type { EngineContext } from "../engine-context.js";
+import type { LoopDefinition } from "../loop-runner.js";
+import { beforeHooks, commit, withClaim } from "../transitions.js";
+import { unmetNodeRequirements, unmetReason } from "../workers/on-node.js";
+import { workerSpecOf } from "../workers/worker-spec.js";
+
+const ACTIVE: readonly RunStatus[] = ["starting", "running"];
+
+/**
+ * Starts each ready run's worker and follows it to its end (spec/loops.md §4): ready → starting when
+ * the worker is created, then running, completing or aborting as the worker reports; 254 when the
+ * worker vanished, 255 when it did not start in time. Upload and import runs past their deadline end here too.
+ */
+export function runManagementLoop(context: EngineContext): LoopDefinition {
+  return {
+    name: "run-management",
+    channels: [CHANNEL.runStatus],
+    pollMs: 1_000,
+    concurrency: context.options.concurrency,
+    step: async () => {
+      const { database, options } = context;
+      // At capacity, ready runs are not even claimed; a finishing run's NOTIFY wakes the loop again.
+      const full = options.maxWorkers > 0 && (await countRuns(database.db, ACTIVE)) >= options.maxWorkers;
+      const claimed = await claimRun(database.db, {
+        statuses: full ? ACTIVE : ["ready", ...ACTIVE],
+        imageRuns: true,
+        pseudoPlans: ["knit#uploaded", "knit#imported"],
+        leaseMs: options.leaseMs,
+      });
+      if (!claimed) return false;
+      await withClaim(context, "run-management", claimed, () =>
+        claimed.pseudoName === null ? manageWorker(context, claimed) : managePseudoRun(context, claimed),
+      );
+      return true;
+    },
+  };
+}
+
+async function manageWorker(context: EngineContext, claimed: ClaimedRun): Promise<void> {
+  const { database, runtime } = context;
+  const [run] = await loadRuns(database.db, [claimed.runId]);
+  const worker = await loadWorkerContext(database.db, claimed.runId);
+  if (!run || !worker || run.status !== claimed.status) return;
+  const state = await runtime.inspect(run.runId);
+  if (state.phase === "missing") {
+    if (claimed.status === "ready") return startWorker(context, claimed, run, worker);
+    await beforeHooks(context, run);
+    await commit(context, claimed, "aborting", { exit: { code: 254, message: "worker for the run is not found" } });
+    return;
+  }
+  const observed = observe(context, claimed, state);
+  if (observed.to === claimed.status) {
+    const reason = state.phase === "pending" && state.stuck ? `${state.stuck.reason}: ${state.stuck.message}` : null;
+    if (reason !== worker.pendingReason) await setWorkerPendingReason(database.db, run.runId, reason);
+    const debounceMs = state.phase === "running" ? context.options.watchDebounceMs : context.options.pendingRecheckMs;
+    await commit(context, claimed, claimed.status, { debounceMs });
+    if (state.phase === "running") followWorker(context, run);
+    return;
+  }
+  // A worker found while the run is still ready was created by a process that died before recording
+  // it: the reference records "starting" without hooks then.
+  if (!(claimed.status === "ready" && observed.to === "starting")) await beforeHooks(context, run);
+  const outcome = await commit(context, claimed, observed.to, observed.exit ? { exit: observed.exit } : {});
+  if (outcome === "change" && (observed.to === "starting" || observed.to === "running")) followWorker(context, run);
+}
+
+/** What the worker's state means for the run. */
+function observe(context: EngineContext, claimed: ClaimedRun, state: Exclude<WorkerState, { phase: "missing" }>): {
+  to: RunStatus;
+  exit?: { code: number; message: string };
+} {
+  switch (state.phase) {
+    case "pending": {
+      const waited = Date.now() - claimed.updatedAt.getTime();
+      if (claimed.status !== "ready" && waited > context.options.startTimeoutMs) {
+        const why = state.stuck ? `[${state.stuck.reason}] ${state.stuck.message}` : "[StartTimeout] the worker did not start";
+        return { to: "aborting", exit: { code: 255, message: `(container main) ${why} (waited ${Math.round(waited / 1000)} s)` } };
+      }
+      return { to: "starting" };
+    }
+    case "running":
+      return { to: "running" };
+    case "succeeded":
+      return { to: "completing", exit: { code: 0, message: "" } };
+    case "failed":
+      return { to: "aborting", exit: { code: state.exitCode, message: state.message } };
+  }
+}
+
+async function startWorker(context: EngineContext, claimed: ClaimedRun, run: RunRecord, worker: WorkerContext): Promise<void> {
+  const { database, runtime, store, options } = context;
+  const unmet = unmetNodeRequirements(worker.onNode, options.nodeLabels);
+  if (unmet.length > 0) {
+    // Not an error: the run waits, visibly, until the machine gets the label or the run is aborted.
+    const reason = unmetReason(unmet, options.nodeLabels);
+    if (reason !== worker.pendingReason) {
+      await setWorkerPendingReason(database.db, run.runId, reason);
+      context.logger.warn?.(`run ${run.runId}: ${reason}`);
+    }
+    await suspendRun(database.db, run.runId, "ready", options.watchDebounceMs);
+    return;
+  }
+  const env = await beforeHooks(context, run);
+  await runtime.start(workerSpecOf(run, worker, store, env));
+  const outcome = await commit(context, claimed, "starting", { env });
+  if (outcome === "moved") {
+    // Aborted (and perhaps already finished) while we were starting it: do not leave the worker behind.
+    if (!(await runsWithWorker(database.db, [run.runId])).has(run.runId)) await runtime.remove(run.runId);
+    return;
+  }
+  followWorker(context, run);
+}
+
+/** Records the log as it is written and wakes the loops the moment the worker ends. */
+function followWorker(context: EngineContext, run: RunRecord): void {
+  const { watch, database } = context;
+  if (run.log) watch.record(run.runId, run.log.knitId);
+  watch.watch(run.runId, async () => {
+    if (await wakeRun(database.db, run.runId, ACTIVE)) context.wake();
+  });
+}
+
+/**
+ * Upload and import runs whose deadline passed (spec/model.md §9): an upload whose transfer is still
+ * alive is looked at again later; one whose transfer died is discarded with its partial content, so
+ * nothing incomplete stays visible. An import not ended in time is aborted (→ failed), as the reference does.
+ */
+async function managePseudoRun(context: EngineContext, claimed: ClaimedRun): Promise<void> {
+  const { database, options } = context;
+  if (claimed.status !== "running") return;
+  if (claimed.pseudoName === "knit#uploaded") {
+    if (await hasLiveWriter(database.db, claimed.runId)) {
+      await suspendRun(database.db, claimed.runId, "running", options.uploadRecheckMs);
+      return;
+    }
+    await database.db.transaction().execute(async (trx) => {
+      const run = await lockRun(trx, claimed.runId);
+      if (run.status === "running") await discardRootRun(trx, claimed.runId);
+    });
+    context.logger.warn?.(`run-management: upload run ${claimed.runId} had no live transfer after its deadline; discarded`);
+    return;
+  }
+  if (claimed.pseudoName === "knit#imported") {
+    const [run] = await loadRuns(database.db, [claimed.runId]);
+    if (!run || run.status !== "running") return;
+    await beforeHooks(context, run);
+    await commit(context, claimed, "aborting");
+  }
+}
