@@ -86,7 +86,7 @@ describe("runs that execute", () => {
     }, 30_000);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 400_000);
 
   it("deletes a finished run after confirmation", async () => {
     const done = await eventually("the quick run to be done", () => runOf(quick, "done"), 120_000);
@@ -101,5 +101,5 @@ describe("runs that execute", () => {
     expect([404, "invalidated"]).toContain(status);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 300_000);
 });

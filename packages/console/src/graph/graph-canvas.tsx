@@ -14,7 +14,7 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { memo, useEffect, useMemo, useRef, useState } from "react";
-import { layoutInWorker } from "./layout-client.js";
+import { layoutInWorker, LayoutSuperseded } from "./layout-client.js";
 
 export interface CardData extends Record<string, unknown> {
   kind: "data" | "run" | "more" | "plan" | "input" | "output" | "log";
@@ -43,20 +43,25 @@ export interface CanvasEdge {
 const LARGE = 300;
 const WIDTH: Record<CardData["kind"], number> = { data: 250, run: 250, more: 170, plan: 250, input: 200, output: 200, log: 200 };
 
-export const cardHeight = (data: CardData) => 30 + 18 * Math.min(data.lines.length, 4) + (data.hidden ? 18 : 0);
+/** Text lines a card has room for; fixed per kind so loading details never changes the layout. */
+const LINES: Record<CardData["kind"], number> = { data: 3, run: 2, more: 1, plan: 2, input: 2, output: 2, log: 2 };
+/** Cards that can say "+N more" keep a row for it. */
+const EXPANDABLE = new Set<CardData["kind"]>(["data", "run"]);
+
+export const cardHeight = (data: CardData) => 30 + 18 * LINES[data.kind] + (EXPANDABLE.has(data.kind) ? 18 : 0);
 
 const Card = memo(function Card({ data, selected }: NodeProps<Node<CardData>>) {
   return (
     <div
       className={`card card-${data.kind}${data.root ? " card-root" : ""}${selected ? " card-selected" : ""}${data.inactive ? " card-inactive" : ""}`}
-      style={{ width: WIDTH[data.kind] }}
+      style={{ width: WIDTH[data.kind], height: cardHeight(data) }}
       data-testid={`node-${data.kind}`}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
       <div className="card-title" title={data.title}>
         {data.status && <span className={`status status-${data.status}`}>{data.status}</span>} {data.title}
       </div>
-      {data.lines.slice(0, 4).map((line, i) => (
+      {data.lines.slice(0, LINES[data.kind]).map((line, i) => (
         <div key={i} className="card-line" title={line}>
           {line}
         </div>
@@ -75,8 +80,10 @@ interface Props {
   onNodeClick: (id: string) => void;
   onBackgroundClick: () => void;
   selected?: string;
-  /** When the view started loading; the first drawn layout reports the time since then. */
+  /** When the view started loading; the first complete drawing reports the time since then. */
   startedAt: number;
+  /** True once every shown node has its details: only then is a drawing "complete". */
+  settled: boolean;
 }
 
 export function GraphCanvas(props: Props) {
@@ -87,13 +94,16 @@ export function GraphCanvas(props: Props) {
   );
 }
 
-function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, startedAt }: Props) {
+function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, startedAt, settled }: Props) {
   const flow = useReactFlow();
   const [positions, setPositions] = useState<Record<string, { x: number; y: number }>>({});
+  const [laidOutKey, setLaidOutKey] = useState("");
   const [layoutError, setLayoutError] = useState<string>();
   const [firstRenderMs, setFirstRenderMs] = useState<number>();
   const [laying, setLaying] = useState(false);
-  const fitPending = useRef(true);
+  // Fit the view after each new layout until the user pans or zooms by hand.
+  const autoFit = useRef(true);
+  const measured = useRef(false);
   const large = nodes.length > LARGE;
 
   // Re-layout only when the structure changes (not when details or the selection change).
@@ -112,11 +122,12 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
       (result) => {
         if (cancelled) return;
         setPositions(result.positions);
+        setLaidOutKey(structureKey);
         setLayoutError(undefined);
         setLaying(false);
       },
       (error: unknown) => {
-        if (cancelled) return;
+        if (cancelled || error instanceof LayoutSuperseded) return;
         setLayoutError(error instanceof Error ? error.message : String(error));
         setLaying(false);
       },
@@ -158,22 +169,30 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
     [edges, shown, large],
   );
 
-  // Fit once the first layout is drawn, and report how long the first render took.
   useEffect(() => {
-    if (flowNodes.length === 0 || !fitPending.current) return;
-    fitPending.current = false;
+    if (flowNodes.length === 0) return;
+    const complete = settled && laidOutKey === structureKey;
     requestAnimationFrame(() => {
-      void flow.fitView({ padding: 0.1, maxZoom: 1.2, minZoom: 0.05 });
-      requestAnimationFrame(() => {
-        const ms = Math.round(performance.now() - startedAt);
-        setFirstRenderMs(ms);
-        console.info(`graph first render: ${flowNodes.length} nodes in ${ms} ms`);
-      });
+      // Wide fan-outs would shrink to unreadable sizes: never fit below a legible zoom.
+      if (autoFit.current) void flow.fitView({ padding: 0.1, maxZoom: 1.2, minZoom: 0.3 });
+      if (complete && !measured.current) {
+        measured.current = true;
+        requestAnimationFrame(() => {
+          const ms = Math.round(performance.now() - startedAt);
+          setFirstRenderMs(ms);
+          console.info(`graph first complete render: ${flowNodes.length} nodes in ${ms} ms`);
+        });
+      }
     });
-  }, [flowNodes, flow, startedAt]);
+  }, [flowNodes, flow, startedAt, settled, laidOutKey, structureKey]);
 
   return (
-    <div className="canvas" data-first-render-ms={firstRenderMs} data-node-count={flowNodes.length}>
+    <div
+      className="canvas"
+      data-first-render-ms={firstRenderMs}
+      data-node-count={flowNodes.length}
+      data-complete={settled && laidOutKey === structureKey && !laying ? "true" : "false"}
+    >
       {layoutError && (
         <div className="error" role="alert">
           {layoutError}
@@ -186,6 +205,9 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
         nodeTypes={nodeTypes}
         onNodeClick={(_, node) => onNodeClick(node.id)}
         onPaneClick={onBackgroundClick}
+        onMoveStart={(event) => {
+          if (event) autoFit.current = false;
+        }}
         nodesDraggable={false}
         nodesConnectable={false}
         edgesFocusable={false}

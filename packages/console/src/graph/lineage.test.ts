@@ -25,7 +25,7 @@ describe("visible lineage", () => {
     const { runs, data } = widePipeline(3);
     const visible = visibleLineage(storeOf(runs, data), dataNodeId("root"), everything);
     expect(visible.nodes).toHaveLength(runs.length + data.length);
-    expect(visible.missing).toEqual({ data: [], runs: [] });
+    expect(visible.missing).toEqual({ data: [], runs: [], structure: [] });
   });
 
   it("folds a wide fan-out into one 'more' node and unfolds it when the node is expanded", () => {
@@ -54,7 +54,7 @@ describe("visible lineage", () => {
   it("reports shown nodes whose details are not fetched yet", () => {
     const runs = [run("u", [], ["a"]), run("t", ["a"], ["b"])];
     const visible = visibleLineage(storeOf([runs[1] as ReturnType<typeof run>], []), runNodeId("t"), everything);
-    expect(visible.missing).toEqual({ data: ["a", "b"], runs: [] });
+    expect(visible.missing).toEqual({ data: ["a", "b"], runs: [], structure: ["a", "b"] });
   });
 });
 
@@ -84,5 +84,48 @@ describe("lineage loader", () => {
     expect(state.failures.get("log-3")).toBe("gone");
     expect(new Set(requested).size).toBe(requested.length); // nothing asked twice
     expect(rounds).toBeGreaterThan(2);
+    expect(state.explored.size).toBe(0); // without list requests, data details give the shape
+  });
+});
+
+describe("lineage loader batching", () => {
+  it("fetches runs of a wide fan-out through a few list requests instead of one per run", async () => {
+    const { runs, data } = widePipeline(100);
+    let single = 0;
+    let batched = 0;
+    const fetchers = {
+      async getData(knitId: string) {
+        const found = data.find((d) => d.knitId === knitId);
+        if (!found) throw new Error(`no ${knitId}`);
+        return found;
+      },
+      async getRun(runId: string) {
+        single++;
+        const found = runs.find((r) => r.runId === runId);
+        if (!found) throw new Error(`no ${runId}`);
+        return found;
+      },
+      async findRuns(side: "input" | "output", knitIds: string[]) {
+        batched++;
+        expect(knitIds.length).toBeLessThanOrEqual(40);
+        return runs.filter((r) =>
+          side === "input" ? r.inputs.some((i) => knitIds.includes(i.knitId)) : r.outputs.some((o) => knitIds.includes(o.knitId)),
+        );
+      },
+    };
+    const state = emptyLineageState();
+    const shapes: boolean[] = [];
+    const visible = await fillLineage(state, dataNodeId("root"), everything, fetchers, (v, shapeFinal) => {
+      if (shapeFinal) shapes.push(v.nodes.length === runs.length + data.length);
+    });
+    expect(visible.nodes).toHaveLength(runs.length + data.length);
+    expect(state.failures.size).toBe(0);
+    // once the shape is final it stays complete while the details arrive
+    expect(shapes.length).toBeGreaterThan(1);
+    expect(shapes.every(Boolean)).toBe(true);
+    // 201 runs and the shape of 501 nodes come through a few list requests; data details one by one
+    expect(single).toBe(0);
+    expect(batched).toBeLessThan(30);
+    expect(state.data.size).toBe(data.length);
   });
 });

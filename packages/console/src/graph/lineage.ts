@@ -10,6 +10,8 @@ export const runNodeId = (runId: string): LineageNodeId => `run-${runId}`;
 export interface LineageStore {
   data: ReadonlyMap<string, DataDetail>;
   runs: ReadonlyMap<string, RunDetail>;
+  /** Data items whose producing and consuming runs are all fetched (their details may still be missing). */
+  explored?: ReadonlySet<string>;
 }
 
 export interface LineageEdge {
@@ -36,8 +38,11 @@ export type VisibleLineageNode =
 export interface VisibleLineage {
   nodes: VisibleLineageNode[];
   edges: LineageEdge[];
-  /** Shown nodes whose details are not fetched yet (ids are knitIds / runIds). */
-  missing: { data: string[]; runs: string[] };
+  /**
+   * Shown nodes whose details are not fetched yet (ids are knitIds / runIds). `structure` lists the
+   * data items whose neighbouring runs are unknown, so the shape of the graph is not final yet.
+   */
+  missing: { data: string[]; runs: string[]; structure: string[] };
 }
 
 export const moreNodeId = (parent: string) => `more-${parent}`;
@@ -123,9 +128,10 @@ export function visibleLineage(store: LineageStore, root: LineageNodeId, options
   }
 
   const edges = allEdges.filter((e) => shown.has(e.source) && shown.has(e.target));
-  const missing = { data: [] as string[], runs: [] as string[] };
+  const missing = { data: [] as string[], runs: [] as string[], structure: [] as string[] };
   for (const node of shown.values()) {
     if (node.kind === "data" && !node.detail) missing.data.push(node.knitId);
+    if (node.kind === "data" && !node.detail && !store.explored?.has(node.knitId)) missing.structure.push(node.knitId);
     if (node.kind === "run" && !node.detail) missing.runs.push(node.runId);
   }
   return { nodes: [...shown.values(), ...moreNodes], edges: [...edges, ...moreEdges], missing };

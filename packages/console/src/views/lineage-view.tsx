@@ -1,6 +1,7 @@
 // Lineage graph around a Data item or a Run: near nodes drawn, far ones folded, expandable on click.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/client.js";
+import { emptyRunFilter, runListUrl } from "../api/query.js";
 import type { DataDetail, RunDetail } from "../api/types.js";
 import { ErrorLine, TagList } from "../components/common.js";
 import { displayOrder } from "../format/tags.js";
@@ -13,7 +14,7 @@ import { RunBody } from "./run-detail.js";
 import { planLabel } from "./run-parts.js";
 
 const DEFAULT_DEPTH = 6;
-const DEFAULT_FANOUT = 40;
+const DEFAULT_FANOUT = 12;
 
 function cardOf(node: VisibleLineageNode, root: string): CanvasNode {
   if (node.kind === "more") {
@@ -43,6 +44,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
   const [depth, setDepth] = useState(DEFAULT_DEPTH);
   const [visible, setVisible] = useState<VisibleLineage>();
   const [loading, setLoading] = useState(true);
+  const [shapeFinal, setShapeFinal] = useState(false);
   const [selected, setSelected] = useState<string>();
   const state = useRef(emptyLineageState());
   const startedAt = useRef(performance.now());
@@ -60,12 +62,22 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
   useEffect(() => {
     let cancelled = false;
     setLoading(true);
+    setShapeFinal(false);
     void fillLineage(
       state.current,
       root,
       { depth, fanout: DEFAULT_FANOUT, expanded },
-      { getData: (k) => api.getData(k), getRun: (r) => api.getRun(r) },
-      (progress) => !cancelled && setVisible(progress),
+      {
+        getData: (k) => api.getData(k),
+        getRun: (r) => api.getRun(r),
+        findRuns: (side, knitIds) =>
+          api.listRuns(runListUrl({ ...emptyRunFilter(), [side === "input" ? "inputKnitIds" : "outputKnitIds"]: knitIds })),
+      },
+      (progress, shapeFinal) => {
+        if (cancelled) return;
+        setVisible(progress);
+        setShapeFinal(shapeFinal);
+      },
       8,
       () => cancelled,
     ).then(() => !cancelled && setLoading(false));
@@ -107,7 +119,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
       </div>
       <ErrorLine error={rootFailure} />
       <div className="graph-body">
-        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} />
+        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={shapeFinal} />
         {selectedNode && selectedNode.kind !== "more" && (
           <aside className="side-panel" aria-label="Details">
             <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>

@@ -62,7 +62,7 @@ export function PlanGraphView({ planId }: { planId: string }) {
       <ErrorLine error={failures || undefined} />
       {graph.value?.truncated && <p className="muted">Only the first {graph.value.plans.size} plans are drawn.</p>}
       <div className="graph-body">
-        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={setSelected} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} />
+        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={setSelected} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={!graph.loading} />
         {selectedPlan && (
           <aside className="side-panel" aria-label="Details">
             <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>

@@ -9,7 +9,7 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
   const init: RequestInit = { method };
   if (body !== undefined) {
     init.headers = { "Content-Type": contentType };
-    init.body = body instanceof Uint8Array ? body : JSON.stringify(body);
+    init.body = body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]) : JSON.stringify(body);
   }
   const response = await fetch(`${base}${path}`, init);
   const text = await response.text();
