@@ -1,5 +1,7 @@
 import type { FastifyReply } from "fastify";
+import { join } from "node:path";
 import { concatenatedFiles } from "./concatenated-files.js";
+import { followFile } from "./follow-file.js";
 import { NotFoundError, UnavailableError } from "@knitfab/domain";
 import { loadRuns } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
@@ -20,11 +22,18 @@ export async function sendRunLog(options: AppOptions, runId: string, follow: boo
   const [run] = await loadRuns(options.database.db, [runId]);
   if (!run || run.status === "invalidated" || !run.log) throw new NotFoundError();
   if (NOT_STARTED.has(run.status)) throw new UnavailableError("please retry later.", { cause: new Error(`the run is ${run.status}; its log starts when it runs`) });
-  if (follow && (run.status === "starting" || run.status === "running") && options.logSource) {
-    const live = await options.logSource.follow(run.runId);
-    if (live) {
-      reply.header("content-type", "application/octet-stream");
-      return reply.send(live);
+  if (follow && (run.status === "starting" || run.status === "running")) {
+    // Live from the worker when this process reaches it; else the log file the engine keeps growing.
+    const live = options.logSource ? await options.logSource.follow(run.runId).catch(() => undefined) : undefined;
+    reply.header("content-type", "application/octet-stream");
+    if (live) return reply.send(live);
+    const logKnitId = run.log.knitId;
+    if (await options.store.exists(logKnitId)) {
+      const stillRunning = async () => {
+        const [now] = await loadRuns(options.database.db, [run.runId]);
+        return now !== undefined && (now.status === "starting" || now.status === "running");
+      };
+      return reply.send(followFile(join(options.store.pathOf(logKnitId), "log"), stillRunning));
     }
   }
   const stream = (await options.store.exists(run.log.knitId)) ? concatenatedFiles(options.store.pathOf(run.log.knitId)) : undefined;
