@@ -1,16 +1,17 @@
 import type { PlanSummary, RunStatus } from "../api/types.js";
 
+// Plain symbols every system font has (emoji fonts are often missing on servers and CI machines).
 const STATUS_ICON: Record<RunStatus, string> = {
-  deactivated: "⏸",
-  waiting: "🛠",
-  ready: "🛠",
-  starting: "🛠",
+  deactivated: "‖",
+  waiting: "○",
+  ready: "○",
+  starting: "◔",
   running: "▶",
   completing: "✔",
   done: "✔",
-  aborting: "⚠",
-  failed: "⚠",
-  invalidated: "⚠",
+  aborting: "✖",
+  failed: "✖",
+  invalidated: "⊘",
 };
 
 export function RunStatusBadge({ status }: { status: RunStatus }) {
