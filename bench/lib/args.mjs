@@ -31,3 +31,13 @@ export function fail(message) {
   console.error(message);
   process.exit(2);
 }
+
+/** Runs the script's main function; a failure prints its message (not a minified stack) and exits 1. */
+export async function main(fn) {
+  try {
+    await fn();
+  } catch (error) {
+    console.error(`benchmark failed: ${error?.message ?? error}${error?.query ? `\nquery: ${error.query}` : ""}`);
+    process.exit(1);
+  }
+}
