@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Projection benchmark: a plan with 2 inputs over --side × --side matching Data (300 × 300 ⇒ 90,000
+// Runs); time `projectOnce` (repeated until it reports nothing to do) against a raw multi-row
+// INSERT of the same number of runs and their assignments into tables shaped like `run` and
+// `assign` (same columns, defaults and indexes), on the same database; on PGlite and PostgreSQL.
+// Run `npm run build` first. Usage: node bench/projection.mjs [--side 300]
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { migrate, openDatabase, projectOnce, registerPlan } from "@knitfab/db";
+import { main, numericOptions } from "./lib/args.mjs";
+import { startPostgresServer } from "./lib/postgres.mjs";
+import { benchPlanSpec, seedUploads } from "./lib/seed.mjs";
+import { fixed, printTable, timed } from "./lib/stats.mjs";
+
+const USAGE = "usage: node bench/projection.mjs [--side 300]";
+const { side } = numericOptions(USAGE, { side: 300 });
+const runs = side * side;
+/** Rows per INSERT statement of the baseline: large, yet within PostgreSQL's limits on statement size. */
+const BATCH = 5000;
+
+/** Uploaded Data 1..side tagged side:left, side+1..2·side tagged side:right (plus the usual batch/group/id tags). */
+async function seedSides(db) {
+  await seedUploads(db, 2 * side, 2 * side);
+  await sql`INSERT INTO data_tag (knit_id, key, value)
+            SELECT d.knit_id, 'side', CASE WHEN t.value::int <= ${side} THEN 'left' ELSE 'right' END
+            FROM data d JOIN data_tag t ON t.knit_id = d.knit_id AND t.key = 'id'`.execute(db);
+}
+
+async function projectAll(database) {
+  let created = 0;
+  let steps = 0;
+  for (;;) {
+    const result = await projectOnce(database);
+    if (!result) return { created, steps };
+    created += result.created;
+    steps += 1;
+  }
+}
+
+/** The baseline: the same number of run rows and two assignments each, built here and sent as multi-row INSERTs in one transaction. */
+async function rawInsert(db, planId, inputIds, knitIds) {
+  await sql`CREATE TABLE raw_run (LIKE run INCLUDING ALL)`.execute(db);
+  await sql`CREATE TABLE raw_assign (LIKE assign INCLUDING ALL)`.execute(db);
+  const left = knitIds.slice(0, side);
+  const right = knitIds.slice(side);
+  const rows = [];
+  for (const a of left) for (const b of right) rows.push([randomUUID(), a, b]);
+  const literal = (text) => `'${text}'`;
+  return timed(() =>
+    db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += BATCH) {
+        const batch = rows.slice(start, start + BATCH);
+        const runValues = batch.map(([runId, a, b]) => `(${literal(runId)}, ${literal(planId)}, 'waiting', ${literal(`${inputIds[0]}=${a};${inputIds[1]}=${b}`)})`);
+        await sql.raw(`INSERT INTO raw_run (run_id, plan_id, status, assignment_key) VALUES ${runValues.join(",")}`).execute(trx);
+        const assignValues = batch.flatMap(([runId, a, b]) => [`(${literal(runId)}, ${inputIds[0]}, ${literal(a)})`, `(${literal(runId)}, ${inputIds[1]}, ${literal(b)})`]);
+        await sql.raw(`INSERT INTO raw_assign (run_id, input_id, knit_id) VALUES ${assignValues.join(",")}`).execute(trx);
+      }
+    }),
+  );
+}
+
+async function benchBackend(backend, url) {
+  const folder = await mkdtemp(join(tmpdir(), `knitfab-bench-projection-${backend}-`));
+  const database = await openDatabase(url ? { url } : { dataDir: join(folder, "db") });
+  try {
+    await migrate(database);
+    const { db } = database;
+    await seedSides(db);
+    // Registration nominates the 2·side Data (marked updated), exactly what projection then consumes.
+    const planId = await registerPlan(database, benchPlanSpec("localhost/bench-pair", [[{ key: "side", value: "left" }], [{ key: "side", value: "right" }]]));
+    if (backend === "postgres") await sql`ANALYZE`.execute(db);
+    console.error(`${backend}: projecting ${side} × ${side} ...`);
+    const projection = await timed(() => projectAll(database));
+    const check = await sql`SELECT count(*)::int AS runs, count(DISTINCT assignment_key)::int AS keys,
+                              (SELECT count(*)::int FROM assign a JOIN run r2 ON r2.run_id = a.run_id WHERE r2.plan_id = ${planId}::uuid) AS assignments
+                            FROM run WHERE plan_id = ${planId}::uuid`.execute(db);
+    const { runs: made, keys, assignments } = check.rows[0];
+    if (made !== runs || keys !== runs || assignments !== 2 * runs || projection.result.created !== runs) {
+      throw new Error(`projection made ${made} runs (${keys} distinct, ${assignments} assignments; reported ${projection.result.created}), expected ${runs}`);
+    }
+    const inputIds = (await sql`SELECT input_id FROM input WHERE plan_id = ${planId}::uuid ORDER BY input_id`.execute(db)).rows.map((row) => row.input_id);
+    const knitIds = (await sql`SELECT n.knit_id FROM nomination n WHERE n.input_id = ANY(${inputIds}::int[]) ORDER BY n.input_id, n.knit_id`.execute(db)).rows.map((row) => row.knit_id);
+    console.error(`${backend}: raw INSERT of ${runs} runs and ${2 * runs} assignments ...`);
+    const raw = await rawInsert(db, planId, inputIds, knitIds);
+    return { backend, projectionMs: projection.ms, steps: projection.result.steps, rawMs: raw.ms };
+  } finally {
+    await database.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+await main(async () => {
+  const postgres = await startPostgresServer();
+  const results = [];
+  try {
+    results.push(await benchBackend("pglite"));
+    results.push(await benchBackend("postgres", postgres.url));
+  } finally {
+    await postgres.stop();
+  }
+  console.log(`\nprojection: 2-input plan over ${side} × ${side} matching Data ⇒ ${runs} Runs\n`);
+  printTable(
+    ["database", "projectOnce until done (s)", "steps", "raw multi-row INSERT (s)", "ratio", "target"],
+    results.map((r) => [r.backend, fixed(r.projectionMs / 1000), r.steps, fixed(r.rawMs / 1000), fixed(r.projectionMs / r.rawMs, 2) + "×", "<= 3×"]),
+  );
+  console.log("\nprojectOnce also writes what the raw INSERT does not: a worker row, an output Data and its tags per run.");
+});
