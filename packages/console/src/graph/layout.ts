@@ -43,6 +43,9 @@ export async function layoutGraph(elk: ElkLike, input: LayoutInput): Promise<Lay
       "elk.layered.spacing.nodeNodeBetweenLayers": "48",
       "elk.layered.nodePlacement.strategy": large ? "SIMPLE" : "BRANDES_KOEPF",
       "elk.layered.thoroughness": large ? "1" : "7",
+      // Measured on a 2,002-node lineage: the greedy-switch pass costs ~40% of the layout time
+      // (warm: 1.45 s with it, 0.84 s without) for a barely visible gain on wide fan-outs.
+      "elk.layered.crossingMinimization.greedySwitch.type": large ? "OFF" : "TWO_SIDED",
       "elk.separateConnectedComponents": "true",
     },
     children: input.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
