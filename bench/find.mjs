@@ -42,7 +42,7 @@ async function benchBackend(backend, databaseUrl) {
     console.error(`  filled in ${fixed(fill.ms / 1000)} s: ${JSON.stringify(counts.rows[0])}`);
     // PostgreSQL's autovacuum analyses freshly filled tables within a minute; PGlite has no
     // autovacuum, so it keeps whatever the server itself runs. Do what each one would have done.
-    if (backend === "postgres") await sql`ANALYZE`.execute(db);
+    if (backend === "postgres" || process.env.BENCH_PGLITE_ANALYZE === "1") await sql`ANALYZE`.execute(db);
 
     const dataUrl = (index) => `${server.apiRoot}/data?tag=${encodeURIComponent(`group:${groupOf(index)}`)}`;
     const runsUrl = () => `${server.apiRoot}/runs?status=running`;
