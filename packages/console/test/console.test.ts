@@ -3,6 +3,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataDetail, PlanDetail, RunDetail } from "../src/api/types.js";
+import { poll } from "./support/poll.js";
 import { apiClient, eventually, type ApiClient } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";
 import { startKnitfab, type RunningServer } from "./support/server.js";
@@ -63,13 +64,13 @@ describe("data tab", () => {
     // the two uploads, and the output and log data the prep run will write
     const all = await api.findData("");
     expect(all).toHaveLength(4);
-    await expect.poll(() => page.getByTestId("data-item").count()).toBe(all.length);
+    await poll(() => page.getByTestId("data-item").count()).toBe(all.length);
     await screenshot(page, "data-tab");
 
     await page.getByLabel("Tags").fill("project:demo");
     await page.getByRole("button", { name: "Add" }).first().click();
-    await expect.poll(() => page.getByTestId("data-item").count()).toBe(1);
-    await expect.poll(() => page.getByTestId("data-item").first().textContent()).toContain(raw.knitId);
+    await poll(() => page.getByTestId("data-item").count()).toBe(1);
+    await poll(() => page.getByTestId("data-item").first().textContent()).toContain(raw.knitId);
 
     await page.getByLabel("Tags").fill("no colon");
     await page.getByRole("button", { name: "Add" }).first().click();
@@ -88,21 +89,21 @@ describe("data tab", () => {
     const before = await page.getByTestId("data-item").count();
     // Far in the future: nothing registered since then.
     await page.getByLabel("Since (local time)").fill("2099-01-01T00:00:00");
-    await expect.poll(() => page.getByText("No data matches.").count()).toBe(1);
+    await poll(() => page.getByText("No data matches.").count()).toBe(1);
     // Since a day ago, for two days: everything uploaded by this test.
     const dayAgo = new Date(Date.now() - 86_400_000);
     const pad = (n: number) => String(n).padStart(2, "0");
     const local = `${dayAgo.getFullYear()}-${pad(dayAgo.getMonth() + 1)}-${pad(dayAgo.getDate())}T${pad(dayAgo.getHours())}:${pad(dayAgo.getMinutes())}:00`;
     await page.getByLabel("Since (local time)").fill(local);
     await page.getByLabel("Hours").fill("48");
-    await expect.poll(() => page.getByText("No data matches.").count()).toBe(0);
+    await poll(() => page.getByText("No data matches.").count()).toBe(0);
     // The console shows what the API answers for the same window.
     const since = new Date(dayAgo.getFullYear(), dayAgo.getMonth(), dayAgo.getDate(), dayAgo.getHours(), dayAgo.getMinutes()).toISOString();
     const expected = (await api.findData(`?since=${encodeURIComponent(since)}&duration=48h`)).length;
     expect(expected).toBeGreaterThanOrEqual(2);
-    await expect.poll(() => page.getByTestId("data-item").count()).toBe(expected);
+    await poll(() => page.getByTestId("data-item").count()).toBe(expected);
     await page.getByRole("button", { name: "Clear" }).click();
-    await expect.poll(() => page.getByTestId("data-item").count()).toBe(before);
+    await poll(() => page.getByTestId("data-item").count()).toBe(before);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -155,7 +156,7 @@ describe("data tab", () => {
     const canvas = page.locator(".canvas[data-first-render-ms]");
     await canvas.waitFor();
     // raw data, its upload run, the prep run, and the prep run's output and log
-    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(5);
+    await poll(() => page.locator(".react-flow__node").count()).toBe(5);
     await screenshot(page, "lineage-data");
     await page.locator(".react-flow__node").filter({ hasText: prepRun.runId }).click();
     const panel = page.getByRole("complementary", { name: "Details" });
@@ -175,7 +176,7 @@ describe("plans tab", () => {
     await page.getByTestId("plan-item").first().waitFor();
     await screenshot(page, "plans-tab");
     await page.getByLabel("Active").selectOption("false");
-    await expect.poll(() => page.getByTestId("plan-item").count()).toBe(2);
+    await poll(() => page.getByTestId("plan-item").count()).toBe(2);
     const inactive = (await page.getByTestId("plan-item").allTextContents()).join(" ");
     expect(inactive).toContain(train.planId);
     expect(inactive).toContain(prep.planId);
@@ -183,12 +184,12 @@ describe("plans tab", () => {
 
     await page.getByLabel("Tags for outputs").fill("type:clean");
     await page.getByLabel("Tags for outputs").press("Enter");
-    await expect.poll(() => page.getByTestId("plan-item").count()).toBe(1);
-    await expect.poll(() => page.getByTestId("plan-item").first().textContent()).toContain(prep.planId);
+    await poll(() => page.getByTestId("plan-item").count()).toBe(1);
+    await poll(() => page.getByTestId("plan-item").first().textContent()).toContain(prep.planId);
     await page.getByRole("button", { name: "Clear" }).click();
 
     await page.getByLabel("Image").fill("localhost/nothing-like-this");
-    await expect.poll(() => page.getByText("No plan matches.").count()).toBe(1);
+    await poll(() => page.getByText("No plan matches.").count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -220,8 +221,8 @@ describe("plans tab", () => {
     const { page, errors } = await visit(`#/plans/${train.planId}/graph`);
     await page.locator(".canvas[data-first-render-ms]").waitFor();
     // two plans, prep's input, output and log, train's input and output
-    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(7);
-    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(6);
+    await poll(() => page.locator(".react-flow__node").count()).toBe(7);
+    await poll(() => page.locator(".react-flow__edge").count()).toBe(6);
     await screenshot(page, "plan-graph");
     await page.locator(".react-flow__node").filter({ hasText: prep.planId }).click();
     await page.getByRole("complementary", { name: "Details" }).getByRole("link", { name: prep.planId }).click();
@@ -238,13 +239,13 @@ describe("runs tab", () => {
     await screenshot(page, "runs-tab");
     await page.getByLabel("Plan IDs").fill(prep.planId);
     await page.getByLabel("Plan IDs").press("Enter");
-    await expect.poll(() => page.getByTestId("run-item").count()).toBe(1);
+    await poll(() => page.getByTestId("run-item").count()).toBe(1);
     await page.getByRole("checkbox", { name: "done" }).check();
-    await expect.poll(() => page.getByText("No run matches.").count()).toBe(prepRun.status === "done" ? 0 : 1);
+    await poll(() => page.getByText("No run matches.").count()).toBe(prepRun.status === "done" ? 0 : 1);
     await page.getByRole("button", { name: "Clear" }).click();
     await page.getByLabel("Input Knit IDs").fill(raw.knitId);
     await page.getByLabel("Input Knit IDs").press("Enter");
-    await expect.poll(() => page.getByTestId("run-item").count()).toBe(1);
+    await poll(() => page.getByTestId("run-item").count()).toBe(1);
     await page.getByTestId("run-item").getByRole("link", { name: new RegExp(prepRun.runId) }).click();
     await page.waitForURL(new RegExp(`#/runs/${prepRun.runId}$`));
     await page.getByRole("heading", { name: "Inputs" }).waitFor();
@@ -257,7 +258,7 @@ describe("runs tab", () => {
   it("draws the lineage graph of a run", async () => {
     const { page, errors } = await visit(`#/runs/${prepRun.runId}/lineage`);
     await page.locator(".canvas[data-first-render-ms]").waitFor();
-    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(5);
+    await poll(() => page.locator(".react-flow__node").count()).toBe(5);
     await screenshot(page, "lineage-run");
     await page.locator(".react-flow__node").filter({ hasText: raw.knitId }).click();
     await page.getByRole("complementary", { name: "Details" }).getByText("type:raw").waitFor();

@@ -4,6 +4,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataDetail } from "../src/api/types.js";
 import { mapLimit } from "../src/graph/fetch-limit.js";
+import { poll } from "./support/poll.js";
 import { apiClient, eventually } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";
 import { startKnitfab, type RunningServer } from "./support/server.js";
@@ -61,13 +62,11 @@ describe("a 2,000-node lineage", () => {
     // The "more" card may lie outside the visible pane; a click event reaches it as a user's click after panning would.
     await page.getByTestId("node-more").first().dispatchEvent("click");
     const clicked = Date.now();
-    await expect
-      .poll(async () => Number(await page.locator(".canvas").getAttribute("data-node-count")), { timeout: 300_000, interval: 100 })
+    await poll(async () => Number(await page.locator(".canvas").getAttribute("data-node-count")), { timeout: 300_000, interval: 100 })
       .toBeGreaterThanOrEqual(2000);
     const firstDrawn = Date.now() - clicked;
     const drawn = page.locator('.canvas[data-complete="true"]');
-    await expect
-      .poll(async () => ((await drawn.count()) === 1 ? Number(await drawn.getAttribute("data-node-count")) : 0), { timeout: 300_000, interval: 100 })
+    await poll(async () => ((await drawn.count()) === 1 ? Number(await drawn.getAttribute("data-node-count")) : 0), { timeout: 300_000, interval: 100 })
       .toBeGreaterThanOrEqual(2000);
     console.log(`lineage fully expanded to ${await drawn.getAttribute("data-node-count")} nodes: first drawn ${firstDrawn} ms after the click, final shape laid out after ${Date.now() - clicked} ms`);
 

@@ -3,6 +3,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDetail, RunDetail } from "../src/api/types.js";
+import { poll } from "./support/poll.js";
 import { apiClient, eventually, type ApiClient } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";
 import { containerEngine, TEST_IMAGE } from "./support/podman.js";
@@ -60,10 +61,10 @@ describe("runs that execute", () => {
     const running = await eventually("the slow run to be running", () => runOf(slow, "running"), 120_000);
     const { page, errors } = await visit(`#/runs/${running.runId}`);
     const log = page.getByTestId("run-log");
-    await expect.poll(() => log.textContent(), { timeout: 30_000 }).toContain("line-3");
+    await poll(() => log.textContent(), { timeout: 30_000 }).toContain("line-3");
     const early = (await log.textContent()) ?? "";
     // Still the same stream, still growing: the log is followed live, not re-read.
-    await expect.poll(async () => ((await log.textContent()) ?? "").length, { timeout: 30_000 }).toBeGreaterThan(early.length);
+    await poll(async () => ((await log.textContent()) ?? "").length, { timeout: 30_000 }).toBeGreaterThan(early.length);
     expect(await page.getByTestId("log-state").textContent()).toContain("following the live log");
     await screenshot(page, "run-live-log");
 
@@ -74,8 +75,8 @@ describe("runs that execute", () => {
       return run.status === "failed" ? run : undefined;
     }, 120_000);
     expect(failed.exit).toEqual({ code: 253, message: "aborted by user" });
-    await expect.poll(() => page.locator("[data-status]").first().getAttribute("data-status"), { timeout: 30_000 }).toBe("failed");
-    await expect.poll(() => page.getByTestId("run-exit").textContent()).toContain("aborted by user");
+    await poll(() => page.locator("[data-status]").first().getAttribute("data-status"), { timeout: 30_000 }).toBe("failed");
+    await poll(() => page.getByTestId("run-exit").textContent()).toContain("aborted by user");
     await screenshot(page, "run-stopped");
 
     await page.getByRole("button", { name: "Retry" }).click();
@@ -91,10 +92,10 @@ describe("runs that execute", () => {
   it("deletes a finished run after confirmation", async () => {
     const done = await eventually("the quick run to be done", () => runOf(quick, "done"), 120_000);
     const { page, errors } = await visit(`#/runs/${done.runId}`);
-    await expect.poll(() => page.getByTestId("run-log").textContent(), { timeout: 30_000 }).toContain("quick");
+    await poll(() => page.getByTestId("run-log").textContent(), { timeout: 30_000 }).toContain("quick");
     await page.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Yes, delete" }).click();
-    await expect.poll(() => new URL(page.url()).hash).toBe("#/runs");
+    await poll(() => new URL(page.url()).hash).toBe("#/runs");
     // A deleted run is gone (404) or kept as invalidated for the record, depending on what it produced.
     const after = await fetch(`${server.url}/api/runs/${done.runId}/`);
     const status = after.status === 200 ? ((await after.json()) as RunDetail).status : after.status;

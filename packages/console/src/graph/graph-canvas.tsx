@@ -41,6 +41,8 @@ export interface CanvasEdge {
 }
 
 const LARGE = 300;
+/** Below this zoom card text cannot be read. */
+const LEGIBLE_ZOOM = 0.4;
 const WIDTH: Record<CardData["kind"], number> = { data: 250, run: 250, more: 170, plan: 250, input: 200, output: 200, log: 200 };
 
 /** Text lines a card has room for; fixed per kind so loading details never changes the layout. */
@@ -84,6 +86,8 @@ interface Props {
   startedAt: number;
   /** True once every shown node has its details: only then is a drawing "complete". */
   settled: boolean;
+  /** Nodes to frame when the whole graph cannot be shown at a legible size (the root and its neighbours). */
+  focus?: string[];
 }
 
 export function GraphCanvas(props: Props) {
@@ -94,10 +98,12 @@ export function GraphCanvas(props: Props) {
   );
 }
 
-function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, startedAt, settled }: Props) {
+function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, startedAt, settled, focus }: Props) {
   const flow = useReactFlow();
   const [positions, setPositions] = useState<Record<string, { x: number; y: number }>>({});
   const [laidOutKey, setLaidOutKey] = useState("");
+  const [extent, setExtent] = useState({ width: 0, height: 0 });
+  const container = useRef<HTMLDivElement>(null);
   const [layoutError, setLayoutError] = useState<string>();
   const [firstRenderMs, setFirstRenderMs] = useState<number>();
   const [laying, setLaying] = useState(false);
@@ -123,6 +129,7 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
         if (cancelled) return;
         setPositions(result.positions);
         setLaidOutKey(structureKey);
+        setExtent({ width: result.width, height: result.height });
         setLayoutError(undefined);
         setLaying(false);
       },
@@ -173,8 +180,14 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
     if (flowNodes.length === 0) return;
     const complete = settled && laidOutKey === structureKey;
     requestAnimationFrame(() => {
-      // Wide fan-outs would shrink to unreadable sizes: never fit below a legible zoom.
-      if (autoFit.current) void flow.fitView({ padding: 0.1, maxZoom: 1.2, minZoom: 0.3 });
+      if (autoFit.current) {
+        // A graph too large to read when fitted whole is framed around its root instead.
+        const box = container.current?.getBoundingClientRect();
+        const wholeZoom = box && extent.width > 0 ? Math.min(box.width / extent.width, box.height / extent.height) : 1;
+        const framed = wholeZoom < LEGIBLE_ZOOM && focus && focus.length > 0 ? focus.filter((id) => positions[id]) : [];
+        if (framed.length > 0) void flow.fitView({ nodes: framed.map((id) => ({ id })), padding: 0.2, maxZoom: 1, minZoom: LEGIBLE_ZOOM });
+        else void flow.fitView({ padding: 0.1, maxZoom: 1.2, minZoom: 0.02 });
+      }
       if (complete && !measured.current) {
         measured.current = true;
         requestAnimationFrame(() => {
@@ -184,10 +197,11 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
         });
       }
     });
-  }, [flowNodes, flow, startedAt, settled, laidOutKey, structureKey]);
+  }, [flowNodes, flow, startedAt, settled, laidOutKey, structureKey, extent, focus, positions]);
 
   return (
     <div
+      ref={container}
       className="canvas"
       data-first-render-ms={firstRenderMs}
       data-node-count={flowNodes.length}

@@ -94,6 +94,10 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
 
   const nodes = useMemo(() => (visible?.nodes ?? []).map((n) => cardOf(n, root)), [visible, root]);
   const edges: CanvasEdge[] = useMemo(() => visible?.edges ?? [], [visible]);
+  const focus = useMemo(
+    () => [root, ...edges.filter((e) => e.source === root || e.target === root).map((e) => (e.source === root ? e.target : e.source))].slice(0, 8),
+    [edges, root],
+  );
   const expand = (nodeId: string) => setExpanded((current) => new Set([...current, nodeId]));
   const onNodeClick = (nodeId: string) => {
     const node = visible?.nodes.find((n) => n.id === nodeId);
@@ -119,7 +123,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
       </div>
       <ErrorLine error={rootFailure} />
       <div className="graph-body">
-        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={shapeFinal} />
+        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={shapeFinal} focus={focus} />
         {selectedNode && selectedNode.kind !== "more" && (
           <aside className="side-panel" aria-label="Details">
             <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>

@@ -42,6 +42,7 @@ export function PlanGraphView({ planId }: { planId: string }) {
   const shaped = useMemo(() => (graph.value ? planGraph(graph.value.plans, planId) : { nodes: [], edges: [] }), [graph.value, planId]);
   const nodes = useMemo(() => shaped.nodes.map(cardOf), [shaped]);
   const edges: CanvasEdge[] = useMemo(() => shaped.edges.map((e) => ({ ...e, thick: e.within })), [shaped]);
+  const focus = useMemo(() => shaped.nodes.filter((n) => n.planId === planId).map((n) => n.id), [shaped, planId]);
   const byId = useMemo(() => new Map(shaped.nodes.map((n) => [n.id, n])), [shaped]);
   const selectedPlan = selected ? graph.value?.plans.get(byId.get(selected)?.planId ?? "") : undefined;
   const failures = graph.value ? [...graph.value.failures].map(([id, why]) => `plan ${id}: ${why}`).join("; ") : "";
@@ -62,7 +63,7 @@ export function PlanGraphView({ planId }: { planId: string }) {
       <ErrorLine error={failures || undefined} />
       {graph.value?.truncated && <p className="muted">Only the first {graph.value.plans.size} plans are drawn.</p>}
       <div className="graph-body">
-        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={setSelected} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={!graph.loading} />
+        <GraphCanvas nodes={nodes} edges={edges} onNodeClick={setSelected} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={!graph.loading} focus={focus} />
         {selectedPlan && (
           <aside className="side-panel" aria-label="Details">
             <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>
