@@ -42,6 +42,8 @@ export async function housekeepOnce(context: EngineContext): Promise<Housekeepin
     if (!(await runExists(database.db, runId))) continue;
     // Check again right before removing: a retry may have given the run a new worker meanwhile.
     if ((await runsWithWorker(database.db, [runId])).size > 0) continue;
+    // Finishing may have removed it since the listing (it removes the container, then the row).
+    if ((await runtime.inspect(runId)).phase === "missing") continue;
     await runtime.remove(runId);
     report.orphanWorkers.push(runId);
   }
