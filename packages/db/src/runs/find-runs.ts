@@ -17,8 +17,9 @@ export interface RunQuery {
 export async function findRunIds(q: Queryable, query: RunQuery): Promise<string[]> {
   const conditions: RawBuilder<unknown>[] = [sql`true`];
   if (query.planIds?.length) conditions.push(sql`r.plan_id = ANY(${onlyUuids(query.planIds)}::uuid[])`);
-  // Compared as the enum (not as text) so the run_status_idx index applies.
-  if (query.statuses?.length) conditions.push(sql`r.status = ANY(${query.statuses}::text[]::run_status[])`);
+  // One run_status parameter per status: the planner sees constants of the column's own type, so it
+  // estimates the (usually few) matching rows and uses run_status_idx instead of scanning every run.
+  if (query.statuses?.length) conditions.push(sql`r.status IN (${sql.join(query.statuses.map((status) => sql`${status}::run_status`))})`);
   if (query.inputKnitIds?.length) {
     conditions.push(sql`EXISTS (SELECT 1 FROM assign a WHERE a.run_id = r.run_id AND a.knit_id = ANY(${onlyUuids(query.inputKnitIds)}::uuid[]))`);
   }
