@@ -42,7 +42,7 @@ export interface CanvasEdge {
 
 const LARGE = 300;
 /** Below this zoom card text cannot be read. */
-const LEGIBLE_ZOOM = 0.4;
+const LEGIBLE_ZOOM = 0.7;
 const WIDTH: Record<CardData["kind"], number> = { data: 250, run: 250, more: 170, plan: 250, input: 200, output: 200, log: 200 };
 
 /** Text lines a card has room for; fixed per kind so loading details never changes the layout. */

@@ -95,7 +95,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
   const nodes = useMemo(() => (visible?.nodes ?? []).map((n) => cardOf(n, root)), [visible, root]);
   const edges: CanvasEdge[] = useMemo(() => visible?.edges ?? [], [visible]);
   const focus = useMemo(
-    () => [root, ...edges.filter((e) => e.source === root || e.target === root).map((e) => (e.source === root ? e.target : e.source))].slice(0, 8),
+    () => [root, ...edges.filter((e) => e.source === root || e.target === root).map((e) => (e.source === root ? e.target : e.source))].slice(0, 4),
     [edges, root],
   );
   const expand = (nodeId: string) => setExpanded((current) => new Set([...current, nodeId]));
