@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import { ConfigError, ROLES, resolveServeConfig, type ServeFlags } from "../config.js";
-import { startServer } from "../serve.js";
+import { startServer, type RunningServer } from "../serve.js";
 import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
 
@@ -45,25 +45,30 @@ program
       throw error;
     }
     config.consoleDir ??= await defaultConsoleDir();
-    const server = await startServer(config).catch((error: unknown) => {
-      console.error(`knitfab: could not start: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    });
+    // Signals are handled from the start: one arriving while the server starts stops it once started.
+    let server: RunningServer | undefined;
     let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.error(`knitfab: ${signal} received, shutting down`);
-      server.stop().then(
+    const stop = (running: RunningServer) =>
+      running.stop().then(
         () => process.exit(0),
         (error: unknown) => {
           console.error("knitfab: error while stopping", error);
           process.exit(1);
         },
       );
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`knitfab: ${signal} received, shutting down`);
+      if (server) void stop(server);
     };
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
+    server = await startServer(config).catch((error: unknown) => {
+      console.error(`knitfab: could not start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+    if (stopping) void stop(server);
   });
 
 await program.parseAsync(process.argv);
