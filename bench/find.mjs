@@ -4,6 +4,7 @@
 // Data), filled by set-based SQL. p50/p99 over --requests sequential requests, on PGlite and on a
 // real PostgreSQL, against the same query's bare SQL time through the server's own connection.
 // Run `npm run build` first. Usage: node bench/find.mjs [--count 100000] [--requests 200]
+// BENCH_PGLITE_ANALYZE=1 also ANALYZEs the PGlite database (which has no autovacuum) before measuring.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
