@@ -185,7 +185,7 @@ function Canvas({ nodes, edges, onNodeClick, onBackgroundClick, selected, starte
         const box = container.current?.getBoundingClientRect();
         const wholeZoom = box && extent.width > 0 ? Math.min(box.width / extent.width, box.height / extent.height) : 1;
         const framed = wholeZoom < LEGIBLE_ZOOM && focus && focus.length > 0 ? focus.filter((id) => positions[id]) : [];
-        if (framed.length > 0) void flow.fitView({ nodes: framed.map((id) => ({ id })), padding: 0.2, maxZoom: 1, minZoom: LEGIBLE_ZOOM });
+        if (framed.length > 0) void flow.fitView({ nodes: framed.map((id) => ({ id })), padding: 1.5, maxZoom: 1, minZoom: LEGIBLE_ZOOM });
         else void flow.fitView({ padding: 0.1, maxZoom: 1.2, minZoom: 0.02 });
       }
       if (complete && !measured.current) {

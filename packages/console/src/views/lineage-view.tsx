@@ -94,10 +94,8 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
 
   const nodes = useMemo(() => (visible?.nodes ?? []).map((n) => cardOf(n, root)), [visible, root]);
   const edges: CanvasEdge[] = useMemo(() => visible?.edges ?? [], [visible]);
-  const focus = useMemo(
-    () => [root, ...edges.filter((e) => e.source === root || e.target === root).map((e) => (e.source === root ? e.target : e.source))].slice(0, 4),
-    [edges, root],
-  );
+  // Framed when the whole graph is too large to read: the root, with its surroundings around it.
+  const focus = useMemo(() => [root], [root]);
   const expand = (nodeId: string) => setExpanded((current) => new Set([...current, nodeId]));
   const onNodeClick = (nodeId: string) => {
     const node = visible?.nodes.find((n) => n.id === nodeId);
