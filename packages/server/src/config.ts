@@ -16,6 +16,8 @@ export interface ServeConfig {
   runtime: string;
   logLevel: string;
   consoleDir: string | undefined;
+  /** labels of this machine, matched against plans' on_node (flag values join KNITFAB_NODE_LABELS) */
+  nodeLabels: Record<string, string>;
 }
 
 export interface ServeFlags {
@@ -28,6 +30,7 @@ export interface ServeFlags {
   runtime?: string;
   logLevel?: string;
   console?: string;
+  nodeLabel?: string[] | string;
 }
 
 export class ConfigError extends Error {
@@ -65,5 +68,17 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     runtime: flags.runtime ?? env.KNITFAB_RUNTIME ?? "docker",
     logLevel: flags.logLevel ?? env.KNITFAB_LOG_LEVEL ?? "warn",
     consoleDir: flags.console ?? env.KNITFAB_CONSOLE_DIR,
+    nodeLabels: parseLabels([...(env.KNITFAB_NODE_LABELS ? [env.KNITFAB_NODE_LABELS] : []), ...[flags.nodeLabel ?? []].flat()]),
   };
+}
+
+/** `k=v` pairs, comma- or space-separated, in any number of values; later ones win. */
+function parseLabels(values: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const entry of values.flatMap((value) => value.split(/[\s,]+/)).filter(Boolean)) {
+    const at = entry.indexOf("=");
+    if (at <= 0) throw new ConfigError(`--node-label "${entry}" is not KEY=VALUE; write for example --node-label gpu=a100`);
+    labels[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return labels;
 }

@@ -65,7 +65,8 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     if (config.runtime !== "docker") {
       throw new Error(`--runtime "${config.runtime}" is not available here; use docker (Docker or Podman through the Docker Engine API)`);
     }
-    const engineOptions = { ...engineOptionsFromEnv(process.env), ...overrides.engine };
+    const fromEnv = engineOptionsFromEnv(process.env);
+    const engineOptions = { ...fromEnv, nodeLabels: { ...fromEnv.nodeLabels, ...config.nodeLabels }, ...overrides.engine };
     const hooks = config.hooksFile ? await loadHooksFile(config.hooksFile) : NO_HOOKS;
     engine = createEngine({
       database,

@@ -24,6 +24,9 @@ program
   )
   .addOption(new Option("--hooks <file>", "lifecycle hooks YAML (lifecycle-hooks.before / .after URL lists)").env("KNITFAB_HOOKS"))
   .addOption(new Option("--runtime <name>", "worker runtime: docker, i.e. Docker or Podman through the Docker Engine API (default: docker)").env("KNITFAB_RUNTIME"))
+  .addOption(
+    new Option("--node-label <key=value...>", "labels of this machine, matched by plans' on_node (repeatable)").env("KNITFAB_NODE_LABELS"),
+  )
   .addOption(new Option("--log-level <level>", "debug, info, warn, error or off (default: warn)").env("KNITFAB_LOG_LEVEL"))
   .addOption(new Option("--console <dir>", "folder of the built web console to serve at /").env("KNITFAB_CONSOLE_DIR"))
   .addHelpText(
