@@ -19,3 +19,4 @@ export * from "./projection/project.js";
 export * from "./uuid.js";
 export * from "./data/signing-keys.js";
 export * from "./loops/index.js";
+export * from "./maintenance.js";

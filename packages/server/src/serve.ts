@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "@knitfab/db";
+import { openDatabase, migrate, startStatisticsRefresh, type Database } from "@knitfab/db";
 import { createDockerRuntime, createLocalDataStore } from "@knitfab/drivers";
 import {
   ENGINE_LOOPS,
@@ -53,11 +53,13 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   const releaseLock = config.databaseUrl ? async () => {} : await lockHome(config.home);
   let database: Database | undefined;
   let engine: Engine | undefined;
+  let stopStatistics = () => {};
   let app: FastifyInstance | undefined;
   try {
     database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
     const version = await migrate(database);
     logger.info(`database ready (${database.backend}, schema version ${version})`);
+    stopStatistics = startStatisticsRefresh(database);
     const store = createLocalDataStore(join(config.home, "data"));
 
     // The engine: loops by role, one worker runtime per process (created on first use, so the API
@@ -109,6 +111,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       async stop() {
         await closeGracefully(app);
         await runningEngine.stop();
+        stopStatistics();
         await db.close();
         await releaseLock();
       },
@@ -116,6 +119,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   } catch (error) {
     await app?.close().catch(() => {});
     await engine?.stop().catch(() => {});
+    stopStatistics();
     await database?.close().catch(() => {});
     await releaseLock();
     throw error;

@@ -58,13 +58,15 @@ export async function nominateInputs(q: Queryable, inputIds: readonly number[]):
     INSERT INTO nomination (knit_id, input_id, updated)
     SELECT d.knit_id, i.input_id, true
     FROM input i
-    JOIN data d ON d.knit_id IN (
+    -- LATERAL: the candidates are computed once per input, not once per data row (which was quadratic)
+    CROSS JOIN LATERAL (
       SELECT dt.knit_id FROM input_tag it JOIN data_tag dt ON dt.key = it.key AND dt.value = it.value
       WHERE it.input_id = i.input_id
       GROUP BY dt.knit_id HAVING count(*) = i.user_tag_count
       UNION SELECT i.knit_id_pin WHERE i.knit_id_pin IS NOT NULL AND i.user_tag_count = 0
       UNION SELECT d2.knit_id FROM data d2 WHERE i.timestamp_pin IS NOT NULL AND i.user_tag_count = 0 AND d2.timestamp = i.timestamp_pin
-    )
+    ) AS candidate
+    JOIN data d ON d.knit_id = candidate.knit_id
     JOIN run r ON r.run_id = d.run_id
     WHERE i.input_id = ANY(${[...inputIds]}::int[]) AND ${MATCHES}
     ON CONFLICT (knit_id, input_id) DO NOTHING`.execute(q);
