@@ -49,7 +49,7 @@ program
     }
     config.consoleDir ??= await defaultConsoleDir();
     // Signals are handled from the start: one arriving while the server starts stops it once started.
-    let server: RunningServer | undefined;
+    const started: { server?: RunningServer } = {};
     let stopping = false;
     const stop = (running: RunningServer) =>
       running.stop().then(
@@ -63,14 +63,15 @@ program
       if (stopping) return;
       stopping = true;
       console.error(`knitfab: ${signal} received, shutting down`);
-      if (server) void stop(server);
+      if (started.server) void stop(started.server);
     };
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
-    server = await startServer(config).catch((error: unknown) => {
+    const server = await startServer(config).catch((error: unknown) => {
       console.error(`knitfab: could not start: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     });
+    started.server = server;
     if (stopping) void stop(server);
   });
 
