@@ -148,6 +148,10 @@ describe.each(BACKENDS)("engine live control on %s", (backend) => {
     expect(reason).toContain("gpu=a100");
     expect(reason).toContain("zone=here");
     expect((await getRun(apiRoot, runId)).status).toBe("ready");
+    // users see the reason where they look for the log
+    const log = await callJson<{ message: string }>(api(`/runs/${runId}/log`));
+    expect(log.status).toBe(503);
+    expect(log.body.message).toContain("gpu=a100");
     expect((await callJson(api(`/runs/${runId}/abort`), { method: "PUT" })).status).toBe(200);
     const [aborted] = await waitForRuns(apiRoot, planId, allFinished(1));
     expect(aborted!.exit).toEqual({ code: 253, message: "aborted by user" });

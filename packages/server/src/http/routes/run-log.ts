@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { concatenatedFiles } from "./concatenated-files.js";
 import { followFile } from "./follow-file.js";
 import { NotFoundError, UnavailableError } from "@knitfab/domain";
-import { loadRuns } from "@knitfab/db";
+import { loadRuns, pendingReasons } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
 
 /** Where live logs come from (the worker runtime); the stored log is read from the log Data. */
@@ -21,7 +21,13 @@ const NOT_STARTED = new Set(["deactivated", "waiting", "ready"]);
 export async function sendRunLog(options: AppOptions, runId: string, follow: boolean, reply: FastifyReply): Promise<void> {
   const [run] = await loadRuns(options.database.db, [runId]);
   if (!run || run.status === "invalidated" || !run.log) throw new NotFoundError();
-  if (NOT_STARTED.has(run.status)) throw new UnavailableError("please retry later.", { cause: new Error(`the run is ${run.status}; its log starts when it runs`) });
+  if (NOT_STARTED.has(run.status)) {
+    // say why it has not started when the engine knows (e.g. an on_node label this machine lacks)
+    const pending = (await pendingReasons(options.database.db, [run.runId])).get(run.runId);
+    throw new UnavailableError("please retry later.", {
+      cause: new Error(`the run is ${run.status}; its log starts when it runs${pending ? `. ${pending}` : ""}`),
+    });
+  }
   if (follow && (run.status === "starting" || run.status === "running")) {
     // Live from the worker when this process reaches it; else the log file the engine keeps growing.
     const live = options.logSource ? await options.logSource.follow(run.runId).catch(() => undefined) : undefined;
