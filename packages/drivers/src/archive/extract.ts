@@ -1,13 +1,28 @@
-import { createWriteStream } from "node:fs";
-import { chmod, link, mkdir, readdir, symlink, utimes } from "node:fs/promises";
+import { link, mkdir, readdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
+import { createGunzip, type ZlibOptions } from "node:zlib";
+import { BackgroundWrites } from "./background-writes.js";
 import { entryComponents, linkEscapes } from "./entry-path.js";
 import { CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
+import { writeNewFile } from "./file-write.js";
 import { md5Tap } from "./md5.js";
 import { readTar, type TarEntry } from "./tar-reader.js";
+
+/**
+ * gunzip output chunk: large chunks mean fewer thread-pool round trips and larger writes. The
+ * readable side may hold a few of them, so decompression runs ahead while a file is written.
+ */
+const GUNZIP_CHUNK = 256 * 1024;
+const GUNZIP_AHEAD = 1024 * 1024;
+/** zlib passes stream options such as highWaterMark on to its Transform; @types/node omits them. */
+const gunzipOptions: ZlibOptions & { highWaterMark: number } = { chunkSize: GUNZIP_CHUNK, highWaterMark: GUNZIP_AHEAD };
+
+/** Files up to this size are read whole and written in the background (see BackgroundWrites). */
+const SMALL_FILE = 256 * 1024;
+const BACKGROUND_FILES = 64;
+const BACKGROUND_BYTES = 8 * 1024 * 1024;
 
 export interface ExtractResult {
   /** Non-directory entries written: regular files, symbolic links and hard links. */
@@ -34,13 +49,16 @@ export interface ExtractResult {
 export async function extractTarGz(source: Readable, targetDir: string): Promise<ExtractResult> {
   await prepareTarget(targetDir);
   const tap = md5Tap();
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  const gunzip = createGunzip(gunzipOptions);
   const writer = new TreeWriter(targetDir);
   try {
     await pipeline(source, tap, gunzip, async (tar: AsyncIterable<Buffer>) => {
       await readTar(tar, (entry, body) => writer.write(entry, body));
     });
+    await writer.settle();
   } catch (error) {
+    // Nothing may still be writing when the caller removes the folder.
+    await writer.quiesce();
     if (tap.bytes === 0 && isZlibError(error)) throw new CorruptArchiveError("the body is empty");
     if (isZlibError(error)) throw new CorruptArchiveError(`not valid gzip (${(error as Error).message})`, error);
     throw error;
@@ -71,6 +89,7 @@ class TreeWriter {
   readonly #regularFiles = new Set<string>();
   readonly #links = new Map<string, string>();
   readonly #folders = new Set<string>();
+  readonly #background = new BackgroundWrites(BACKGROUND_FILES, BACKGROUND_BYTES);
 
   constructor(root: string) {
     this.#root = root;
@@ -93,10 +112,11 @@ class TreeWriter {
       case "ContiguousFile":
         this.#checkNewName(entry.path, parts, false);
         await this.#prepareParent(parts);
-        await this.#writeFile(name, entry, body);
+        // Claimed before the content is written, so later entries are judged against it.
         this.#regularFiles.add(name);
         this.files += 1;
         this.bytes += entry.size;
+        await this.#writeFile(name, entry, body);
         return;
       case "SymbolicLink":
         this.#checkNewName(entry.path, parts, false);
@@ -113,6 +133,8 @@ class TreeWriter {
         this.#checkNewName(entry.path, parts, false);
         const target = this.#hardLinkTarget(entry);
         await this.#prepareParent(parts);
+        // The target may still be being written in the background.
+        await this.#background.settle();
         await link(this.#absolute(target), this.#absolute(name));
         this.#regularFiles.add(name);
         this.files += 1;
@@ -170,8 +192,20 @@ class TreeWriter {
     return target;
   }
 
+  /** Waits for the files still being written; throws the first write failure. */
+  async settle(): Promise<void> {
+    await this.#background.settle();
+  }
+
+  /** Waits for the files still being written, ignoring failures. */
+  async quiesce(): Promise<void> {
+    await this.#background.quiesce();
+  }
+
   async #prepareParent(parts: readonly string[]): Promise<void> {
     if (parts.length > 1) {
+      // Folders made by this extraction (into a folder that was empty) need no second mkdir.
+      if (this.#folders.has(parts.slice(0, -1).join("/"))) return;
       await mkdir(dirname(this.#absolute(parts.join("/"))), { recursive: true });
       this.#rememberFolders(parts, false);
     }
@@ -183,12 +217,16 @@ class TreeWriter {
   }
 
   async #writeFile(name: string, entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
-    const path = this.#absolute(name);
-    // "wx": never open an existing path, so a link cannot redirect the write.
-    await pipeline(Readable.from(body), createWriteStream(path, { flags: "wx", mode: 0o600 }));
-    // The header's mode exactly (the umask does not apply), without setuid/setgid/sticky bits.
-    await chmod(path, entry.mode & 0o777);
-    if (entry.mtime !== undefined && !Number.isNaN(entry.mtime.getTime())) await utimes(path, entry.mtime, entry.mtime);
+    const file = { path: this.#absolute(name), mode: entry.mode, mtime: entry.mtime };
+    if (entry.size > SMALL_FILE) {
+      await writeNewFile(file, body);
+      return;
+    }
+    // Copied out of the decompressed chunk, so only the file's own bytes are held meanwhile.
+    const pieces: Buffer[] = [];
+    for await (const piece of body) pieces.push(piece);
+    const content = Buffer.concat(pieces);
+    await this.#background.add(content.length, () => writeNewFile(file, [content]));
   }
 
   #absolute(name: string): string {

@@ -1,0 +1,52 @@
+import { open, type FileHandle } from "node:fs/promises";
+
+/** Pieces of a file body are gathered up to this size and written with one writev. */
+export const WRITE_BATCH = 1024 * 1024;
+
+export interface NewFile {
+  path: string;
+  /** Permission bits to set exactly (the umask does not apply); other bits are dropped. */
+  mode: number;
+  mtime: Date | undefined;
+}
+
+/**
+ * Creates `file.path` (it must not exist: "wx" never opens an existing path, so no link can
+ * redirect the write) and writes the body into it in batches of about WRITE_BATCH bytes. Mode and
+ * mtime are set through the open handle, after the last write, so no path is looked up twice.
+ */
+export async function writeNewFile(file: NewFile, body: AsyncIterable<Buffer> | readonly Buffer[]): Promise<void> {
+  const handle = await open(file.path, "wx", 0o600);
+  try {
+    let batch: Buffer[] = [];
+    let batched = 0;
+    for await (const piece of body) {
+      if (piece.length === 0) continue;
+      batch.push(piece);
+      batched += piece.length;
+      if (batched >= WRITE_BATCH) {
+        await writeAll(handle, batch, batched);
+        batch = [];
+        batched = 0;
+      }
+    }
+    if (batched > 0) await writeAll(handle, batch, batched);
+    await handle.chmod(file.mode & 0o777);
+    if (file.mtime !== undefined && !Number.isNaN(file.mtime.getTime())) await handle.utimes(file.mtime, file.mtime);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** writev, then plain writes for whatever a short write left over (rare on regular files). */
+async function writeAll(handle: FileHandle, pieces: Buffer[], total: number): Promise<void> {
+  const { bytesWritten } = pieces.length === 1 ? await handle.write(pieces[0] as Buffer) : await handle.writev(pieces);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(pieces, total);
+  let offset = bytesWritten;
+  while (offset < total) {
+    const { bytesWritten: written } = await handle.write(rest, offset, total - offset);
+    if (written === 0) throw new Error("a write to the extracted file made no progress");
+    offset += written;
+  }
+}
