@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -154,6 +154,50 @@ describe("packDirectory + extractTarGz", () => {
     expect(result.bytes).toBe(100 * 1024 * 1024);
     expect(result.md5).toBe(tap.digest());
     expect(await sha256File(join(target, "big.bin"))).toBe(await sha256File(big));
+  });
+
+  it("keeps content, modes and mtimes of files around block, read and write batch sizes, one way and the other with GNU tar", async () => {
+    const source = join(work, "src");
+    await mkdir(join(source, "many"), { recursive: true });
+    const KiB = 1024;
+    const sizes = [0, 1, 511, 512, 513, 256 * KiB - 1, 256 * KiB, 256 * KiB + 1, 1024 * KiB, 1024 * KiB + 1, 3 * 1024 * KiB + 7];
+    const modes = [0o600, 0o640, 0o755, 0o444];
+    const files: string[] = [];
+    for (const [index, size] of sizes.entries()) files.push(`size-${index}-${size}.bin`);
+    // Many small files in a row: they are read ahead and written in the background.
+    for (let index = 0; index < 300; index++) files.push(`many/f-${String(index).padStart(3, "0")}.txt`);
+    for (const [index, name] of files.entries()) {
+      const path = join(source, name);
+      const size = name.startsWith("many/") ? (index * 37) % 3000 : (sizes[index] as number);
+      await writeFile(path, randomBytes(size));
+      await chmod(path, modes[index % modes.length] as number);
+      const when = new Date(Date.UTC(2020, 0, 1) + index * 61_000);
+      await utimes(path, when, when);
+    }
+    const describeTree = async (root: string) =>
+      Promise.all(
+        files.map(async (name) => {
+          const stats = await stat(join(root, name));
+          return { name, sha256: await sha256File(join(root, name)), mode: stats.mode & 0o777, mtime: Math.floor(stats.mtimeMs / 1000) };
+        }),
+      );
+    const expected = await describeTree(source);
+
+    const ours = join(work, "ours.tar.gz");
+    await pipeline(packDirectory(source), createWriteStream(ours));
+    const byUs = join(work, "by-us");
+    const result = await extractTarGz(createReadStream(ours), byUs);
+    expect(result.files).toBe(files.length);
+    expect(await describeTree(byUs)).toEqual(expected);
+    const byGnu = join(work, "by-gnu");
+    await mkdir(byGnu);
+    execFileSync("tar", ["-xzf", ours, "-C", byGnu]);
+    expect(await describeTree(byGnu)).toEqual(expected);
+
+    const gnuArchive = execFileSync("tar", ["-czf", "-", "-C", source, "."], { maxBuffer: 64 * 1024 * 1024 });
+    const fromGnu = join(work, "from-gnu");
+    await extractTarGz(Readable.from([gnuArchive]), fromGnu);
+    expect(await describeTree(fromGnu)).toEqual(expected);
   });
 
   it("an empty folder gives an archive with no entries, which extracts to an empty folder", async () => {

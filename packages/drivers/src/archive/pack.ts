@@ -1,7 +1,8 @@
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { Readable, pipeline } from "node:stream";
-import { createGzip } from "node:zlib";
+import { createGzip, type ZlibOptions } from "node:zlib";
+import { aheadInOrder } from "./ahead.js";
 import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "./tar-format.js";
 import { walkFolder, type WalkedEntry } from "./walk.js";
 
@@ -17,33 +18,62 @@ export interface PackOptions {
 
 export const DEFAULT_GZIP_LEVEL = 6;
 
-/** Bytes read from a file at once: large enough for throughput, small enough to keep memory flat. */
-const READ_CHUNK = 256 * 1024;
+/**
+ * Bytes read from a large file at once, and the size the small pieces (headers, padding, small
+ * files) are gathered to before they are handed on: few large chunks keep the per-chunk cost of
+ * streams, gzip and HTTP low, while memory stays at a few of them.
+ */
+const CHUNK = 1024 * 1024;
+/** Files up to this size are read whole, several at once, ahead of the one being archived. */
+const SMALL_FILE = 256 * 1024;
+const READ_AHEAD = 16;
+/** gzip output chunk (the HTTP chunk size of an upload) and how much it may buffer on each side. */
+const gzipOptions = (level: number): ZlibOptions & { highWaterMark: number } => ({
+  level,
+  chunkSize: 256 * 1024,
+  // zlib passes stream options on to its Transform; @types/node omits them.
+  highWaterMark: CHUNK,
+});
 
 /**
  * gzip(POSIX tar) of the folder's regular files and symbolic links, names relative to `dir`
- * (spec/api.md §4.1). Streams: one read chunk per file at a time, with backpressure from the
- * consumer. Errors (unreadable file, file shrinking while read, symlink loop) destroy the
- * returned stream with that error.
+ * (spec/api.md §4.1). Streams with bounded memory and backpressure from the consumer. Errors
+ * (unreadable file, file shrinking while read, symlink loop) destroy the returned stream with
+ * that error.
  */
 export function packDirectory(dir: string, options: PackOptions = {}): Readable {
   const dereference = options.dereference ?? false;
-  const tar = Readable.from(tarBlocks(dir, dereference), { objectMode: false });
-  const gzip = createGzip({ level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL });
+  const tar = Readable.from(tarBlocks(dir, dereference), { objectMode: false, highWaterMark: CHUNK });
+  const gzip = createGzip(gzipOptions(options.gzipLevel ?? DEFAULT_GZIP_LEVEL));
   // pipeline forwards a failure of either side to the other, so the consumer sees the error.
   pipeline(tar, gzip, () => undefined);
   return gzip;
 }
 
-/** The uncompressed tar stream of a folder, as a sequence of buffers. */
+/** What one entry contributes: all of its blocks, or a large file to stream after its header. */
+type Prepared = { blocks: Buffer[] } | { header: Buffer; large: WalkedEntry & { kind: "file" } };
+
+/**
+ * The uncompressed tar stream of a folder, as a sequence of buffers of about CHUNK bytes (small
+ * pieces are gathered, large file chunks pass as they are read).
+ */
 export async function* tarBlocks(dir: string, dereference: boolean): AsyncGenerator<Buffer> {
-  for await (const entry of walkFolder(dir, dereference)) {
-    yield* entryBlocks(entry, dereference);
+  const gathered = new Gatherer();
+  const prepared = aheadInOrder(walkFolder(dir, dereference), READ_AHEAD, (entry) => prepare(entry, dereference));
+  for await (const item of prepared) {
+    if ("blocks" in item) {
+      for (const block of item.blocks) yield* gathered.add(block);
+      continue;
+    }
+    yield* gathered.add(item.header);
+    yield* gathered.flush();
+    for await (const chunk of largeFileChunks(item.large, dereference)) yield chunk;
   }
-  yield END_OF_ARCHIVE;
+  yield* gathered.add(END_OF_ARCHIVE);
+  yield* gathered.flush();
 }
 
-async function* entryBlocks(entry: WalkedEntry, dereference: boolean): AsyncGenerator<Buffer> {
+async function prepare(entry: WalkedEntry, dereference: boolean): Promise<Prepared> {
   const common = {
     path: entry.name,
     mode: entry.stats.mode & 0o7777,
@@ -52,26 +82,90 @@ async function* entryBlocks(entry: WalkedEntry, dereference: boolean): AsyncGene
     gid: entry.stats.gid,
   };
   if (entry.kind === "symlink") {
-    yield encodeHeader({ ...common, type: "SymbolicLink", size: 0, linkpath: entry.target });
-    return;
+    return { blocks: [encodeHeader({ ...common, type: "SymbolicLink", size: 0, linkpath: entry.target })] };
   }
   const size = entry.stats.size;
-  yield encodeHeader({ ...common, type: "File", size });
-  if (size === 0) return;
-  let sent = 0;
-  // Without dereference the walk saw a regular file: refuse to follow a link swapped in since.
-  const flags = constants.O_RDONLY | (dereference ? 0 : constants.O_NOFOLLOW);
-  // The header announced `size` bytes: read exactly that many even if the file grows meanwhile.
-  const handle = await open(entry.absolute, flags);
-  // The stream owns the handle from here: it closes it at the end, on error and on destroy.
-  const content = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: READ_CHUNK });
-  for await (const chunk of content as AsyncIterable<Buffer>) {
-    sent += chunk.length;
-    yield chunk;
-  }
-  if (sent !== size) {
-    throw new Error(`file "${entry.name}" shrank from ${size} to ${sent} bytes while it was being archived`);
+  const header = encodeHeader({ ...common, type: "File", size });
+  if (size === 0) return { blocks: [header] };
+  if (size > SMALL_FILE) return { header, large: entry };
+  // Body and padding in one buffer; the padding must be zeros.
+  const body = Buffer.allocUnsafe(size + paddingAfter(size));
+  body.fill(0, size);
+  await withFile(entry, dereference, async (handle) => {
+    const read = await readFully(handle, body, size);
+    if (read !== size) throw shrank(entry.name, size, read);
+  });
+  return { blocks: [header, body] };
+}
+
+/** The body of a large file in CHUNK-sized reads, then its padding. */
+async function* largeFileChunks(entry: WalkedEntry, dereference: boolean): AsyncGenerator<Buffer> {
+  const size = entry.stats.size;
+  const handle = await openEntry(entry, dereference);
+  try {
+    let sent = 0;
+    while (sent < size) {
+      // A fresh buffer per chunk: the consumer may still hold the previous one.
+      const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - sent));
+      const read = await readFully(handle, chunk, chunk.length, sent);
+      // The header announced `size` bytes: never send more, and fail if the file shrank.
+      if (read !== chunk.length) throw shrank(entry.name, size, sent + read);
+      sent += read;
+      yield chunk;
+    }
+  } finally {
+    await handle.close();
   }
   const padding = paddingAfter(size);
   if (padding > 0) yield Buffer.alloc(padding);
+}
+
+async function withFile<T>(entry: WalkedEntry, dereference: boolean, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  const handle = await openEntry(entry, dereference);
+  try {
+    return await use(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+function openEntry(entry: WalkedEntry, dereference: boolean): Promise<FileHandle> {
+  // Without dereference the walk saw a regular file: refuse to follow a link swapped in since.
+  return open(entry.absolute, constants.O_RDONLY | (dereference ? 0 : constants.O_NOFOLLOW));
+}
+
+/** Reads until `length` bytes are in `buffer` or the file ends; returns the count read. */
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, position = 0): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+function shrank(name: string, size: number, read: number): Error {
+  return new Error(`file "${name}" shrank from ${size} to ${read} bytes while it was being archived`);
+}
+
+/** Gathers small buffers into one of about CHUNK bytes (one copy of small data, none of large). */
+class Gatherer {
+  #pieces: Buffer[] = [];
+  #bytes = 0;
+
+  *add(piece: Buffer): Generator<Buffer> {
+    this.#pieces.push(piece);
+    this.#bytes += piece.length;
+    if (this.#bytes >= CHUNK) yield* this.flush();
+  }
+
+  *flush(): Generator<Buffer> {
+    if (this.#bytes === 0) return;
+    const pieces = this.#pieces;
+    const bytes = this.#bytes;
+    this.#pieces = [];
+    this.#bytes = 0;
+    yield pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, bytes);
+  }
 }
