@@ -21,6 +21,7 @@ interface Run {
   plan: { planId: string; name?: string };
   inputs: { knitId: string }[];
   outputs: { knitId: string }[];
+  log?: { knitId: string } | null;
 }
 
 let server: Server;
@@ -244,9 +245,37 @@ describe("knit run, end to end", () => {
       expect(waited.code).toBe(1);
       expect(waited.stderr).toMatch(/ended failed/);
     }
+    const finished = JSON.parse((await user.knit(["run", "wait", "--interval", "200ms", "--timeout", "60s", run.runId])).stdout) as Run & { status: string };
+    if (finished.status === "done") {
+      // A torn-off Run ends done; its outputs feed the evaluate Plan, so lineage protects it until
+      // the downstream Run is gone.
+      const produced = [...finished.outputs.map((o) => o.knitId), ...(finished.log ? [finished.log.knitId] : [])];
+      const downstreamOf = async () => {
+        const found: Run[] = [];
+        for (const knitId of produced) found.push(...(JSON.parse((await user.knit(["run", "find", "-i", knitId])).stdout) as Run[]));
+        return found.filter((below) => below.status !== "invalidated");
+      };
+      let downstream: Run[] = [];
+      for (let attempt = 0; downstream.length === 0 && attempt < 150; attempt++) {
+        await new Promise((r) => setTimeout(r, 200));
+        downstream = await downstreamOf();
+      }
+      expect(downstream.length, "the done Run's output fed no downstream Run").toBeGreaterThan(0);
+      const refused = await user.knit(["run", "rm", run.runId]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/downstream/);
+      for (const below of downstream) {
+        await user.knit(["run", "stop", "--fail", below.runId]);
+        await user.knit(["run", "wait", "--interval", "200ms", "--timeout", "60s", below.runId]);
+        const gone = await user.knit(["run", "rm", below.runId]);
+        expect(gone.code, gone.stderr).toBe(0);
+      }
+      expect(await downstreamOf()).toEqual([]);
+    }
     const removed = await user.knit(["run", "rm", run.runId]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stderr).toContain(`deleted Run Id:${run.runId}`);
-    expect((await user.knit(["run", "show", run.runId])).code).toBe(1);
+    // a deleted Run with inputs stays, invalidated, so its input combination is never run again
+    expect(JSON.parse((await user.knit(["run", "show", run.runId])).stdout)).toMatchObject({ status: "invalidated" });
   });
 });
