@@ -1,8 +1,8 @@
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { Readable, pipeline } from "node:stream";
-import { createGzip, type ZlibOptions } from "node:zlib";
 import { aheadInOrder } from "./ahead.js";
+import { ParallelGzip } from "./parallel-gzip.js";
 import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "./tar-format.js";
 import { walkFolder, type WalkedEntry } from "./walk.js";
 
@@ -14,6 +14,12 @@ export interface PackOptions {
    * speed and size the same way the tools users compare us with do.
    */
   gzipLevel?: number;
+  /**
+   * Threads compressing at once (each on its own 2 MiB segment, see ParallelGzip). Default 2:
+   * on a machine with two cores or more the archive is made about twice as fast, while one
+   * transfer never takes more than two of libuv's four pool threads.
+   */
+  gzipThreads?: number;
 }
 
 export const DEFAULT_GZIP_LEVEL = 6;
@@ -27,13 +33,9 @@ const CHUNK = 1024 * 1024;
 /** Files up to this size are read whole, several at once, ahead of the one being archived. */
 const SMALL_FILE = 256 * 1024;
 const READ_AHEAD = 16;
-/** gzip output chunk (the HTTP chunk size of an upload) and how much it may buffer on each side. */
-const gzipOptions = (level: number): ZlibOptions & { highWaterMark: number } => ({
-  level,
-  chunkSize: 256 * 1024,
-  // zlib passes stream options on to its Transform; @types/node omits them.
-  highWaterMark: CHUNK,
-});
+export const DEFAULT_GZIP_THREADS = 2;
+/** Uncompressed bytes per gzip member: small enough for flat memory, large enough to cost < 0.1% of size. */
+const GZIP_SEGMENT = 2 * 1024 * 1024;
 
 /**
  * gzip(POSIX tar) of the folder's regular files and symbolic links, names relative to `dir`
@@ -44,7 +46,11 @@ const gzipOptions = (level: number): ZlibOptions & { highWaterMark: number } => 
 export function packDirectory(dir: string, options: PackOptions = {}): Readable {
   const dereference = options.dereference ?? false;
   const tar = Readable.from(tarBlocks(dir, dereference), { objectMode: false, highWaterMark: CHUNK });
-  const gzip = createGzip(gzipOptions(options.gzipLevel ?? DEFAULT_GZIP_LEVEL));
+  const gzip = new ParallelGzip({
+    level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL,
+    parallel: Math.max(1, options.gzipThreads ?? DEFAULT_GZIP_THREADS),
+    segment: GZIP_SEGMENT,
+  });
   // pipeline forwards a failure of either side to the other, so the consumer sees the error.
   pipeline(tar, gzip, () => undefined);
   return gzip;
