@@ -184,7 +184,9 @@ describe("packDirectory + extractTarGz", () => {
     const expected = await describeTree(source);
 
     const ours = join(work, "ours.tar.gz");
-    await pipeline(packDirectory(source), createWriteStream(ours));
+    let tarBytes = 0;
+    await pipeline(packDirectory(source, { onTarBytes: (bytes) => (tarBytes += bytes) }), createWriteStream(ours));
+    expect(tarBytes).toBe(execFileSync("gzip", ["-dc", ours], { maxBuffer: 64 * 1024 * 1024 }).length);
     const byUs = join(work, "by-us");
     const result = await extractTarGz(createReadStream(ours), byUs);
     expect(result.files).toBe(files.length);

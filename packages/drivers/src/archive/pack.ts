@@ -20,6 +20,8 @@ export interface PackOptions {
    * transfer never takes more than two of libuv's four pool threads.
    */
   gzipThreads?: number;
+  /** Called with the size of each piece of uncompressed tar as it goes into gzip (progress). */
+  onTarBytes?: (bytes: number) => void;
 }
 
 export const DEFAULT_GZIP_LEVEL = 6;
@@ -45,7 +47,8 @@ const GZIP_SEGMENT = 2 * 1024 * 1024;
  */
 export function packDirectory(dir: string, options: PackOptions = {}): Readable {
   const dereference = options.dereference ?? false;
-  const tar = Readable.from(tarBlocks(dir, dereference), { objectMode: false, highWaterMark: CHUNK });
+  const blocks = tarBlocks(dir, dereference);
+  const tar = Readable.from(options.onTarBytes ? counted(blocks, options.onTarBytes) : blocks, { objectMode: false, highWaterMark: CHUNK });
   const gzip = new ParallelGzip({
     level: options.gzipLevel ?? DEFAULT_GZIP_LEVEL,
     parallel: Math.max(1, options.gzipThreads ?? DEFAULT_GZIP_THREADS),
@@ -54,6 +57,13 @@ export function packDirectory(dir: string, options: PackOptions = {}): Readable 
   // pipeline forwards a failure of either side to the other, so the consumer sees the error.
   pipeline(tar, gzip, () => undefined);
   return gzip;
+}
+
+async function* counted(blocks: AsyncIterable<Buffer>, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const block of blocks) {
+    onBytes(block.length);
+    yield block;
+  }
 }
 
 /** What one entry contributes: all of its blocks, or a large file to stream after its header. */
