@@ -16,4 +16,10 @@ export interface EngineContext {
   watch: WorkerWatch;
   /** Wakes this process's loops at once (in addition to NOTIFY, which reaches every process). */
   wake(): void;
+  /**
+   * Removes an exited worker in the background, off the pipeline's critical path. A crash before it
+   * is done leaves a container without a worker record, which housekeeping removes; a graceful stop
+   * waits for these removals.
+   */
+  removeLater(runId: string): void;
 }

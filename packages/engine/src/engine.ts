@@ -40,6 +40,7 @@ export function createEngine(dependencies: EngineDependencies): Engine {
   const running: RunningLoop[] = [];
   const hooks = createLifecycleHooks(dependencies.hooks ?? NO_HOOKS, options.hookTimeoutMs, (message) => logger.warn?.(message));
   const watch = createWorkerWatch(runtime, store, (message, error) => logger.error(message, error));
+  const removals = new Set<Promise<void>>();
   const context: EngineContext = {
     database,
     store,
@@ -50,6 +51,13 @@ export function createEngine(dependencies: EngineDependencies): Engine {
     watch,
     wake: () => {
       for (const loop of running) loop.wake();
+    },
+    removeLater: (runId) => {
+      const removal = runtime
+        .remove(runId)
+        .catch((error: unknown) => logger.error(`removing the worker of run ${runId} failed; housekeeping removes it later`, error))
+        .finally(() => removals.delete(removal));
+      removals.add(removal);
     },
   };
   const definitions: Record<EngineLoop, () => LoopDefinition> = {
@@ -72,6 +80,7 @@ export function createEngine(dependencies: EngineDependencies): Engine {
       await Promise.all(running.map((loop) => loop.stop()));
       running.length = 0;
       await watch.close();
+      await Promise.all([...removals]);
       await hooks.settle();
       await runtime.close();
     },

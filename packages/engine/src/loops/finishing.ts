@@ -32,8 +32,14 @@ export function finishingLoop(context: EngineContext): LoopDefinition {
           await commit(context, claimed, to);
           return;
         }
-        await releaseWorker(context, run);
-        await commit(context, claimed, to, { deleteWorker: true });
+        const exited = await releaseWorker(context, run);
+        const outcome = await commit(context, claimed, to, { deleteWorker: true });
+        // An exited worker changes nothing any more: it is removed after the run is recorded, so the
+        // next step of a pipeline does not wait for the engine's clean-up.
+        if (exited) {
+          if (outcome === "change") context.removeLater(run.runId);
+          else await context.runtime.remove(run.runId);
+        }
       });
       return true;
     },
@@ -43,21 +49,26 @@ export function finishingLoop(context: EngineContext): LoopDefinition {
 /**
  * Every step is idempotent, so a crash anywhere is repaired by doing it all again: the log is
  * rewritten from the engine's copy while the worker exists (and left as recorded once it is gone),
- * removal of a missing worker is a no-op, and sealing twice is harmless.
+ * removal of a missing worker is a no-op, and sealing twice is harmless. A worker still running
+ * (abort, tearoff) is removed here, before its outputs become final; an exited one is left for the
+ * caller to remove once the run is recorded. Returns whether the worker had exited.
  */
-async function releaseWorker(context: EngineContext, run: RunRecord): Promise<void> {
+async function releaseWorker(context: EngineContext, run: RunRecord): Promise<boolean> {
   const { runtime, store, watch } = context;
   await watch.forget(run.runId);
   if (run.log) {
     const full = await runtime.logs(run.runId, { follow: false });
     if (full) await writeLogFile(store, run.log.knitId, full);
   }
-  await runtime.remove(run.runId);
+  const state = await runtime.inspect(run.runId);
+  const exited = state.phase === "succeeded" || state.phase === "failed" || state.phase === "missing";
+  if (!exited) await runtime.remove(run.runId);
   // Outputs of a run that never started get empty content, so every finished Data can be read.
   for (const output of [...run.outputs, ...(run.log ? [run.log] : [])]) {
     if (!(await store.exists(output.knitId))) await store.allocate(output.knitId);
     await store.seal(output.knitId);
   }
+  return exited;
 }
 
 export type { ClaimedRun };

@@ -5,7 +5,7 @@ import { BACKENDS, callJson, downloadTarGz } from "@knitfab/testing";
 import {
   allFinished,
   applyPlan,
-  existingWorkers,
+  workersLeftAfterCleanup,
   getRun,
   preparePodman,
   pushData,
@@ -78,7 +78,7 @@ describe.each(BACKENDS)("engine pipeline on %s", (backend) => {
     expect((await downloadTarGz(apiRoot, model)).status).toBe(200);
 
     // Finished runs leave no container behind.
-    expect(await existingWorkers([String(train!.runId), String(validate!.runId)])).toEqual([]);
+    expect(await workersLeftAfterCleanup([String(train!.runId), String(validate!.runId)])).toEqual([]);
   });
 
   it("records a failing task's exit code, and an out-of-memory kill as OOMKilled", async () => {

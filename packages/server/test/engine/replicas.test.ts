@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgresDatabase } from "@knitfab/testing";
 import { readText, spawnServe, stopGently, type ServeProcess } from "./processes.js";
-import { allFinished, applyPlan, existingWorkers, getRun, preparePodman, pushData, shellPlan, waitForRuns, type Json } from "./support.js";
+import { allFinished, applyPlan, workersLeftAfterCleanup, getRun, preparePodman, pushData, shellPlan, waitForRuns, type Json } from "./support.js";
 
 const WIDTH = 12;
 
@@ -42,6 +42,6 @@ describe("replicas on postgres", () => {
       const output = String(((await getRun(three, runId)).outputs as Json[])[0]!.knitId);
       expect(await readText(home, output, "starts"), `run ${runId}`).toBe("started\n");
     }
-    expect(await existingWorkers(runIds)).toEqual([]);
+    expect(await workersLeftAfterCleanup(runIds)).toEqual([]);
   }, 300_000);
 });

@@ -150,3 +150,17 @@ export async function existingWorkers(runIds: readonly string[]): Promise<string
   const names = new Set(listed.stdout.split("\n").map((line) => line.trim()));
   return runIds.map((id) => `worker-run-${id}`).filter((name) => names.has(name));
 }
+
+/**
+ * Worker containers still present after waiting (bounded) for their removal: exited workers are
+ * removed just after their run is recorded, so they may outlive the run's end by a moment.
+ */
+export async function workersLeftAfterCleanup(runIds: readonly string[], timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = await existingWorkers(runIds);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    left = await existingWorkers(runIds);
+  }
+  return left;
+}
