@@ -51,4 +51,14 @@ describe("ParallelGzip", () => {
     const split = await compress([input], 2, 1_000_000);
     expect(split.length).toBeLessThan(single.length * 1.01 + 200);
   });
+
+  it("fails the stream when a member cannot be compressed", async () => {
+    await expect(
+      pipeline(Readable.from([Buffer.alloc(10)]), new ParallelGzip({ level: 42, parallel: 2, segment: 1024 }), async (chunks: AsyncIterable<Buffer>) => {
+        for await (const _chunk of chunks) {
+          // reading until the error
+        }
+      }),
+    ).rejects.toThrow(/level/);
+  });
 });

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
-import { gzip } from "node:zlib";
+import { createGzip, type Gzip } from "node:zlib";
 
 export interface ParallelGzipOptions {
   level: number;
@@ -9,19 +9,34 @@ export interface ParallelGzipOptions {
   segment: number;
 }
 
+/** gzip output chunk inside a member. */
+const OUTPUT_CHUNK = 256 * 1024;
+
+/** One member: its own gzip stream, fed as input arrives, and its output once complete. */
+interface Member {
+  gzip: Gzip;
+  bytes: number;
+  output: Buffer[];
+  finished: boolean;
+  failed: Error | undefined;
+}
+
 /**
- * gzip on several threads: the input is cut into segments compressed at the same time (in the
- * libuv thread pool), each as its own gzip member, written out in order. A sequence of members is
- * one valid gzip stream (RFC 1952 §2.2) that gunzip, GNU tar, Go's gzip.Reader and Node's gunzip
- * read as a whole. Each member starts with an empty 32 KiB window, which costs well under 1% of
- * size at 4 MiB segments. Memory: about (2 × parallel + 1) segments.
+ * gzip on several threads: the input is cut into segments, each compressed by its own gzip stream
+ * (in the libuv thread pool) as its input arrives, so up to `parallel` segments are compressed at
+ * the same time; each segment is a gzip member, written out in order. A sequence of members is one
+ * valid gzip stream (RFC 1952 §2.2) that gunzip, GNU tar, Go's gzip.Reader and Node's gunzip read
+ * as a whole. Each member starts with an empty 32 KiB window, which costs well under 1% of size at
+ * MiB segments. No input or output is copied. Memory: about `parallel` segments plus their output.
  */
 export class ParallelGzip extends Transform {
   readonly #options: ParallelGzipOptions;
-  #pieces: Buffer[] = [];
-  #bytes = 0;
+  /** Members not yet handed on, oldest first; the last one may still take input. */
+  readonly #members: Member[] = [];
+  #open: Member | undefined;
   #started = false;
-  readonly #queue: Promise<Buffer>[] = [];
+  /** Called when the oldest member finishes (a wait for room, or the final flush). */
+  #onProgress: (() => void) | undefined;
 
   constructor(options: ParallelGzipOptions) {
     super({ readableHighWaterMark: options.segment, writableHighWaterMark: options.segment });
@@ -29,45 +44,86 @@ export class ParallelGzip extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#pieces.push(chunk);
-    this.#bytes += chunk.length;
-    if (this.#bytes < this.#options.segment) {
+    if (this.#open !== undefined) {
+      this.#feed(this.#open, chunk);
       callback();
       return;
     }
-    this.#startSegment();
-    if (this.#queue.length < this.#options.parallel) {
-      callback();
-      return;
-    }
-    // The window is full: hand on the oldest member before taking more input (backpressure).
-    this.#pushOldest().then(() => callback(), callback);
+    // A new member: wait until fewer than `parallel` are compressing.
+    this.#whenRoom(this.#options.parallel - 1)
+      .then(() => {
+        this.#feed(this.#startMember(), chunk);
+        callback();
+      })
+      .catch(callback);
   }
 
   override _flush(callback: TransformCallback): void {
     // An empty input still gives one (empty) member, so the output is always valid gzip.
-    if (this.#bytes > 0 || !this.#started) this.#startSegment();
-    const drain = async (): Promise<void> => {
-      while (this.#queue.length > 0) await this.#pushOldest();
-    };
-    drain().then(() => callback(), callback);
+    if (!this.#started) this.#startMember();
+    if (this.#open !== undefined) this.#close(this.#open);
+    this.#whenRoom(0).then(() => callback(), callback);
   }
 
-  #startSegment(): void {
-    const input = this.#pieces.length === 1 ? (this.#pieces[0] as Buffer) : Buffer.concat(this.#pieces, this.#bytes);
-    this.#pieces = [];
-    this.#bytes = 0;
-    this.#started = true;
-    const compressed = new Promise<Buffer>((resolve, reject) => {
-      gzip(input, { level: this.#options.level, chunkSize: 256 * 1024 }, (error, output) => (error ? reject(error) : resolve(output)));
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    for (const member of this.#members) member.gzip.destroy();
+    callback(error);
+  }
+
+  #startMember(): Member {
+    const gzip = createGzip({ level: this.#options.level, chunkSize: OUTPUT_CHUNK });
+    const member: Member = { gzip, bytes: 0, output: [], finished: false, failed: undefined };
+    gzip.on("data", (piece: Buffer) => member.output.push(piece));
+    gzip.on("end", () => {
+      member.finished = true;
+      this.#handOn();
     });
-    // Awaited in turn by #pushOldest; handled here so a failure is not reported as unhandled first.
-    compressed.catch(() => undefined);
-    this.#queue.push(compressed);
+    gzip.on("error", (error: Error) => {
+      member.failed = error;
+      this.#handOn();
+    });
+    this.#members.push(member);
+    this.#open = member;
+    this.#started = true;
+    return member;
   }
 
-  async #pushOldest(): Promise<void> {
-    const oldest = this.#queue.shift();
-    if (oldest !== undefined) this.push(await oldest);
+  #feed(member: Member, chunk: Buffer): void {
+    // The member's own buffer holds at most one segment: this class bounds the input, not gzip's HWM.
+    member.gzip.write(chunk);
+    member.bytes += chunk.length;
+    if (member.bytes >= this.#options.segment) this.#close(member);
+  }
+
+  #close(member: Member): void {
+    member.gzip.end();
+    this.#open = undefined;
+  }
+
+  /** Pushes the output of finished members in order, and wakes whoever waits for room. */
+  #handOn(): void {
+    for (;;) {
+      const oldest = this.#members[0];
+      // A failed member stays first: #whenRoom reports it and nothing after it is handed on.
+      if (oldest === undefined || !oldest.finished) break;
+      this.#members.shift();
+      for (const piece of oldest.output) this.push(piece);
+      oldest.output = [];
+    }
+    const wake = this.#onProgress;
+    this.#onProgress = undefined;
+    wake?.();
+  }
+
+  /** Resolves once at most `count` members are left unfinished or unhanded; rejects on a member's failure. */
+  async #whenRoom(count: number): Promise<void> {
+    for (;;) {
+      const failed = this.#members.find((member) => member.failed !== undefined);
+      if (failed !== undefined) throw failed.failed;
+      if (this.#members.length <= count) return;
+      await new Promise<void>((resolve) => {
+        this.#onProgress = resolve;
+      });
+    }
   }
 }
