@@ -1,6 +1,6 @@
 /**
  * Small files are written in the background while the archive is read on, so that their
- * open/write/chmod/utimes/close round trips to the thread pool overlap instead of adding up.
+ * write/chmod/utimes/close round trips to the thread pool overlap instead of adding up.
  * Bounded in count and in bytes held, so memory stays flat. The first failure is kept and
  * reported by the next `add` or by `settle`.
  */

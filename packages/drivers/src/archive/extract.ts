@@ -6,7 +6,7 @@ import { createGunzip, type ZlibOptions } from "node:zlib";
 import { BackgroundWrites } from "./background-writes.js";
 import { entryComponents, linkEscapes } from "./entry-path.js";
 import { CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
-import { writeNewFile } from "./file-write.js";
+import { createNewFile, fillNewFile, writeNewFile } from "./file-write.js";
 import { md5Tap } from "./md5.js";
 import { readTar, type TarEntry } from "./tar-reader.js";
 
@@ -226,7 +226,15 @@ class TreeWriter {
     const pieces: Buffer[] = [];
     for await (const piece of body) pieces.push(piece);
     const content = Buffer.concat(pieces);
-    await this.#background.add(content.length, () => writeNewFile(file, [content]));
+    // Created here, one at a time: concurrent creates in one folder contend for its lock in the
+    // kernel (spinning, which cost more CPU than the overlap saved); the rest overlaps.
+    const handle = await createNewFile(file.path);
+    try {
+      await this.#background.add(content.length, () => fillNewFile(handle, file, [content]));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   #absolute(name: string): string {

@@ -16,7 +16,16 @@ export interface NewFile {
  * mtime are set through the open handle, after the last write, so no path is looked up twice.
  */
 export async function writeNewFile(file: NewFile, body: AsyncIterable<Buffer> | readonly Buffer[]): Promise<void> {
-  const handle = await open(file.path, "wx", 0o600);
+  await fillNewFile(await createNewFile(file.path), file, body);
+}
+
+/** Creates an empty file that must not exist yet (see writeNewFile), readable and writable by us only. */
+export function createNewFile(path: string): Promise<FileHandle> {
+  return open(path, "wx", 0o600);
+}
+
+/** Writes the body into a handle from createNewFile, sets mode and mtime, and closes it (also on failure). */
+export async function fillNewFile(handle: FileHandle, file: NewFile, body: AsyncIterable<Buffer> | readonly Buffer[]): Promise<void> {
   try {
     let batch: Buffer[] = [];
     let batched = 0;
