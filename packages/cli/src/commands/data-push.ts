@@ -1,9 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { Readable, Transform, pipeline } from "node:stream";
-import { createGzip } from "node:zlib";
 import type { Command } from "commander";
-import { md5Tap, tarBlocks } from "@knitfab/drivers/archive/index";
+import { uploadBody } from "../transfer/upload-body.js";
 import type { Context } from "../cli/context.js";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { CommandError } from "../cli/errors.js";
@@ -97,14 +95,8 @@ async function upload(context: Context, path: string, source: string, dereferenc
   const client = await context.client();
   const progress = createProgress({ stderr: context.io.stderr, isTTY: context.io.stderrIsTTY, logger: context.logger, label: source });
   void estimateSize(path, dereference).then((total) => progress.setTotal(total));
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      progress.advance(chunk.length);
-      callback(null, chunk);
-    },
-  });
-  const tap = md5Tap();
-  const body = pipeline(Readable.from(tarBlocks(path, dereference)), counter, createGzip(), tap, () => undefined);
+  // the shared packer: gzip level 6 on two threads, progress counted in uncompressed tar bytes
+  const { body, md5 } = uploadBody(path, dereference, (bytes) => progress.advance(bytes));
 
   const interruptedMessage = `interrupted: the upload of ${source} is cancelled and no Data is registered for it`;
   if (signal.aborted) throw new CommandError(interruptedMessage, 130);
@@ -115,7 +107,7 @@ async function upload(context: Context, path: string, source: string, dereferenc
     const response = await client.send("POST", ["data"], {
       headers: { "Content-Type": "application/tar+gzip", Trailer: "x-checksum-md5" },
       body,
-      trailers: () => ({ "x-checksum-md5": tap.digest() }),
+      trailers: () => ({ "x-checksum-md5": md5() }),
       signal,
     });
     const text = await readText(response.body);
