@@ -20,3 +20,4 @@ export * from "./uuid.js";
 export * from "./data/signing-keys.js";
 export * from "./loops/index.js";
 export * from "./maintenance.js";
+export * from "./wire-json.js";

@@ -4,7 +4,7 @@ import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose
 import { InputError, UnauthorizedError, KnitError, badRequest } from "@knitfab/domain";
 import { createRootRun, endImport, findSigningKey, loadData, signingKeyValidFor } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
-import { dataDetailJson } from "../present.js";
+import { dataDetailJson } from "@knitfab/db";
 import { IdParams, LogQuery } from "../schemas.js";
 import { downloadHandler, downloadSchema, uploadHandler, uploadSchema } from "./data.js";
 import { sendRunLog } from "./run-log.js";

@@ -11,7 +11,7 @@ import {
 } from "@knitfab/domain";
 import { beginRead, changeDataTags, createRootRun, endTransfer, findKnitIds, finishUpload, loadData, renewRootRun } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
-import { dataDetailJson } from "../present.js";
+import { dataDetailJson } from "@knitfab/db";
 import { DataFindQuery, ErrorBody, IdParams, TagChangeBody } from "../schemas.js";
 import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
 import { sendTarGz, receiveTarGz } from "./transfer.js";

@@ -20,7 +20,7 @@ import {
   type PlanQuery,
 } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
-import { planDetailJson } from "../present.js";
+import { planDetailJson } from "@knitfab/db";
 import {
   AnnotationChangeBody,
   IdParams,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { NotFoundError, badRequest, isRunStatus, type RunStatus } from "@knitfab/domain";
 import { abortRun, deleteRun, findRunIds, loadRuns, retryRun, tearoffRun } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
-import { runDetailJson } from "../present.js";
+import { runDetailJson } from "@knitfab/db";
 import { IdParams, LogQuery, RunFindQuery } from "../schemas.js";
 import { parseTimeWindow } from "./query.js";
 import { sendRunLog } from "./run-log.js";

@@ -8,9 +8,12 @@ import {
   transientOf,
   type Tag,
 } from "@knitfab/domain";
-import type { DataRecord, MountpointRecord, PlanLinkRecord, PlanRecord, PlanSummaryRecord, RunRecord, RunSummaryRecord } from "@knitfab/db";
+import type { DataRecord, MountpointRecord, PlanLinkRecord, PlanRecord, PlanSummaryRecord, RunRecord, RunSummaryRecord } from "./records.js";
 
-/** Records → the reference's wire JSON (spec/api.md §1.1). Key order follows the reference. */
+/**
+ * Records → the reference's wire JSON (spec/api.md §1.1), shared by the HTTP API and the lifecycle
+ * hooks (which receive runs as `knit run show` prints them). Key order follows the reference.
+ */
 
 const tagsJson = (tags: Tag[]): string[] => normalizeTags(tags).map(formatTag);
 
