@@ -14,8 +14,11 @@ export interface EngineContext {
   options: EngineOptions;
   logger: LoopLogger;
   watch: WorkerWatch;
-  /** Wakes this process's loops at once (in addition to NOTIFY, which reaches every process). */
-  wake(): void;
+  /**
+   * Wakes this process's loops at once (in addition to NOTIFY, which reaches every process); with a
+   * run status, only the loops that handle runs in that status.
+   */
+  wake(status?: string): void;
   /**
    * Removes an exited worker in the background, off the pipeline's critical path. A crash before it
    * is done leaves a container without a worker record, which housekeeping removes; a graceful stop

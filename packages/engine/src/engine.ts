@@ -49,8 +49,8 @@ export function createEngine(dependencies: EngineDependencies): Engine {
     options,
     logger,
     watch,
-    wake: () => {
-      for (const loop of running) loop.wake();
+    wake: (status) => {
+      for (const loop of running) loop.wake(status);
     },
     removeLater: (runId) => {
       const removal = runtime

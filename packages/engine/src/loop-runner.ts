@@ -21,12 +21,17 @@ export interface LoopDefinition {
    * (they do: FOR UPDATE SKIP LOCKED plus a lease), so parallel steps never take the same item.
    */
   concurrency?: number;
+  /**
+   * Which notification payloads mean work for this loop (for the run-status channel: the new
+   * status); others are ignored, so a status change wakes only the loop that handles it. All by default.
+   */
+  wakesOn?: (payload: string) => boolean;
 }
 
 export interface RunningLoop {
   readonly name: string;
-  /** Wakes the loop as if notified (in-process signal). */
-  wake(): void;
+  /** Wakes the loop as if notified (in-process signal); with a payload, only if the loop wants it. */
+  wake(payload?: string): void;
   stop(): Promise<void>;
 }
 
@@ -37,10 +42,14 @@ export interface RunningLoop {
 export async function startLoop(database: Database, definition: LoopDefinition, logger: LoopLogger): Promise<RunningLoop> {
   let stopped = false;
   const lanes = Array.from({ length: Math.max(1, definition.concurrency ?? 1) }, () => lane());
-  const wake = () => {
-    for (const one of lanes) one.wake();
+  // One wake-up starts one lane: the lane that finds work wakes the next (see run()), so a backlog
+  // is taken up in parallel while a single item costs a couple of claims, not one per lane.
+  const wakeOne = () => (lanes.find((one) => one.sleeping()) ?? lanes[0]!).wake();
+  const wake = (payload?: string) => {
+    if (payload !== undefined && definition.wakesOn && !definition.wakesOn(payload)) return;
+    wakeOne();
   };
-  const unlisteners = await Promise.all(definition.channels.map((channel) => database.listen(channel, wake)));
+  const unlisteners = await Promise.all(definition.channels.map((channel) => database.listen(channel, (payload) => wake(payload))));
   const finished = Promise.all(lanes.map((one) => one.run()));
 
   /** One sequential stepper; several lanes share the loop's wake-ups. */
@@ -59,6 +68,7 @@ export async function startLoop(database: Database, definition: LoopDefinition, 
         wakeUp = done;
       });
     return {
+      sleeping: () => wakeUp !== undefined,
       wake() {
         pendingWake = true;
         wakeUp?.();
@@ -75,7 +85,8 @@ export async function startLoop(database: Database, definition: LoopDefinition, 
             await sleep(definition.errorBackoffMs ?? 1000);
             continue;
           }
-          if (!didWork) await sleep(definition.pollMs);
+          if (didWork) wakeOne();
+          else await sleep(definition.pollMs);
         }
       },
     };
@@ -86,7 +97,7 @@ export async function startLoop(database: Database, definition: LoopDefinition, 
     wake,
     async stop() {
       stopped = true;
-      wake();
+      for (const one of lanes) one.wake();
       await finished;
       await Promise.all(unlisteners.map((unlisten) => unlisten()));
     },

@@ -19,7 +19,7 @@ export async function commit(
 ): Promise<TransitionOutcome> {
   const outcome = await recordTransition(context.database, { runId: claimed.runId, from: claimed.status, to, ...extra });
   if (outcome === "change") {
-    context.wake();
+    context.wake(to);
     if (context.hooks.hasAfter) {
       const [run] = await loadRuns(context.database.db, [claimed.runId]);
       if (run) context.hooks.after(runDetailJson(run));

@@ -13,6 +13,7 @@ export function finishingLoop(context: EngineContext): LoopDefinition {
   return {
     name: "finishing",
     channels: [CHANNEL.runStatus],
+    wakesOn: (status) => ["completing", "aborting"].includes(status),
     pollMs: 1_000,
     concurrency: context.options.concurrency,
     step: async () => {

@@ -9,6 +9,7 @@ export function initializeLoop(context: EngineContext): LoopDefinition {
   return {
     name: "initialize",
     channels: [CHANNEL.runStatus],
+    wakesOn: (status) => ["waiting"].includes(status),
     pollMs: 1_000,
     concurrency: 2,
     step: async () => {

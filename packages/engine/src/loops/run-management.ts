@@ -34,6 +34,8 @@ export function runManagementLoop(context: EngineContext): LoopDefinition {
   return {
     name: "run-management",
     channels: [CHANNEL.runStatus],
+    // ready and active runs are its work; a run leaving starting/running frees a worker slot
+    wakesOn: (status) => ["ready", "starting", "running", "completing", "aborting", "done", "failed"].includes(status),
     pollMs: 1_000,
     concurrency: context.options.concurrency,
     step: async () => {
