@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
 import { resolveServeConfig, startServer, type RunningServer } from "knitfab";
+import type { EngineOptions } from "@knitfab/engine";
 import { createTestPostgresDatabase } from "./test-database.js";
 
 export interface TestServer {
@@ -17,9 +18,22 @@ export interface TestServer {
  * A real knitfab server on a free loopback port, over real HTTP, with a temporary home; on
  * PostgreSQL it gets its own database cloned from the migrated template.
  */
-export async function startTestServer(backend: Backend, options: { role?: string; hooks?: string } = {}): Promise<TestServer> {
-  const home = await mkdtemp(join(tmpdir(), "knitfab-home-"));
-  const databaseUrl = backend === "postgres" ? (await createTestPostgresDatabase()).url : undefined;
+export interface TestServerOptions {
+  role?: string;
+  hooks?: string;
+  /** engine tunables (tests shorten the engine's delays) */
+  engine?: Partial<EngineOptions>;
+  /** share a database (replicas, restarts) instead of getting a fresh one */
+  databaseUrl?: string;
+  /** keep using this home (restarts); it is then not removed on stop */
+  home?: string;
+  /** pass the server's messages through (default: quiet) */
+  verbose?: boolean;
+}
+
+export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), "knitfab-home-")));
+  const databaseUrl = options.databaseUrl ?? (backend === "postgres" ? (await createTestPostgresDatabase()).url : undefined);
   const config = resolveServeConfig(
     {
       home,
@@ -31,15 +45,16 @@ export async function startTestServer(backend: Backend, options: { role?: string
     },
     {},
   );
-  const server = await startServer(config, { info: () => {}, error: () => {} });
+  const quiet = options.verbose ? undefined : { info: () => {}, warn: () => {}, error: () => {} };
+  const server = await startServer(config, quiet, options.engine ? { engine: options.engine } : {});
   return {
-    url: server.url!,
-    apiRoot: server.apiRoot!,
+    url: server.url ?? "",
+    apiRoot: server.apiRoot ?? "",
     home,
     server,
     async stop() {
       await server.stop();
-      await rm(home, { recursive: true, force: true });
+      if (!options.home) await rm(home, { recursive: true, force: true });
     },
   };
 }

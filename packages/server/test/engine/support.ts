@@ -3,16 +3,13 @@
  * image, from scripts/), real servers over real HTTP on PGlite or PostgreSQL, and small API helpers.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Backend } from "@knitfab/db";
 import type { EngineOptions } from "@knitfab/engine";
-import { callJson, createTestPostgresDatabase, rawTarGz, uploadTarGz } from "@knitfab/testing";
-import { resolveServeConfig, startServer, type RunningServer } from "knitfab";
+import { callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
 
 export const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -48,42 +45,18 @@ export async function preparePodman(): Promise<string> {
   return podmanSocket;
 }
 
-export interface EngineServer {
-  apiRoot: string;
-  home: string;
-  server: RunningServer;
-  stop(): Promise<void>;
-}
+export type EngineServer = TestServer;
 
-/** A real server with the given roles (default all) on a fresh database of `backend`. */
+/** A real server with the given roles (default all) on a fresh database of `backend`, with a fast engine. */
 export async function startEngineServer(
   backend: Backend,
   options: { role?: string; hooks?: string; engine?: Partial<EngineOptions>; databaseUrl?: string; home?: string } = {},
 ): Promise<EngineServer> {
-  const home = options.home ?? (await mkdtemp(join(tmpdir(), "knitfab-engine-")));
-  const databaseUrl = options.databaseUrl ?? (backend === "postgres" ? (await createTestPostgresDatabase()).url : undefined);
-  const config = resolveServeConfig(
-    {
-      home,
-      port: "0",
-      role: options.role ?? "all",
-      logLevel: "off",
-      ...(databaseUrl ? { databaseUrl } : {}),
-      ...(options.hooks ? { hooks: options.hooks } : {}),
-    },
-    {},
-  );
-  const quiet = process.env.KNITFAB_TEST_VERBOSE ? undefined : { info: () => {}, warn: () => {}, error: () => {} };
-  const server = await startServer(config, quiet, { engine: { ...FAST_ENGINE, ...options.engine } });
-  return {
-    apiRoot: server.apiRoot ?? "",
-    home,
-    server,
-    async stop() {
-      await server.stop();
-      if (!options.home) await rm(home, { recursive: true, force: true });
-    },
-  };
+  return startTestServer(backend, {
+    ...options,
+    engine: { ...FAST_ENGINE, ...options.engine },
+    verbose: Boolean(process.env.KNITFAB_TEST_VERBOSE),
+  });
 }
 
 /** Uploads files as a new Data and tags it; returns its knitId. */
