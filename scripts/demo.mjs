@@ -39,13 +39,8 @@ const sh = (command, commandArgs, options = {}) => execFileSync(command, command
 function ensureBuilt() {
   if (!existsSync(join(ROOT, "node_modules", ".package-lock.json"))) {
     say("installing npm packages (npm ci)");
-    try {
-      sh("npm", ["ci", "--no-audit", "--no-fund"]);
-    } catch {
-      // npm ci refuses lock files that omit other platforms' optional packages (an npm bug).
-      say("npm ci failed; installing from the lock file with npm install");
-      sh("npm", ["install", "--no-audit", "--no-fund"]);
-    }
+    // The lock file lists every platform's optional packages, so `npm ci` installs exactly what it pins.
+    sh("npm", ["ci", "--no-audit", "--no-fund"]);
   }
   const built = join(ROOT, "packages", "server", "dist", "bin", "knitfab.js");
   const newestSource = newest(join(ROOT, "packages"), /\/src\/.*\.tsx?$/);

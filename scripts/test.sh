@@ -20,8 +20,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "test: installing npm packages" >&2
-  # `npm ci` refuses lock files that omit other platforms' optional packages (an npm bug), so install from the lock file instead
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
 
 npm run build
