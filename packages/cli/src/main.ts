@@ -1,8 +1,8 @@
 import { Command, CommanderError } from "commander";
-import { addressedCommand, normaliseBooleanValues, splitArgv } from "./cli/argv.js";
+import { addressedCommand, normaliseFlagValues, splitArgv } from "./cli/argv.js";
 import { CommandError, UsageError, ValueError } from "./cli/errors.js";
 import { findExtensions, runExtension, type Extension } from "./cli/extensions.js";
-import type { Io } from "./cli/io.js";
+import { readerLeft, type Io } from "./cli/io.js";
 import { HttpError } from "./client/http.js";
 import { buildProgram } from "./program.js";
 import { resolveCommonSettings } from "./profile/locate.js";
@@ -37,7 +37,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   let tokens: string[];
   try {
-    tokens = [...split.tokens.slice(0, depth), ...normaliseBooleanValues(command, split.tokens.slice(depth))];
+    tokens = [...split.tokens.slice(0, depth), ...normaliseFlagValues(command, split.tokens.slice(depth))];
   } catch (error) {
     return usageFailure(command, error as Error, io);
   }
@@ -57,6 +57,8 @@ function usageFailure(command: Command, error: Error, io: Io): number {
 }
 
 function failure(error: unknown, command: Command, io: Io): number {
+  // Whatever failed after the reader of stdout went away failed because of that: a normal end.
+  if (readerLeft(io.stdout)) return 0;
   if (error instanceof CommanderError) {
     // Commander has already printed the message (and the help, see showHelpAfterError).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;

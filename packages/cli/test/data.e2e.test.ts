@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, readdir, writeFile, symlink, truncate } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, readdir, readlink, writeFile, symlink, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dotToSvg } from "../src/graph/render.js";
@@ -100,6 +101,17 @@ describe("knit data, end to end", () => {
     expect((await user.knit(["data", "find", "-t", "nosuch:tag"])).stdout).toBe("[]\n");
   });
 
+  it("short flags written with = are split at the first =, as the reference reads them", async () => {
+    const spaced = await user.knit(["data", "find", "-t", "type:raw"]);
+    const joined = await user.knit(["data", "find", "-t=type:raw"]);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(JSON.parse(joined.stdout)).toHaveLength(1);
+    expect(joined.stdout).toBe(spaced.stdout);
+    const depth = await user.knit(["data", "lineage", "-n=1", pushed.knitId]);
+    expect(depth.code, depth.stderr).toBe(0);
+    expect(depth.stdout).toBe((await user.knit(["data", "lineage", "-n", "1", pushed.knitId])).stdout);
+  });
+
   it("pull saves KNIT_ID.tar.gz whose content is the pushed folder", async () => {
     const r = await user.knit(["data", "pull", pushed.knitId, "out"]);
     expect(r.code, r.stderr).toBe(0);
@@ -123,6 +135,65 @@ describe("knit data, end to end", () => {
     const missing = await user.knit(["data", "pull", "00000000-0000-0000-0000-000000000000"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/not found/);
+  });
+
+  it("pull -x into an existing folder keeps the user's files and replaces the Data's own, as the reference does", async () => {
+    const dir = join(user.project, "existing", pushed.knitId);
+    await mkdir(join(dir, "sub"), { recursive: true });
+    await writeFile(join(dir, "mine.txt"), "mine\n");
+    await writeFile(join(dir, "sub", "own.txt"), "own\n");
+    await writeFile(join(dir, "a.txt"), "an older a.txt, longer than the new one\n");
+    const r = await user.knit(["data", "pull", "-x", pushed.knitId, "existing"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(dir, "mine.txt"), "utf8")).toBe("mine\n");
+    expect(await readFile(join(dir, "sub", "own.txt"), "utf8")).toBe("own\n");
+    expect(await readFile(join(dir, "a.txt"), "utf8")).toBe("alpha\n");
+    expect((await readFile(join(dir, "sub", "b.bin"))).equals(Buffer.alloc(100_000, 3))).toBe(true);
+    expect(await readlink(join(dir, "link"))).toBe("a.txt");
+    expect((await readdir(join(user.project, "existing"))).sort()).toEqual([pushed.knitId]);
+  });
+
+  it("pull -x refuses what is in the way of the Data and changes nothing", async () => {
+    const dir = join(user.project, "blocked", pushed.knitId);
+    await mkdir(join(dir, "a.txt"), { recursive: true });
+    await writeFile(join(dir, "a.txt", "inside"), "inside\n");
+    await writeFile(join(dir, "mine.txt"), "mine\n");
+    const r = await user.knit(["data", "pull", "-x", pushed.knitId, "blocked"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("in the way of the Data");
+    expect(r.stderr).toContain(join(dir, "a.txt"));
+    expect((await readdir(dir)).sort()).toEqual(["a.txt", "mine.txt"]);
+    expect(await readFile(join(dir, "a.txt", "inside"), "utf8")).toBe("inside\n");
+    expect(await readFile(join(dir, "mine.txt"), "utf8")).toBe("mine\n");
+    expect(await readdir(join(user.project, "blocked"))).toEqual([pushed.knitId]);
+  });
+
+  it("pull replaces an earlier KNIT_ID.tar.gz (as the reference does) and leaves a folder of that name alone", async () => {
+    const folder = join(user.project, "again");
+    await mkdir(folder);
+    await writeFile(join(folder, `${pushed.knitId}.tar.gz`), "an earlier download");
+    const r = await user.knit(["data", "pull", pushed.knitId, "again"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(folder, `${pushed.knitId}.tar.gz`))).subarray(0, 2).toString("hex")).toBe("1f8b");
+    expect(await readdir(folder)).toEqual([`${pushed.knitId}.tar.gz`]);
+
+    const taken = join(user.project, "taken");
+    await mkdir(join(taken, `${pushed.knitId}.tar.gz`), { recursive: true });
+    await writeFile(join(taken, `${pushed.knitId}.tar.gz`, "keep"), "keep\n");
+    const refused = await user.knit(["data", "pull", pushed.knitId, "taken"]);
+    expect(refused.code).toBe(1);
+    expect(await readdir(taken)).toEqual([`${pushed.knitId}.tar.gz`]);
+    expect(await readFile(join(taken, `${pushed.knitId}.tar.gz`, "keep"), "utf8")).toBe("keep\n");
+  });
+
+  it("a stdout reader that goes away early (| head) ends knit quietly with exit 0", async () => {
+    await mkdir(join(user.project, "noise"));
+    await writeFile(join(user.project, "noise", "random.bin"), randomBytes(2 * 1024 * 1024));
+    const noise = JSON.parse((await user.knit(["data", "push", "noise"])).stdout) as DataDetail;
+    const r = await user.knitIntoClosingReader(["data", "pull", noise.knitId, "-"]);
+    expect(r.stdoutBytes.subarray(0, 2).toString("hex")).toBe("1f8b");
+    expect(r.stderr).not.toMatch(/error|EPIPE/i);
+    expect(r.code).toBe(0);
   });
 
   it("tag changes tags, prints nothing on stdout and logs the detail", async () => {

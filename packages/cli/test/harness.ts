@@ -75,6 +75,8 @@ export interface User {
   knit(args: string[], options?: { cwd?: string; stdin?: Buffer | string; env?: NodeJS.ProcessEnv }): Promise<Result>;
   /** Starts knit and returns the process, for interrupting it. */
   spawn(args: string[]): ChildProcess;
+  /** Runs knit with a stdout reader that goes away after the first chunk, as `knit ... | head -c 1` does. */
+  knitIntoClosingReader(args: string[]): Promise<Result>;
 }
 
 export async function newUser(): Promise<User> {
@@ -87,6 +89,25 @@ export async function newUser(): Promise<User> {
     project,
     spawn(args) {
       return spawn(process.execPath, [KNIT, ...args], { cwd: project, env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+    },
+    knitIntoClosingReader(args) {
+      return new Promise((resolveResult, reject) => {
+        const child = spawn(process.execPath, [KNIT, ...args], { cwd: project, env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+        const first: Buffer[] = [];
+        const err: Buffer[] = [];
+        // Closing our end of the pipe is what `head` does when it has read enough.
+        child.stdout.once("data", (chunk: Buffer) => {
+          first.push(chunk);
+          child.stdout.destroy();
+        });
+        child.stderr.on("data", (c: Buffer) => err.push(c));
+        child.on("error", reject);
+        child.on("close", (code, signal) => {
+          const stdoutBytes = Buffer.concat(first);
+          const stderr = Buffer.concat(err).toString("utf8") + (signal ? `\n(killed by ${signal})` : "");
+          resolveResult({ code: code ?? -1, stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr });
+        });
+      });
     },
     knit(args, options = {}) {
       return new Promise((resolveResult, reject) => {

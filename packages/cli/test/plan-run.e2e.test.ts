@@ -156,6 +156,10 @@ describe("knit plan, end to end", () => {
     expect(resources.stdout).toMatch(/^\{\n {2}"planId"/);
     expect(resources.stdout.endsWith("}")).toBe(true);
     expect((JSON.parse(resources.stdout) as Plan).resources).toMatchObject({ cpu: "2", memory: "1Gi" });
+    // flarc splits a short flag written with = at the first =: the value is memory=2Gi
+    const joined = await user.knit(["plan", "resource", "-s=memory=2Gi", first.planId]);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect((JSON.parse(joined.stdout) as Plan).resources).toMatchObject({ cpu: "2", memory: "2Gi" });
     const nothing = await user.knit(["plan", "resource", first.planId]);
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toBe("");
@@ -201,6 +205,7 @@ describe("knit run, end to end", () => {
     const shown = await user.knit(["run", "show", upload.runId]);
     expect(JSON.parse(shown.stdout)).toMatchObject({ runId: upload.runId, status: "done" });
     expect((await user.knit(["run", "find", "-s", "done", "-p", upload.plan.planId])).stdout).toContain(upload.runId);
+    expect((await user.knit(["run", "find", "-s=done", `-p=${upload.plan.planId}`])).stdout).toContain(upload.runId);
     expect(JSON.parse((await user.knit(["run", "find", "--since", "2999-01-01"])).stdout)).toEqual([]);
     expect((await user.knit(["run", "find", "-s", "invalidated"])).code).toBe(1);
     expect((await user.knit(["run", "find", "--duration", "1h"])).code).toBe(2);

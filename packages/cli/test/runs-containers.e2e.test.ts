@@ -94,6 +94,28 @@ describe("run commands with real containers", () => {
     expect(lineage.stdout).toContain(`"r${created.runId}"`);
   });
 
+  it("show --log --follow into a reader that goes away early (| head) ends quietly with exit 0", async () => {
+    // 2 MB of log, far more than a pipe holds, then the Run keeps running until it is aborted below.
+    const planId = await applyPlan("chatty", "yes knit-log-line | head -c 2000000; sleep 600", "kind:chatty");
+    const created = await runOf(planId);
+    try {
+      let status = created.status;
+      for (let attempt = 0; status !== "running" && attempt < 300; attempt++) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = (JSON.parse((await user.knit(["run", "show", created.runId])).stdout) as Run).status;
+      }
+      expect(status).toBe("running");
+      const r = await user.knitIntoClosingReader(["run", "show", "--log", "--follow", created.runId]);
+      expect(r.stdout).toContain("knit-log-line");
+      expect(r.stderr).not.toMatch(/error|EPIPE/i);
+      expect(r.code).toBe(0);
+    } finally {
+      // the Run would sleep on: abort it, so no container outlives the test
+      expect((await user.knit(["run", "stop", "--fail", created.runId])).code).toBe(0);
+      expect((await user.knit(["run", "wait", "--interval", "200ms", "--timeout", "60s", created.runId])).code).toBe(1);
+    }
+  });
+
   it("wait exits 1 for a failed Run, which retry then runs again", async () => {
     const planId = await applyPlan("fail", "echo failing; exit 3", "kind:never");
     const created = await runOf(planId);

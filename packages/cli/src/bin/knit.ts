@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { processIo } from "../cli/io.js";
+import { exitQuietlyWhenReaderLeaves, processIo } from "../cli/io.js";
 import { main } from "../main.js";
 
+exitQuietlyWhenReaderLeaves();
 process.exitCode = await main(process.argv.slice(2), processIo());

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { addressedCommand, normaliseBooleanValues, splitArgv } from "./argv.js";
+import { addressedCommand, normaliseFlagValues, splitArgv } from "./argv.js";
 import { UsageError } from "./errors.js";
 
 describe("splitArgv", () => {
@@ -19,20 +19,30 @@ describe("splitArgv", () => {
   });
 });
 
-describe("normaliseBooleanValues", () => {
+describe("normaliseFlagValues", () => {
   const command = new Command("stop").option("-x, --fail").option("-t, --tag <v>").argument("<id>");
   it("consumes a boolean word after a boolean flag", () => {
-    expect(normaliseBooleanValues(command, ["--fail", "no", "RUN"])).toEqual(["RUN"]);
-    expect(normaliseBooleanValues(command, ["--fail", "YES", "RUN"])).toEqual(["--fail", "RUN"]);
-    expect(normaliseBooleanValues(command, ["-x", "off", "RUN"])).toEqual(["RUN"]);
-    expect(normaliseBooleanValues(command, ["--fail=1", "RUN"])).toEqual(["--fail", "RUN"]);
-    expect(normaliseBooleanValues(command, ["--fail", "RUN"])).toEqual(["--fail", "RUN"]);
+    expect(normaliseFlagValues(command, ["--fail", "no", "RUN"])).toEqual(["RUN"]);
+    expect(normaliseFlagValues(command, ["--fail", "YES", "RUN"])).toEqual(["--fail", "RUN"]);
+    expect(normaliseFlagValues(command, ["-x", "off", "RUN"])).toEqual(["RUN"]);
+    expect(normaliseFlagValues(command, ["--fail=1", "RUN"])).toEqual(["--fail", "RUN"]);
+    expect(normaliseFlagValues(command, ["--fail", "RUN"])).toEqual(["--fail", "RUN"]);
   });
   it("does not take a value flag's value for a boolean word", () => {
-    expect(normaliseBooleanValues(command, ["-t", "--fail", "no"])).toEqual(["-t", "--fail", "no"]);
+    expect(normaliseFlagValues(command, ["-t", "--fail", "no"])).toEqual(["-t", "--fail", "no"]);
   });
   it("rejects --flag=notabool", () => {
-    expect(() => normaliseBooleanValues(command, ["--fail=maybe"])).toThrow(UsageError);
+    expect(() => normaliseFlagValues(command, ["--fail=maybe"])).toThrow(UsageError);
+  });
+  it("splits a short flag written with = at the first =, as flarc does", () => {
+    expect(normaliseFlagValues(command, ["-t=key:value", "RUN"])).toEqual(["-t", "key:value", "RUN"]);
+    expect(normaliseFlagValues(command, ["-t=a=b=c"])).toEqual(["-t", "a=b=c"]);
+    expect(normaliseFlagValues(command, ["-t="])).toEqual(["-t", ""]);
+    expect(normaliseFlagValues(command, ["-x=no", "RUN"])).toEqual(["RUN"]);
+  });
+  it("gives commander the value that flarc reads, whatever the spelling", () => {
+    const read = (argv: string[]) => new Command("find").option("-t, --tag <v>").exitOverride().parse(normaliseFlagValues(command, argv), { from: "user" }).opts();
+    for (const argv of [["-t=k:v"], ["-t", "k:v"], ["--tag=k:v"], ["--tag", "k:v"]]) expect(read(argv)).toEqual({ tag: "k:v" });
   });
 });
 

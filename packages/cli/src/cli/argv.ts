@@ -76,10 +76,13 @@ function isBoolean(option: Option): boolean {
 }
 
 /**
- * Rewrites boolean flags followed by a boolean word (`--fail no`, `--name=yes`) the way the reference
- * reads them: a true word is consumed, a false word removes the flag. Commander has no such notion.
+ * Rewrites flags the way the reference's parser (flarc) reads them and commander does not:
+ * - a boolean flag followed by a boolean word (`--fail no`, `--name=yes`): a true word is consumed,
+ *   a false word removes the flag;
+ * - a short flag written with `=` (`-t=key:value`): split at the first `=`, where commander would
+ *   take `=key:value` as the value.
  */
-export function normaliseBooleanValues(command: Command, tokens: string[]): string[] {
+export function normaliseFlagValues(command: Command, tokens: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
@@ -99,8 +102,11 @@ export function normaliseBooleanValues(command: Command, tokens: string[]): stri
       continue;
     }
     if (!isBoolean(option)) {
-      out.push(token);
-      if (eq < 0 && i + 1 < tokens.length) out.push(tokens[++i] as string);
+      if (eq > 0) out.push(flag, token.slice(eq + 1));
+      else {
+        out.push(token);
+        if (i + 1 < tokens.length) out.push(tokens[++i] as string);
+      }
       continue;
     }
     const word = eq > 0 ? token.slice(eq + 1) : tokens[i + 1];

@@ -34,3 +34,29 @@ export function write(stream: Writable, text: string | Uint8Array): Promise<void
     stream.write(text, (error) => (error ? reject(error) : resolve()));
   });
 }
+
+/**
+ * Whether the reader of `stream` went away (`knit run show --log -f RUN | head`). For a command line
+ * tool that is a normal end, not an error: the reference dies quietly of SIGPIPE there.
+ */
+export function readerLeft(stream: Writable): boolean {
+  return isClosedPipe(stream.errored);
+}
+
+function isClosedPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null | undefined)?.code === "EPIPE";
+}
+
+/**
+ * Makes the process end quietly, with exit code 0, as soon as its stdout reader went away, whatever
+ * the command was doing (a download, a followed log): nobody reads the rest. Errors of stderr are
+ * ignored: messages are not worth failing the work they report on, and cannot be shown anyway.
+ */
+export function exitQuietlyWhenReaderLeaves(): void {
+  process.stdout.on("error", (error) => {
+    if (isClosedPipe(error)) process.exit(0);
+    process.stderr.write(`error: cannot write to stdout: ${error.message}\n`);
+    process.exit(1);
+  });
+  process.stderr.on("error", () => undefined);
+}

@@ -1,15 +1,15 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Transform } from "node:stream";
+import { Transform, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { extractTarGz, md5Tap } from "@knitfab/drivers/archive/index";
+import { md5Tap } from "@knitfab/drivers/archive/index";
+import type { Context } from "../cli/context.js";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { CommandError, UsageError } from "../cli/errors.js";
-import { describeHttpError, HttpError, readText } from "../client/http.js";
+import { describeHttpError, HttpError, readText, type RawResponse } from "../client/http.js";
 import { expandHome } from "../profile/locate.js";
 import { createProgress } from "../transfer/progress.js";
+import { extractInto, saveArchive } from "../transfer/pull-destination.js";
 
 interface Options {
   extract?: boolean;
@@ -26,56 +26,76 @@ export function registerDataPull(group: Command, runtime: Runtime): void {
     configure: (c) => c.option("-x, --extract", "extract the files instead of saving the archive"),
     run: async (context, [knitId, dest = "."], options) => {
       if (options.extract && dest === "-") throw new UsageError("-x cannot write to stdout ('-'): give a destination directory");
-      const id = knitId as string;
-      const client = await context.client();
-      const response = await client.send("GET", ["data", id]);
-      if (response.status !== 200) {
-        throw describeHttpError(new HttpError(response.status, await readText(response.body)), { notFound: `knit#id:${id} is not found` });
-      }
-      const home = context.io.env.HOME ?? "";
-      const base = resolve(context.io.cwd, expandHome(dest, home));
-      const target = dest === "-" ? "stdout" : options.extract ? join(base, id) : join(base, `${id}.tar.gz`);
-      const progress = createProgress({ stderr: context.io.stderr, isTTY: context.io.stderrIsTTY, logger: context.logger, label: `Downloading to ${target}:` });
-      const length = Number(response.headers["content-length"] ?? 0);
-      if (length > 0) progress.setTotal(length);
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          progress.advance(chunk.length);
-          callback(null, chunk);
-        },
-      });
-      let md5: string;
-      let finished = false;
+      // Ctrl+C aborts the download, so the half-written files are taken back before exiting.
+      const interrupt = new AbortController();
+      const removeInterrupt = context.io.onInterrupt(() => interrupt.abort());
       try {
-        if (options.extract) {
-          const result = await extractTarGz(response.body.pipe(counter), target);
-          md5 = result.md5;
-        } else {
-          const tap = md5Tap();
-          if (dest === "-") {
-            await pipeline(response.body, counter, tap, async (chunks: AsyncIterable<Buffer>) => {
-              for await (const chunk of chunks) {
-                if (!context.io.stdout.write(chunk)) await new Promise((r) => context.io.stdout.once("drain", r));
-              }
-            });
-          } else {
-            await mkdir(base, { recursive: true });
-            await pipeline(response.body, counter, tap, createWriteStream(target));
-          }
-          md5 = tap.digest();
-        }
-        finished = true;
-      } catch (error) {
-        if (options.extract) await rm(target, { recursive: true, force: true }).catch(() => undefined);
-        throw new CommandError(`download of knit#id:${id} failed: ${(error as Error).message}`);
+        await pull(context, knitId as string, dest, options.extract ?? false, interrupt.signal);
       } finally {
-        progress.stop(finished);
+        removeInterrupt();
       }
-      const expected = response.body.trailers["x-checksum-md5"];
-      if (expected !== undefined && expected.toLowerCase() !== md5) {
-        throw new CommandError("[WARN] checksum unmatch: Your Data is saved, but it may be corrupted");
-      }
-      if (dest !== "-") context.logger.info(`knit#id:${id} is saved to ${target}`);
     },
   });
+}
+
+async function pull(context: Context, id: string, dest: string, extract: boolean, signal: AbortSignal): Promise<void> {
+  const interrupted = () => new CommandError(`interrupted: the download of knit#id:${id} is cancelled; what it wrote is removed`, 130);
+  const client = await context.client();
+  let response: RawResponse;
+  try {
+    response = await client.send("GET", ["data", id], { signal });
+  } catch (error) {
+    if (signal.aborted) throw interrupted();
+    throw error;
+  }
+  if (response.status !== 200) {
+    throw describeHttpError(new HttpError(response.status, await readText(response.body)), { notFound: `knit#id:${id} is not found` });
+  }
+  const base = resolve(context.io.cwd, expandHome(dest, context.io.env.HOME ?? ""));
+  const target = dest === "-" ? "stdout" : extract ? join(base, id) : join(base, `${id}.tar.gz`);
+  const progress = createProgress({ stderr: context.io.stderr, isTTY: context.io.stderrIsTTY, logger: context.logger, label: `Downloading to ${target}:` });
+  const length = Number(response.headers["content-length"] ?? 0);
+  if (length > 0) progress.setTotal(length);
+  const body = counted(response.body, (bytes) => progress.advance(bytes));
+  let md5: string;
+  let finished = false;
+  try {
+    if (extract) {
+      md5 = (await extractInto(body, target)).md5;
+    } else {
+      const tap = pipeFailing(body, md5Tap());
+      if (dest === "-") await pipeline(tap, context.io.stdout, { end: false });
+      else await saveArchive(tap, target);
+      md5 = tap.digest();
+    }
+    finished = true;
+  } catch (error) {
+    if (signal.aborted) throw interrupted();
+    if (error instanceof CommandError) throw error;
+    throw new CommandError(`download of knit#id:${id} failed: ${(error as Error).message}`);
+  } finally {
+    progress.stop(finished);
+  }
+  const expected = response.body.trailers["x-checksum-md5"];
+  if (expected !== undefined && expected.toLowerCase() !== md5) {
+    throw new CommandError("[WARN] checksum unmatch: Your Data is saved, but it may be corrupted");
+  }
+  if (dest !== "-") context.logger.info(`knit#id:${id} is saved to ${target}`);
+}
+
+/** The response body, counted as it passes. */
+function counted(body: Readable, advance: (bytes: number) => void): Transform {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      advance(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  return pipeFailing(body, counter);
+}
+
+/** `from.pipe(to)` that also fails `to` when `from` fails: a broken connection must fail the copy, where pipe alone would leave it waiting forever. */
+function pipeFailing<T extends Writable>(from: Readable, to: T): T {
+  from.once("error", (error) => to.destroy(error));
+  return from.pipe(to);
 }
