@@ -1,9 +1,10 @@
-import type { Tab } from "./routing/routes.js";
-import { href } from "./routing/routes.js";
+import { ErrorBoundary } from "./components/error-boundary.js";
+import { formatRoute, href, type Route, type Tab } from "./routing/routes.js";
 import { useRoute } from "./routing/use-route.js";
 import { DataDetailView } from "./views/data-detail.js";
 import { DataList } from "./views/data-list.js";
 import { LineageView } from "./views/lineage-view.js";
+import { NotFoundView } from "./views/not-found.js";
 import { PlanDetailView } from "./views/plan-detail.js";
 import { PlanGraphView } from "./views/plan-graph-view.js";
 import { PlanList } from "./views/plan-list.js";
@@ -16,15 +17,23 @@ const TAB_LABELS: Array<[Tab, string]> = [
   ["runs", "Runs"],
 ];
 
+function Page({ route }: { route: Route }) {
+  switch (route.view) {
+    case "list":
+      return route.tab === "data" ? <DataList /> : route.tab === "plans" ? <PlanList /> : <RunList />;
+    case "detail":
+      return route.tab === "data" ? <DataDetailView knitId={route.id} /> : route.tab === "plans" ? <PlanDetailView planId={route.id} /> : <RunDetailView runId={route.id} />;
+    case "lineage":
+      return <LineageView kind={route.tab === "data" ? "data" : "run"} id={route.id} />;
+    case "graph":
+      return <PlanGraphView planId={route.id} />;
+    case "notFound":
+      return <NotFoundView tab={route.tab} hash={route.hash} />;
+  }
+}
+
 export function App() {
   const route = useRoute();
-  let page;
-  if (route.view === "list") page = route.tab === "data" ? <DataList /> : route.tab === "plans" ? <PlanList /> : <RunList />;
-  else if (route.view === "detail")
-    page =
-      route.tab === "data" ? <DataDetailView knitId={route.id} /> : route.tab === "plans" ? <PlanDetailView planId={route.id} /> : <RunDetailView runId={route.id} />;
-  else if (route.view === "lineage") page = <LineageView kind={route.tab === "data" ? "data" : "run"} id={route.id} />;
-  else page = <PlanGraphView planId={route.id} />;
 
   return (
     <div className="app">
@@ -39,8 +48,10 @@ export function App() {
         </nav>
         <span className="version muted">v{__KNITFAB_VERSION__}</span>
       </header>
-      <main className="main" key={`${route.tab}/${route.view}/${"id" in route ? route.id : ""}`}>
-        {page}
+      <main className="main" key={formatRoute(route)}>
+        <ErrorBoundary>
+          <Page route={route} />
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -1,6 +1,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
+import { ErrorBoundary } from "./components/error-boundary.js";
 import "./styles.css";
 
 const container = document.getElementById("root");
@@ -8,6 +9,8 @@ if (!container) throw new Error("the page has no #root element");
 if (window.location.hash === "" || window.location.hash === "#/") window.location.replace("#/data");
 createRoot(container).render(
   <StrictMode>
-    <App />
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
   </StrictMode>,
 );

@@ -280,6 +280,47 @@ describe("runs tab", () => {
   });
 });
 
+describe("malformed addresses and failing views", () => {
+  it("shows not found for a deep link that does not decode, and the console goes on working", async () => {
+    const { page, errors } = await visit("#/data/%E0%A4%A");
+    await page.getByRole("heading", { name: "Not found" }).waitFor();
+    await page.getByText("#/data/%E0%A4%A").waitFor();
+    await screenshot(page, "not-found");
+    await page.getByRole("link", { name: "Go to the Data list" }).click();
+    await page.getByTestId("data-item").first().waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("no malformed hash leaves a blank page", async () => {
+    const hashes = ["#/runs/%E0%A4%A/lineage", "#/plans/%ZZ/graph", "#/%", "#/plans/%E0%A4%A", "#/runs?plan=%E0%A4%A", "#/data/%00", "#/plans/..%2F..", "#/data/a/b/c/d", `#/runs/${"%".repeat(5000)}`];
+    for (const hash of hashes) {
+      const { page, errors } = await visit(hash);
+      await page.getByRole("navigation", { name: "Views" }).waitFor();
+      await poll(() => page.locator("main").innerText()).not.toBe("");
+      expect(errors, hash).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it("a view that throws while rendering shows what failed, under the header, instead of a blank page", async () => {
+    const { page, errors } = await openPage(browser, 1280, 800);
+    // A fault in the browser, hit by the refresh bar once the list has loaded.
+    await page.addInitScript(() => {
+      Date.prototype.toLocaleTimeString = () => {
+        throw new Error("injected fault: toLocaleTimeString failed");
+      };
+    });
+    await page.goto(`${server.url}/#/data`);
+    await page.getByRole("heading", { name: "This page could not be shown" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "injected fault: toLocaleTimeString failed" }).waitFor();
+    await page.getByRole("navigation", { name: "Views" }).getByRole("link", { name: "Plans" }).waitFor();
+    await screenshot(page, "view-failed");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe("layout", () => {
   it("works on a narrow window without horizontal scrolling", async () => {
     for (const hash of ["#/data", "#/plans", "#/runs", `#/runs/${prepRun.runId}`]) {

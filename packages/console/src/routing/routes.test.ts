@@ -23,6 +23,13 @@ describe("hash routes", () => {
     expect(parseRoute("#/nothing/here")).toEqual({ tab: "data", view: "list" });
   });
 
+  it("reads a hash that does not decode as not found, under its tab, without throwing", () => {
+    expect(parseRoute("#/data/%E0%A4%A")).toEqual({ tab: "data", view: "notFound", hash: "#/data/%E0%A4%A" });
+    expect(parseRoute("#/runs/%ZZ/lineage")).toEqual({ tab: "runs", view: "notFound", hash: "#/runs/%ZZ/lineage" });
+    expect(parseRoute("#/%")).toEqual({ tab: "data", view: "notFound", hash: "#/%" });
+    expect(parseRoute("#/plans/p%20q")).toEqual({ tab: "plans", view: "detail", id: "p q" });
+  });
+
   it("treats a graph suffix that does not fit the tab as the detail view", () => {
     expect(parseRoute("#/plans/p1/lineage")).toEqual({ tab: "plans", view: "detail", id: "p1" });
     expect(parseRoute("#/data/k1/graph")).toEqual({ tab: "data", view: "detail", id: "k1" });

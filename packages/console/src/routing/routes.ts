@@ -6,16 +6,23 @@ export type Route =
   | { tab: Tab; view: "list" }
   | { tab: Tab; view: "detail"; id: string }
   | { tab: "data" | "runs"; view: "lineage"; id: string }
-  | { tab: "plans"; view: "graph"; id: string };
+  | { tab: "plans"; view: "graph"; id: string }
+  /** A hash that cannot be read (a malformed %-escape): shown as "not found", under its tab if it names one. */
+  | { tab: Tab; view: "notFound"; hash: string };
 
 const TABS: readonly Tab[] = ["data", "plans", "runs"];
 
 const isTab = (value: string | undefined): value is Tab => TABS.includes(value as Tab);
 
-/** Parses `location.hash`; anything unknown lands on the Data list, like the reference's `/` redirect. */
+/**
+ * Parses `location.hash`; anything unknown lands on the Data list, like the reference's `/` redirect,
+ * and a hash that does not decode (`#/data/%E0%A4%A`) is "not found". Never throws.
+ */
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "").split("?")[0] ?? "";
-  const parts = path.split("/").filter((part) => part !== "").map(decodeURIComponent);
+  const encoded = path.split("/").filter((part) => part !== "");
+  const parts = decodeAll(encoded);
+  if (parts === undefined) return { tab: isTab(encoded[0]) ? encoded[0] : "data", view: "notFound", hash };
   const [tab, id, sub] = parts;
   if (!isTab(tab)) return { tab: "data", view: "list" };
   if (id === undefined) return { tab, view: "list" };
@@ -25,7 +32,17 @@ export function parseRoute(hash: string): Route {
   return { tab, view: "detail", id };
 }
 
+/** The decoded path segments, or undefined when one is not valid percent-encoded UTF-8. */
+function decodeAll(segments: readonly string[]): string[] | undefined {
+  try {
+    return segments.map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
 export function formatRoute(route: Route): string {
+  if (route.view === "notFound") return route.hash;
   if (route.view === "list") return `#/${route.tab}`;
   const base = `#/${route.tab}/${encodeURIComponent(route.id)}`;
   if (route.view === "detail") return base;
