@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, readFile, stat, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { main } from "./main.js";
@@ -68,6 +69,17 @@ describe("exit codes and help", () => {
     const r = await knit(["plan", "show", "PLAN"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/knit init/);
+  });
+});
+
+describe("a stdout whose reader went away", () => {
+  it("ends the command quietly with exit 0", async () => {
+    const io = captureIo({ cwd, env: { HOME: home, PATH: "" } });
+    const closedPipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    io.stdout = new Writable({ write: (_chunk, _encoding, callback) => callback(closedPipe) });
+    io.stdout.on("error", () => undefined);
+    expect(await main(["completion", "bash"], io)).toBe(0);
+    expect(io.err()).toBe("");
   });
 });
 
