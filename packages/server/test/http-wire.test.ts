@@ -238,6 +238,18 @@ describe.each(BACKENDS)("HTTP edges on %s", (backend) => {
       expect(same.status, same.text).toBe(200);
       const read = await requestRaw(api("/plans?image=localhost/cross"), { headers: { origin: "http://evil.example" } });
       expect(read.status).toBe(200);
+      // a name given with --allowed-hosts is this server's, also when a reverse proxy rewrites Host
+      const proxied = await requestRaw(api(`/plans/${String((same.body as Json).planId)}/active`), {
+        method: "DELETE",
+        headers: { origin: "https://knitfab.example.org" },
+      });
+      expect(proxied.status, proxied.text).toBe(200);
+      // another program's page on a loopback name is not this server's
+      const otherLocal = await requestRaw(api(`/plans/${String((same.body as Json).planId)}/active`), {
+        method: "PUT",
+        headers: { origin: "http://localhost:1" },
+      });
+      expect(otherLocal.status).toBe(403);
     });
 
     it("answers only to the names it serves (DNS rebinding): loopback, its hostname, --allowed-hosts", async () => {

@@ -22,16 +22,18 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** The Host check on every request and the Origin check on every request that may change something. */
 export function installOriginRules(app: FastifyInstance, rules: HostRules): void {
   const names = allowedNames(rules);
+  // Names the administrator listed are this server's names, also when a reverse proxy rewrites Host.
+  const listed = new Set(rules.allowed.filter((entry) => entry !== "*").map(nameOfEntry));
   app.addHook("onRequest", async (request) => {
     if (names) checkHost(request, names);
-    if (!SAFE_METHODS.has(request.method)) checkOrigin(request);
+    if (!SAFE_METHODS.has(request.method)) checkOrigin(request, listed);
   });
 }
 
 /** The lower-case names accepted, or undefined when every name is. */
 function allowedNames(rules: HostRules): ReadonlySet<string> | undefined {
   if (rules.allowed.includes("*")) return undefined;
-  const names = new Set([...LOOPBACK, hostname(), ...rules.allowed].map((entry) => hostNameOf(entry) ?? normalizeName(entry)));
+  const names = new Set([...LOOPBACK, hostname(), ...rules.allowed].map(nameOfEntry));
   if (WILDCARD_ADDRESSES.has(rules.listen)) {
     // listening on every interface: each of this machine's addresses is a name users reach it by
     for (const addresses of Object.values(networkInterfaces())) {
@@ -58,13 +60,14 @@ function checkHost(request: FastifyRequest, names: ReadonlySet<string>): void {
 
 /**
  * A request that may change something and carries an Origin (every browser request does) must
- * come from a page of this server: same host and port as the Host it was sent to. Requests
- * without Origin (the CLI, scripts) are not from a browser page and pass.
+ * come from a page of this server: same host and port as the Host it was sent to, or a name listed
+ * with --allowed-hosts. Requests without Origin (the CLI, scripts) are not from a page and pass.
+ * Loopback names do not count on their own: another program's page on localhost is not ours.
  */
-function checkOrigin(request: FastifyRequest): void {
+function checkOrigin(request: FastifyRequest, listed: ReadonlySet<string>): void {
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  if (sameOrigin(origin, request.headers.host)) return;
+  if (sameOrigin(origin, request.headers.host) || listed.has(originName(origin) ?? "")) return;
   throw new ForbiddenError("forbidden", {
     advice: `a page of another origin (${origin}) may not change anything here; use the web console of this server, the knit CLI or a script`,
   });
@@ -80,6 +83,21 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   } catch {
     return false; // "null" (sandboxed pages, file:) and anything unparsable
   }
+}
+
+/** The host name of a page's origin (`https://name:port`), or undefined for "null" and the like. */
+function originName(origin: string): string | undefined {
+  try {
+    const page = new URL(origin);
+    return page.protocol === "http:" || page.protocol === "https:" ? normalizeName(page.hostname) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An --allowed-hosts entry (a name, an address, either with a port) as a host name. */
+function nameOfEntry(entry: string): string {
+  return hostNameOf(entry) ?? normalizeName(entry);
 }
 
 /** The host name of a Host header (no port, no IPv6 brackets, lower case), or undefined if it is not one. */
