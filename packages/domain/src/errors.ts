@@ -5,7 +5,7 @@
  * the reference's flattened format (spec/api.md §0.2). `details` carries extra machine-readable
  * fields that we add beside `message` (for example the planId of an equivalent plan).
  */
-export type ErrorKind = "input" | "unauthorized" | "not-found" | "conflict" | "unavailable" | "internal";
+export type ErrorKind = "input" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "unavailable" | "internal";
 
 export interface KnitErrorOptions {
   advice?: string;
@@ -62,6 +62,14 @@ export class UnauthorizedError extends KnitError {
   }
 }
 
+/** 403: the request is refused whoever asks this way (a page of another origin, a foreign Host name). */
+export class ForbiddenError extends KnitError {
+  constructor(reason: string, options?: KnitErrorOptions) {
+    super("forbidden", reason, options);
+    this.name = "ForbiddenError";
+  }
+}
+
 export class NotFoundError extends KnitError {
   constructor(reason = "not found", options?: KnitErrorOptions) {
     super("not-found", reason, options);
@@ -87,6 +95,7 @@ export class UnavailableError extends KnitError {
 export const HTTP_STATUS_OF_KIND: Record<ErrorKind, number> = {
   input: 400,
   unauthorized: 401,
+  forbidden: 403,
   "not-found": 404,
   conflict: 409,
   unavailable: 503,

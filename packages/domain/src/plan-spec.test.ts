@@ -120,7 +120,9 @@ describe("planSpecFromJson", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).reason).toBe("can not understand the requested json");
+    // the reference: BadRequest("can not understand the requested json", err) ⇒ "bad request\n<advice>\n caused by:…"
+    expect((error as InputError).reason).toBe("bad request");
+    expect((error as InputError).advice).toBe("can not understand the requested json");
     expect((error as InputError).cause).toBeDefined();
   });
 });

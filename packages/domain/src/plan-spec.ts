@@ -124,14 +124,14 @@ function specFromJson(body: unknown): PlanSpec {
 
 /**
  * The wire PlanSpec (api.md §1.1) as a PlanSpec with defaults applied (active true, cpu 1,
- * memory 1Gi). Unknown fields are ignored. Any shape or value error is a 400
- * `can not understand the requested json` with the detail as its cause.
+ * memory 1Gi). Unknown fields are ignored. Any shape or value error is a 400 `bad request` with
+ * the advice `can not understand the requested json` and the detail as its cause (the reference's text).
  */
 export function planSpecFromJson(body: unknown): PlanSpec {
   try {
     return specFromJson(body);
   } catch (cause) {
-    throw new InputError("can not understand the requested json", { cause });
+    throw badRequest("can not understand the requested json", cause);
   }
 }
 

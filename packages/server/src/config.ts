@@ -18,6 +18,8 @@ export interface ServeConfig {
   consoleDir: string | undefined;
   /** labels of this machine, matched against plans' on_node (flag values join KNITFAB_NODE_LABELS) */
   nodeLabels: Record<string, string>;
+  /** Host names answered to besides loopback, this machine's name and the listen address; `*`: any */
+  allowedHosts: string[];
 }
 
 export interface ServeFlags {
@@ -31,6 +33,7 @@ export interface ServeFlags {
   logLevel?: string;
   console?: string;
   nodeLabel?: string[] | string;
+  allowedHosts?: string;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +72,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     logLevel: flags.logLevel ?? env.KNITFAB_LOG_LEVEL ?? "warn",
     consoleDir: flags.console ?? env.KNITFAB_CONSOLE_DIR,
     nodeLabels: parseLabels([...(env.KNITFAB_NODE_LABELS ? [env.KNITFAB_NODE_LABELS] : []), ...[flags.nodeLabel ?? []].flat()]),
+    allowedHosts: (flags.allowedHosts ?? env.KNITFAB_ALLOWED_HOSTS ?? "").split(/[\s,]+/).filter(Boolean),
   };
 }
 

@@ -92,6 +92,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         version: VERSION,
         serve: { api: config.roles.has("api"), backend: config.roles.has("backend") },
         logger: config.logLevel === "off" ? false : { level: config.logLevel },
+        hosts: { listen: config.listen, allowed: config.allowedHosts },
         ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),
       });
       await app.listen({ port: config.port, host: config.listen });

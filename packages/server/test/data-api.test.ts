@@ -145,10 +145,13 @@ describe.each(BACKENDS)("data API on %s", (backend) => {
     });
     expect(tagged.status).toBe(200);
     expect((tagged.body.tags as string[]).filter((tag) => !tag.startsWith("knit#"))).toEqual(["keep:me", "multi:a", "multi:b", "project:p1", "type:dataset"]);
+    // the reference reads this body as JSON whatever its Content-Type; we take only JSON (README, deviations)
+    const untyped = await callJson<Json>(api(`/data/${knitId}`), { method: "PUT", body: { remove_key: ["multi"] }, contentType: null });
+    expect(untyped.status).toBe(400);
+    expect(String(untyped.body.message)).toMatch(/^format error\n/);
     const changed = await callJson<Json>(api(`/data/${knitId}`), {
       method: "PUT",
       body: { remove: ["keep:me"], remove_key: ["multi"], add: ["keep:me"] },
-      contentType: null,
     });
     expect((changed.body.tags as string[]).filter((tag) => !tag.startsWith("knit#"))).toEqual(["keep:me", "project:p1", "type:dataset"]);
     const system = await callJson<Json>(api(`/data/${knitId}`), { method: "PUT", body: { add: ["knit#id:x"] } });

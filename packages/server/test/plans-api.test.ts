@@ -98,10 +98,10 @@ describe.each(BACKENDS)("plans API on %s", (backend) => {
   it("rejects malformed JSON and a wrong content type with 400", async () => {
     const broken = await callJson<Json>(api("/plans"), { method: "POST", rawBody: "{not json" });
     expect(broken.status).toBe(400);
-    expect(String(broken.body.message)).toMatch(/^can not understand the requested json/);
+    expect(String(broken.body.message)).toMatch(/^bad request\ncan not understand the requested json\n/);
     const wrongType = await callJson<Json>(api("/plans"), { method: "POST", body: trainPlan(), contentType: "application/json; charset=utf-8" });
     expect(wrongType.status).toBe(400);
-    expect(String(wrongType.body.message)).toMatch(/unexpected content type/);
+    expect(String(wrongType.body.message)).toMatch(/^bad request\nunexpected content type/);
   });
 
   it("finds plans by active, image, in_tag and out_tag", async () => {

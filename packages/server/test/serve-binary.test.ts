@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { freePort } from "@knitfab/testing";
+import { freePort, rawTarGz } from "@knitfab/testing";
 
 const BIN = fileURLToPath(new URL("../bin/knitfab.js", import.meta.url));
 
@@ -75,9 +75,52 @@ describe("knitfab serve (the binary)", () => {
   it("documents every option and its environment variable in --help", async () => {
     const child = run(["serve", "--help"]);
     expect(await exitOf(child)).toBe(0);
-    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--runtime"]) expect(child.output()).toContain(flag);
-    for (const variable of ["KNITFAB_HOME", "KNITFAB_PORT", "KNITFAB_LISTEN", "KNITFAB_DATABASE_URL", "KNITFAB_ROLE", "KNITFAB_HOOKS"]) {
+    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--runtime", "--allowed-hosts"]) expect(child.output()).toContain(flag);
+    for (const variable of ["KNITFAB_HOME", "KNITFAB_PORT", "KNITFAB_LISTEN", "KNITFAB_DATABASE_URL", "KNITFAB_ROLE", "KNITFAB_HOOKS", "KNITFAB_ALLOWED_HOSTS"]) {
       expect(child.output()).toContain(variable);
     }
+  });
+
+  it("logs a refused request at info without a stack, a server error at error with its stack, and no refusal at the default level", async () => {
+    const home = await mkdtemp(join(tmpdir(), "knitfab-bin-"));
+    const port = await freePort();
+    const server = run(["serve", "--port", String(port), "--log-level", "info"], { KNITFAB_HOME: home });
+    await waitFor(join(home, "handout", "knitprofile"));
+    const refused = await fetch(`http://127.0.0.1:${port}/api/runs?status=bogus`);
+    expect(refused.status).toBe(400);
+    // a server-side failure: the data folder is not a folder any more
+    await rm(join(home, "data"), { recursive: true, force: true });
+    await writeFile(join(home, "data"), "not a folder");
+    const failed = await fetch(`http://127.0.0.1:${port}/api/data`, {
+      method: "POST",
+      headers: { "content-type": "application/tar+gzip" },
+      body: rawTarGz([{ name: "f.txt", content: "x" }]),
+    });
+    expect(failed.status).toBe(500);
+    server.kill("SIGTERM");
+    expect(await exitOf(server)).toBe(0);
+    const lines = server
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; err?: { stack?: string } } & Record<string, unknown>);
+    const refusals = lines.filter((line) => JSON.stringify(line).includes("should be one of"));
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const line of refusals) {
+      expect(line.level).toBe(30);
+      expect(JSON.stringify(line)).not.toMatch(/stack/);
+    }
+    const failures = lines.filter((line) => line.level === 50);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.err?.stack).toMatch(/\n\s+at /);
+
+    const quietHome = await mkdtemp(join(tmpdir(), "knitfab-bin-"));
+    const quietPort = await freePort();
+    const quiet = run(["serve", "--port", String(quietPort)], { KNITFAB_HOME: quietHome });
+    await waitFor(join(quietHome, "handout", "knitprofile"));
+    expect((await fetch(`http://127.0.0.1:${quietPort}/api/runs?status=bogus`)).status).toBe(400);
+    quiet.kill("SIGTERM");
+    expect(await exitOf(quiet)).toBe(0);
+    expect(quiet.output()).not.toMatch(/should be one of|stack/);
   });
 });

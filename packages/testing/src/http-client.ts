@@ -21,13 +21,16 @@ export async function callJson<T = unknown>(
   if (body !== undefined && init.contentType !== null) headers["content-type"] = init.contentType ?? "application/json";
   const response = await fetch(url, { method: init.method ?? "GET", headers, ...(body !== undefined ? { body } : {}) });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  return { status: response.status, headers: response.headers, body: jsonOf(text) as T, text };
+}
+
+/** The text parsed as JSON, or undefined when it is empty or not JSON. */
+function jsonOf(text: string): unknown {
   try {
-    parsed = text.length > 0 ? JSON.parse(text) : undefined;
+    return text.length > 0 ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  return { status: response.status, headers: response.headers, body: parsed as T, text };
 }
 
 export interface UploadResult {
@@ -91,5 +94,41 @@ export async function downloadTarGz(apiRoot: string, knitId: string): Promise<{ 
     })
       .on("error", reject)
       .end();
+  });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** the body parsed as JSON, when it is JSON */
+  body: unknown;
+}
+
+/**
+ * A request over node:http with exactly the headers given (fetch refuses to set Host and Origin,
+ * and adds headers of its own): for tests of header handling.
+ */
+export async function requestRaw(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...init.headers };
+    // Node sends a DELETE body without framing unless told its length
+    if (init.body !== undefined && headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+      headers["content-length"] = String(Buffer.byteLength(init.body));
+    }
+    const request = httpRequest(new URL(url), { method: init.method ?? "GET", headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: jsonOf(text) });
+      });
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(init.body);
   });
 }

@@ -29,6 +29,10 @@ export interface TestServerOptions {
   home?: string;
   /** pass the server's messages through (default: quiet) */
   verbose?: boolean;
+  /** folder of a web console to serve at `/` */
+  consoleDir?: string;
+  /** more Host names to answer to (`--allowed-hosts`) */
+  allowedHosts?: string;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,6 +46,8 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
       logLevel: "off",
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(options.hooks ? { hooks: options.hooks } : {}),
+      ...(options.consoleDir ? { console: options.consoleDir } : {}),
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     },
     {},
   );

@@ -23,11 +23,17 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page at 1280×800 that fails the test on any uncaught page error (collected in `errors`). */
+/**
+ * A page at 1280×800 that fails the test on any uncaught page error or anything the server's
+ * Content-Security-Policy refused (collected in `errors`).
+ */
 export async function openPage(browser: Browser, width = 1280, height = 800): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width, height } });
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) errors.push(message.text());
+  });
   return { page, errors };
 }
 

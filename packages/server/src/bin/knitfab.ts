@@ -27,6 +27,12 @@ program
   .addOption(
     new Option("--node-label <key=value...>", "labels of this machine, matched by plans' on_node (repeatable)").env("KNITFAB_NODE_LABELS"),
   )
+  .addOption(
+    new Option(
+      "--allowed-hosts <names>",
+      "further Host names the server answers to, comma-separated (loopback, this machine's name and the --listen address always work); * for any",
+    ).env("KNITFAB_ALLOWED_HOSTS"),
+  )
   .addOption(new Option("--log-level <level>", "debug, info, warn, error or off (default: warn)").env("KNITFAB_LOG_LEVEL"))
   .addOption(new Option("--console <dir>", "folder of the built web console to serve at /").env("KNITFAB_CONSOLE_DIR"))
   .addHelpText(

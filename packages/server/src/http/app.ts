@@ -2,11 +2,15 @@ import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { Database } from "@knitfab/db";
 import type { DataStore } from "@knitfab/drivers";
-import { errorHandler } from "./errors.js";
+import { clientErrorHandler, errorHandler } from "./errors.js";
+import { installMethodRules } from "./method-not-allowed.js";
+import { installQueryRules } from "./query-params.js";
+import { installBodyRules } from "./request-body.js";
+import { installOriginRules, type HostRules } from "./request-origin.js";
 import { dataRoutes } from "./routes/data.js";
 import { planRoutes } from "./routes/plans.js";
 import { runRoutes } from "./routes/runs.js";
-import { staticConsole } from "./routes/console.js";
+import { CONSOLE_ROUTE, staticConsole } from "./routes/console.js";
 import { backendRoutes } from "./routes/backend.js";
 import type { RunLogSource } from "./routes/run-log.js";
 
@@ -21,7 +25,10 @@ export interface AppOptions {
   version: string;
   /** which route sets to serve: the public API (`/api`) and/or the backend (`/api/backend`); both by default */
   serve?: { api: boolean; backend: boolean };
+  /** the Host names to answer to; by default loopback and this machine's name */
+  hosts?: HostRules;
 }
+
 
 /** The public API (`/api/...`) and the web console (`/`) of one knitfab server. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -31,15 +38,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 16 * 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    clientErrorHandler,
+    frameworkErrors: errorHandler,
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_request, reply) => void reply.status(404).send({ message: "Not Found" }));
-
-  // Uploads are streamed, never buffered: any non-JSON body reaches the handler as the raw stream.
-  app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+  app.setNotFoundHandler(installMethodRules(app, { ignore: [CONSOLE_ROUTE] }));
+  // Order matters: who may ask (Host, Origin) before what the body may be.
+  installOriginRules(app, options.hosts ?? { listen: "127.0.0.1", allowed: [] });
+  installBodyRules(app);
+  installQueryRules(app);
 
   // `?pretty` indents JSON; JSON is labelled plainly `application/json`, as the reference does.
   app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
     const type = reply.getHeader("content-type");
     if (typeof type === "string" && type.startsWith("application/json")) {
       reply.header("content-type", "application/json");

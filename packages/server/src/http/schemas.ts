@@ -77,7 +77,8 @@ export const AnnotationChangeBody = Type.Object({
 });
 export type AnnotationChangeBody = Static<typeof AnnotationChangeBody>;
 
-export const ServiceAccountBody = Type.Object({ service_account: Type.String({ maxLength: 63 }) });
+// optional: an empty body is no change (echo's binder)
+export const ServiceAccountBody = Type.Object({ service_account: Type.Optional(Type.String({ maxLength: 63 })) });
 export type ServiceAccountBody = Static<typeof ServiceAccountBody>;
 
 export const RunFindQuery = Type.Object({

@@ -6,7 +6,7 @@ import { createRootRun, endImport, findSigningKey, loadData, signingKeyValidFor 
 import type { AppOptions } from "../app.js";
 import { dataDetailJson } from "@knitfab/db";
 import { IdParams, LogQuery } from "../schemas.js";
-import { downloadHandler, downloadSchema, uploadHandler, uploadSchema } from "./data.js";
+import { UPLOAD_BODY, downloadHandler, downloadSchema, uploadHandler, uploadSchema } from "./data.js";
 import { sendRunLog } from "./run-log.js";
 
 const IMPORT_DEADLINE_SECONDS = 30 * 60;
@@ -26,7 +26,7 @@ interface ImportClaims extends JWTPayload {
 export async function backendRoutes(app: FastifyInstance, options: AppOptions): Promise<void> {
   const { database, store } = options;
 
-  app.post("/api/backend/data/", { schema: { ...uploadSchema, tags: ["backend"] } }, uploadHandler(options));
+  app.post("/api/backend/data/", { schema: { ...uploadSchema, tags: ["backend"] }, config: { body: UPLOAD_BODY } }, uploadHandler(options));
   app.get("/api/backend/data/:knitId/", { schema: { ...downloadSchema, tags: ["backend"] } }, downloadHandler(options));
   app.get(
     "/api/backend/runs/:runId/log/",
@@ -56,11 +56,11 @@ export async function backendRoutes(app: FastifyInstance, options: AppOptions): 
   // The token arrives as the raw body (application/jwt), read here rather than by a JSON parser.
   app.post(
     "/api/backend/data/import/end/",
-    { schema: { tags: ["backend"], summary: "End a custom import with the JWT from begin (Content-Type: application/jwt)" } },
+    {
+      schema: { tags: ["backend"], summary: "End a custom import with the JWT from begin (Content-Type: application/jwt)" },
+      config: { body: { types: ["application/jwt"], exact: true, wrongType: { reason: "bad request", advice: '"Content-Type" should be "application/jwt"' } } },
+    },
     async (request) => {
-      if (request.headers["content-type"] !== "application/jwt") {
-        throw badRequest('"Content-Type" should be "application/jwt"');
-      }
       const token = (await readText(request.body)).trim();
       const claims = await verifyImportToken(options, token);
       const knitId = claims["knitfab/knitId"];

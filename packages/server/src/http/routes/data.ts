@@ -14,6 +14,7 @@ import type { AppOptions } from "../app.js";
 import { dataDetailJson } from "@knitfab/db";
 import { DataFindQuery, ErrorBody, IdParams, TagChangeBody } from "../schemas.js";
 import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
+import { JSON_BODY, type BodyTypes } from "../request-body.js";
 import { sendTarGz, receiveTarGz } from "./transfer.js";
 
 const UPLOAD_DEADLINE_SECONDS = 30;
@@ -35,18 +36,15 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
     },
   );
 
-  app.post("/api/data/", { schema: uploadSchema }, uploadHandler(options));
+  app.post("/api/data/", { schema: uploadSchema, config: { body: UPLOAD_BODY } }, uploadHandler(options));
   app.get("/api/data/:knitId/", { schema: downloadSchema }, downloadHandler(options));
 
   app.put(
     "/api/data/:knitId/",
     {
       schema: { tags: ["data"], summary: "Change the tags of data", params: IdParams("knitId"), body: TagChangeBody },
-      config: { invalidBodyReason: "format error" },
-      // The reference ignores the Content-Type here: the body is read as JSON whatever it says.
-      onRequest: async (request) => {
-        request.headers["content-type"] = "application/json";
-      },
+      // The reference reads the body as JSON whatever the Content-Type says; we refuse what is not JSON.
+      config: { invalidBody: { reason: "format error" }, body: JSON_BODY },
     },
     async (request) => {
       const { knitId } = request.params as { knitId: string };
@@ -71,6 +69,15 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
     },
   );
 }
+
+/** What the knit CLI sends (`application/tar+gzip`), or plain bytes; never a form. */
+export const UPLOAD_BODY: BodyTypes = {
+  types: ["application/tar+gzip", "application/octet-stream"],
+  wrongType: {
+    reason: "bad request",
+    advice: `send the data as a gzip'd tar with "Content-Type: application/tar+gzip" (or application/octet-stream), as "knit data push" does`,
+  },
+};
 
 export const uploadSchema = {
   tags: ["data"],

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import {
-  InputError,
   NotFoundError,
   badRequest,
   canonicalQuantity,
@@ -30,8 +29,12 @@ import {
   ServiceAccountBody,
 } from "../schemas.js";
 import { asList, parseQueryTags } from "./query.js";
+import { JSON_BODY } from "../request-body.js";
 
-const JSON_REASON = "can not understand the requested json";
+/** The reference's advice lines for bodies it cannot bind (its reason line is "bad request"). */
+const JSON_ADVICE = "can not understand the requested json";
+const REQUEST_ADVICE = "can not understand the request";
+const QUERY_ADVICE = "query specification is incorrect";
 
 export async function planRoutes(app: FastifyInstance, { database }: AppOptions): Promise<void> {
   const detail = async (planId: string) => {
@@ -46,19 +49,13 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     const planQuery: PlanQuery = {};
     if (query.active !== undefined) {
       if (query.active !== "true" && query.active !== "false") {
-        throw badRequest("query specification is incorrect", new Error(`active should be "true" or "false" (got "${query.active}")`));
+        throw badRequest(QUERY_ADVICE, new Error(`active should be "true" or "false" (got "${query.active}")`));
       }
       planQuery.active = query.active === "true";
     }
-    if (query.image !== undefined && query.image !== "") {
-      // the part after the last "/" is split at its first ":" (a registry port stays in the repository)
-      const slash = query.image.lastIndexOf("/");
-      const colon = query.image.indexOf(":", slash + 1);
-      planQuery.image =
-        colon < 0 ? { repository: query.image } : { repository: query.image.slice(0, colon), tag: query.image.slice(colon + 1) };
-    }
-    const inTags = parseQueryTags(asList(query.in_tag));
-    const outTags = parseQueryTags(asList(query.out_tag));
+    if (query.image !== undefined) planQuery.image = parseImageQuery(query.image);
+    const inTags = parseQueryTags(asList(query.in_tag), `${QUERY_ADVICE}\nin_tag should be formatted as KEY:VALUE`);
+    const outTags = parseQueryTags(asList(query.out_tag), `${QUERY_ADVICE}\nout_tag should be formatted as KEY:VALUE`);
     if (inTags.length > 0) {
       const interpreted = interpretPlanTagQuery(inTags, "in");
       if (interpreted.kind === "empty") return [];
@@ -77,14 +74,17 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     "/api/plans/",
     {
       schema: { tags: ["plans"], summary: "Register (apply) a plan", body: PlanSpecBody },
-      config: { invalidBodyReason: JSON_REASON },
-      onRequest: async (request) => {
-        const type = request.headers["content-type"];
-        if (type?.toLowerCase() !== "application/json") {
-          throw new InputError("unexpected content type. it shoule be application/json", {
-            advice: 'send the plan as JSON with the header "Content-Type: application/json" (no parameters)',
-          });
-        }
+      config: {
+        invalidBody: { reason: "bad request", advice: JSON_ADVICE },
+        // the reference takes exactly "application/json", without parameters, and says so first
+        body: {
+          types: ["application/json"],
+          exact: true,
+          wrongType: {
+            reason: "bad request",
+            advice: 'unexpected content type. it shoule be application/json\nsend the plan as JSON with the header "Content-Type: application/json" (no parameters)',
+          },
+        },
       },
     },
     async (request) => {
@@ -115,7 +115,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     "/api/plans/:planId/resources",
     {
       schema: { tags: ["plans"], summary: "Set or unset resource limits (set first, then unset)", params: planParams, body: ResourceChangeBody },
-      config: { invalidBodyReason: JSON_REASON },
+      config: { invalidBody: { reason: "bad request", advice: JSON_ADVICE }, body: JSON_BODY },
     },
     async (request) => {
       const { planId } = request.params as { planId: string };
@@ -125,7 +125,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
         try {
           set[type] = canonicalQuantity(value);
         } catch (error) {
-          throw new InputError(JSON_REASON, { advice: `resource "${type}": "${value}" is not a quantity like 500m, 2 or 1Gi`, cause: error });
+          throw badRequest(`${JSON_ADVICE}\nresource "${type}": "${value}" is not a quantity like 500m, 2 or 1Gi`, error);
         }
       }
       await changePlanResources(database, planId, { set, unset: body.unset ?? [] });
@@ -137,7 +137,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     "/api/plans/:planId/annotations",
     {
       schema: { tags: ["plans"], summary: "Change annotations", params: planParams, body: AnnotationChangeBody },
-      config: { invalidBodyReason: JSON_REASON },
+      config: { invalidBody: { reason: "bad request", advice: REQUEST_ADVICE }, body: JSON_BODY },
     },
     async (request) => {
       const { planId } = request.params as { planId: string };
@@ -146,7 +146,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
         try {
           return (values ?? []).map(parseAnnotation);
         } catch (error) {
-          throw new InputError(JSON_REASON, { cause: error });
+          throw badRequest(REQUEST_ADVICE, error);
         }
       };
       await changePlanAnnotations(database, planId, {
@@ -162,11 +162,13 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     "/api/plans/:planId/serviceaccount",
     {
       schema: { tags: ["plans"], summary: "Set the service account", params: planParams, body: ServiceAccountBody },
-      config: { invalidBodyReason: JSON_REASON },
+      config: { invalidBody: { reason: "bad request", advice: REQUEST_ADVICE }, body: JSON_BODY },
     },
     async (request) => {
       const { planId } = request.params as { planId: string };
-      await setPlanServiceAccount(database, planId, (request.body as ServiceAccountBody).service_account);
+      const name = (request.body as ServiceAccountBody).service_account;
+      // an empty body is no change, as with echo's binder
+      if (name !== undefined) await setPlanServiceAccount(database, planId, name);
       return detail(planId);
     },
   );
@@ -176,4 +178,18 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     await setPlanServiceAccount(database, planId, null);
     return detail(planId);
   });
+}
+
+/**
+ * `image=repo[:tag]`: the part after the last "/" is split at its first ":" (a registry port stays
+ * in the repository). An empty tag (`repo:`, what the reference CLI sends for `--image repo`)
+ * matches every version; an empty repository is an error, as in the reference.
+ */
+function parseImageQuery(image: string): NonNullable<PlanQuery["image"]> {
+  const slash = image.lastIndexOf("/");
+  const colon = image.indexOf(":", slash + 1);
+  const repository = colon < 0 ? image : image.slice(0, colon);
+  const tag = colon < 0 ? "" : image.slice(colon + 1);
+  if (repository === "") throw badRequest(QUERY_ADVICE, new Error(`image "${image}" has no repository; write image=repository[:tag]`));
+  return tag === "" ? { repository } : { repository, tag };
 }

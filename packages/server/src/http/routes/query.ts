@@ -7,9 +7,10 @@ export function asList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
-export function parseQueryTags(values: string[]): Tag[] {
+/** `advice` is the reference's wording for the endpoint (data: the default; plans: "query specification is incorrect"). */
+export function parseQueryTags(values: string[], advice = "each tag should be formatted as KEY:VALUE"): Tag[] {
   return values.map((text) => {
-    if (!text.includes(":")) throw badRequest("each tag should be formatted as KEY:VALUE", new Error(`"${text}" has no ":"`));
+    if (!text.includes(":")) throw badRequest(advice, new Error(`"${text}" has no ":"`));
     return parseTag(text);
   });
 }
@@ -20,10 +21,11 @@ export function parseTimeWindow(since: string | undefined, duration: string | un
     if (duration !== undefined) throw badRequest('"duration" needs "since": give both, e.g. since=2024-01-01T00:00:00Z&duration=24h');
     return {};
   }
+  // first advice lines as the reference words them, then an example
   const start = parseTimestamp(since);
-  if (!start) throw badRequest(`"since" should be an RFC3339 date-time, e.g. 2024-01-01T00:00:00+00:00 (got "${since}")`);
+  if (!start) throw badRequest(`"since" should be a RFC3339 date-time format\ne.g. 2024-01-01T00:00:00+00:00 (got "${since}")`);
   if (duration === undefined) return { since: start };
   const milliseconds = parseGoDuration(duration);
-  if (milliseconds === undefined) throw badRequest(`"duration" should be a duration like 30m, 1h or 2h45m (got "${duration}")`);
+  if (milliseconds === undefined) throw badRequest(`"duration" should be a Go duration format\ne.g. 30m, 1h or 2h45m (got "${duration}")`);
   return { since: start, until: new Date(start.getTime() + milliseconds) };
 }

@@ -29,7 +29,11 @@ export async function runRoutes(app: FastifyInstance, options: AppOptions): Prom
     const statuses = commaList(query.status);
     for (const status of statuses) {
       if (!FINDABLE_STATUSES.includes(status) || !isRunStatus(status)) {
-        throw badRequest(`"status" should be one of ${FINDABLE_STATUSES.map((name) => `"${name}"`).join(", ")} (got "${status}")`);
+        // the reference's advice line first (it names only some statuses), then the whole list
+        throw badRequest(
+          `"status" should be one of "waiting", "deactivated", "starting", "running", "done" or "failed"\n` +
+            `(any of ${FINDABLE_STATUSES.join(", ")}; got "${status}")`,
+        );
       }
     }
     const ids = await findRunIds(database.db, {
