@@ -204,10 +204,11 @@ describe.each(BACKENDS)("HTTP edges on %s", (backend) => {
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: JSON.stringify({ add: ["form:yes"] }),
       });
-      expect(tagAsForm.status).toBe(400);
-      expect(String((tagAsForm.body as Json).message)).toMatch(/^format error\n/);
+      // The reference reads this PUT as JSON whatever its type (curl -d sends a form type); a PUT
+      // from another origin needs a preflight and is refused by the Origin check (below).
+      expect(tagAsForm.status, tagAsForm.text).toBe(200);
       const data = await callJson<Json[]>(api(`/data?tag=knit%23id:${knitId}`));
-      expect(data.body[0]!.tags).not.toContain("form:yes");
+      expect(data.body[0]!.tags).toContain("form:yes");
 
       const plan = await requestRaw(api("/plans"), {
         method: "POST",

@@ -23,6 +23,12 @@ export interface BodyTypes {
   emptyIsNoChange?: boolean;
   /** what to say when the Content-Type does not fit; else the route's invalidBody wording */
   wrongType?: InvalidBodyWording;
+  /**
+   * Read the body as the first of `types` whatever the Content-Type says, as the reference does on
+   * some endpoints. Only for methods a page on another origin cannot send without a CORS preflight
+   * (PUT, DELETE), which this server never grants; the Origin check refuses them besides.
+   */
+  whateverTheType?: boolean;
 }
 
 /** JSON read as echo's binder reads it (spec/api.md §2.9): empty is no change, else application/json. */
@@ -90,6 +96,10 @@ function checkContentType(request: FastifyRequest, rule: BodyRule): void {
     });
   }
   if (rule.emptyIsNoChange && hasEmptyBody(request.headers)) return;
+  if (rule.whateverTheType && request.method !== "POST") {
+    request.headers["content-type"] = rule.types[0];
+    return;
+  }
   const fits = rule.exact ? header !== undefined && rule.types.includes(header.toLowerCase()) : media !== undefined && rule.types.includes(media);
   if (fits) return;
   const wording = rule.wrongType ?? request.routeOptions.config?.invalidBody ?? { reason: "bad request" };
