@@ -1,7 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import {
+  INPUT_LIMITS,
   InputError,
   NotFoundError,
+  checkCount,
+  checkText,
   badRequest,
   canonicalQuantity,
   interpretPlanTagQuery,
@@ -51,6 +54,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       planQuery.active = query.active === "true";
     }
     if (query.image !== undefined && query.image !== "") {
+      checkText('"image"', query.image, INPUT_LIMITS.imageRepositoryBytes + INPUT_LIMITS.imageTagBytes + 1);
       // the part after the last "/" is split at its first ":" (a registry port stays in the repository)
       const slash = query.image.lastIndexOf("/");
       const colon = query.image.indexOf(":", slash + 1);
@@ -121,6 +125,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       const { planId } = request.params as { planId: string };
       const body = (request.body ?? {}) as ResourceChangeBody;
       const set: Record<string, string> = {};
+      for (const type of [...Object.keys(body.set ?? {}), ...(body.unset ?? [])]) checkText("resource type", type, INPUT_LIMITS.resourceTypeBytes);
       for (const [type, value] of Object.entries(body.set ?? {})) {
         try {
           set[type] = canonicalQuantity(value);
@@ -142,18 +147,19 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     async (request) => {
       const { planId } = request.params as { planId: string };
       const body = (request.body ?? {}) as AnnotationChangeBody;
-      const parse = (values: string[] | null | undefined) => {
+      const parse = (field: string, values: string[] | null | undefined) => {
         try {
-          return (values ?? []).map(parseAnnotation);
+          return checkCount(`annotations in "${field}"`, values ?? [], INPUT_LIMITS.annotationsPerList).map(parseAnnotation);
         } catch (error) {
           throw new InputError(JSON_REASON, { cause: error });
         }
       };
-      await changePlanAnnotations(database, planId, {
-        add: parse(body.add),
-        remove: parse(body.remove),
-        removeKey: (body.remove_key ?? []).map((key) => key.trim()),
-      });
+      const add = parse("add", body.add);
+      const remove = parse("remove", body.remove);
+      const removeKey = checkCount('keys in "remove_key"', body.remove_key ?? [], INPUT_LIMITS.annotationsPerList).map((key) =>
+        checkText("a key in remove_key", key.trim(), INPUT_LIMITS.annotationKeyBytes),
+      );
+      await changePlanAnnotations(database, planId, { add, remove, removeKey });
       return detail(planId);
     },
   );
@@ -166,7 +172,8 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     },
     async (request) => {
       const { planId } = request.params as { planId: string };
-      await setPlanServiceAccount(database, planId, (request.body as ServiceAccountBody).service_account);
+      const serviceAccount = checkText("service_account", (request.body as ServiceAccountBody).service_account, INPUT_LIMITS.serviceAccountBytes);
+      await setPlanServiceAccount(database, planId, serviceAccount);
       return detail(planId);
     },
   );
