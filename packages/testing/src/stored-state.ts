@@ -31,13 +31,25 @@ const STATE_TABLES = [
  * A comparable picture of everything a server stored: every row of its tables and every entry
  * (name, type, size) under its data folder. Two equal pictures mean a request changed nothing.
  */
-export async function storedState(database: Database, home: string): Promise<string> {
+export interface StoredState {
+  /** rows as JSON texts, sorted, per table */
+  tables: Record<string, string[]>;
+  /** `path type-or-size` of every entry in the data store's folders (content, partial uploads, seals) */
+  files: string[];
+}
+
+export async function storedState(database: Database, home: string): Promise<StoredState> {
   const tables: Record<string, string[]> = {};
   for (const table of STATE_TABLES) {
     const rows = await sql<{ row: string }>`SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t`.execute(database.db);
     tables[table] = rows.rows.map((row) => row.row).sort();
   }
-  return JSON.stringify({ tables, files: await listTree(join(home, "data")) });
+  // The store's own folders appear on first use; what counts is what is inside them.
+  const files: string[] = [];
+  for (const folder of ["data", ".partial", ".sealed"]) {
+    for (const entry of await listTree(join(home, "data", folder))) files.push(`${folder}/${entry}`);
+  }
+  return { tables, files };
 }
 
 async function listTree(root: string): Promise<string[]> {

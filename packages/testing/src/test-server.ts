@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
-import { resolveServeConfig, startServer, type RunningServer } from "knitfab";
+import { resolveServeConfig, startServer, type RunningServer, type ServeFlags } from "knitfab";
 import type { EngineOptions } from "@knitfab/engine";
 import { createTestPostgresDatabase } from "./test-database.js";
 
@@ -29,6 +29,8 @@ export interface TestServerOptions {
   home?: string;
   /** pass the server's messages through (default: quiet) */
   verbose?: boolean;
+  /** further `knitfab serve` flags (upload limits, for instance) */
+  flags?: ServeFlags;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,6 +44,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
       logLevel: "off",
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(options.hooks ? { hooks: options.hooks } : {}),
+      ...options.flags,
     },
     {},
   );
