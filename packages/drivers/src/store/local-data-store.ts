@@ -212,7 +212,7 @@ async function withoutHostPaths<T>(operation: () => Promise<T>): Promise<T> {
 function storeError(error: unknown): unknown {
   if (error instanceof KnitError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ENOSPC" || code === "EDQUOT") return new InsufficientSpaceError("the disk filled up while storing this upload");
+  if (code === "ENOSPC" || code === "EDQUOT") return new InsufficientSpaceError("the disk is full");
   return new StoreFailureError(error);
 }
 
