@@ -13,6 +13,7 @@
  * Only Node.js built-ins are imported up front: the packages may not be installed yet.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, cpSync, mkdirSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
@@ -207,7 +208,10 @@ async function pushFolder(base, folder, tags) {
   const { packDirectory } = await import(pathToFileURL(join(ROOT, "packages", "drivers", "dist", "index.js")).href);
   const chunks = [];
   for await (const chunk of packDirectory(folder)) chunks.push(chunk);
-  const data = await api(base, "/data/", { method: "POST", body: Buffer.concat(chunks), headers: { "content-type": "application/tar+gzip" } });
+  const body = Buffer.concat(chunks);
+  // the server requires a checksum; as a header here, since fetch cannot send trailers
+  const headers = { "content-type": "application/tar+gzip", "x-checksum-md5": createHash("md5").update(body).digest("hex") };
+  const data = await api(base, "/data/", { method: "POST", body, headers });
   await api(base, `/data/${data.knitId}`, { method: "PUT", body: JSON.stringify({ add: tags }) });
   return data.knitId;
 }

@@ -1,6 +1,6 @@
 import { badRequest } from "./errors.js";
 import { KNIT_ID, KNIT_TIMESTAMP, KNIT_TRANSIENT, isSystemKey, normalizeTags, type Tag } from "./tags.js";
-import { parseTimestamp } from "./timestamp.js";
+import { STORABLE_RANGE, isStorableInstant, parseTimestamp } from "./timestamp.js";
 
 /** A `GET /api/data` tag filter after interpretation; `empty` means the answer is `200 []`. */
 export type DataTagQuery =
@@ -37,6 +37,7 @@ export function interpretDataTagQuery(tags: readonly Tag[]): DataTagQuery {
     if (!instant) {
       throw badRequest(`"knit#timestamp:${stamps[0]}": the value should be an RFC3339 date-time such as 2024-04-01T12:00:00+00:00`);
     }
+    if (!isStorableInstant(instant)) throw badRequest(`"knit#timestamp:${stamps[0]}": the value should be a date-time ${STORABLE_RANGE}`);
     query.timestamp = instant;
   }
 
@@ -70,7 +71,8 @@ export function interpretPlanTagQuery(tags: readonly Tag[], side: "in" | "out"):
   if (stamps.length > 1) return { kind: "empty" };
   if (stamps[0] !== undefined) {
     const instant = parseTimestamp(stamps[0]);
-    if (!instant) return { kind: "empty" };
+    // no plan can pin an instant it could not store
+    if (!instant || !isStorableInstant(instant)) return { kind: "empty" };
     query.timestamp = instant;
   }
   return query;

@@ -5,7 +5,7 @@
  * the reference's flattened format (spec/api.md §0.2). `details` carries extra machine-readable
  * fields that we add beside `message` (for example the planId of an equivalent plan).
  */
-export type ErrorKind = "input" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "unavailable" | "internal";
+export type ErrorKind = "input" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "too-large" | "unavailable" | "internal";
 
 export interface KnitErrorOptions {
   advice?: string;
@@ -84,6 +84,14 @@ export class ConflictError extends KnitError {
   }
 }
 
+/** 413: the request is bigger than this server accepts (an upload over a configured limit or the free space). */
+export class TooLargeError extends KnitError {
+  constructor(reason: string, options?: KnitErrorOptions) {
+    super("too-large", reason, options);
+    this.name = "TooLargeError";
+  }
+}
+
 /** 503: try again later (the reference's reason text, typo included, is kept for wire compatibility). */
 export class UnavailableError extends KnitError {
   constructor(advice = "please retry later.", options: Omit<KnitErrorOptions, "advice"> = {}) {
@@ -98,6 +106,7 @@ export const HTTP_STATUS_OF_KIND: Record<ErrorKind, number> = {
   forbidden: 403,
   "not-found": 404,
   conflict: 409,
+  "too-large": 413,
   unavailable: 503,
   internal: 500,
 };

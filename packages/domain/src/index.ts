@@ -1,4 +1,5 @@
 export * from "./errors.js";
+export * from "./limits.js";
 export * from "./tags.js";
 export * from "./timestamp.js";
 export * from "./duration.js";

@@ -1,4 +1,5 @@
 import { InputError } from "./errors.js";
+import { INPUT_LIMITS, checkText, preview } from "./limits.js";
 
 /** A plan annotation or a node label: `key=value`. */
 export type KeyValue = { key: string; value: string };
@@ -19,15 +20,16 @@ export const LABEL_KEY_PREFIX_MAX = 253;
 function splitAtEquals(text: string, what: string): KeyValue {
   const at = text.indexOf("=");
   if (at < 0) {
-    throw new InputError(`${what} ${JSON.stringify(text)} has no "="`, { advice: `each ${what} should be formatted as KEY=VALUE` });
+    throw new InputError(`${what} ${JSON.stringify(preview(text))} has no "="`, { advice: `each ${what} should be formatted as KEY=VALUE` });
   }
   return { key: text.slice(0, at), value: text.slice(at + 1) };
 }
 
-/** `key=value` split at the first `=`, both sides trimmed. */
+/** `key=value` split at the first `=`, both sides trimmed; too long or with NUL is a 400 (INPUT_LIMITS). */
 export function parseAnnotation(text: string): KeyValue {
   const { key, value } = splitAtEquals(text, "annotation");
-  return { key: key.trim(), value: value.trim() };
+  const trimmedKey = checkText(`annotation key "${preview(key.trim())}"`, key.trim(), INPUT_LIMITS.annotationKeyBytes);
+  return { key: trimmedKey, value: checkText(`value of annotation "${preview(trimmedKey)}"`, value.trim(), INPUT_LIMITS.annotationValueBytes) };
 }
 
 export function formatAnnotation(annotation: KeyValue): string {

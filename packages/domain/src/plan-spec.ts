@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { InputError, badRequest } from "./errors.js";
 import { parseImage } from "./image.js";
 import { labelKeyProblem, labelValueProblem, parseAnnotation, parseOnNodeLabel } from "./labels.js";
+import { checkPlanSpecLimits } from "./plan-spec-limits.js";
 import { canonicalQuantity } from "./quantity.js";
 import {
   KNIT_ID,
@@ -17,7 +18,7 @@ import {
   tagsEqual,
   type Tag,
 } from "./tags.js";
-import { parseTimestamp } from "./timestamp.js";
+import { STORABLE_RANGE, isStorableInstant, parseTimestamp } from "./timestamp.js";
 
 export type OnNodeMode = "may" | "prefer" | "must";
 export const ON_NODE_MODES: readonly OnNodeMode[] = ["may", "prefer", "must"];
@@ -129,7 +130,7 @@ function specFromJson(body: unknown): PlanSpec {
  */
 export function planSpecFromJson(body: unknown): PlanSpec {
   try {
-    return specFromJson(body);
+    return checkPlanSpecLimits(specFromJson(body));
   } catch (cause) {
     throw badRequest("can not understand the requested json", cause);
   }
@@ -217,9 +218,11 @@ function checkInputSystemTags(input: MountpointSpec): void {
       knitId = tag;
     } else if (tag.key === KNIT_TIMESTAMP) {
       if (timestamp && !tagEqual(timestamp, tag)) throw badTag(input.path, `"knit#timestamp:..." found twice (or more)`);
-      if (!parseTimestamp(tag.value)) {
+      const instant = parseTimestamp(tag.value);
+      if (!instant) {
         throw badTag(input.path, `"knit#timestamp:${tag.value}" is not an RFC3339 date-time (e.g. 2024-04-01T12:00:00+00:00)`);
       }
+      if (!isStorableInstant(instant)) throw badTag(input.path, `"knit#timestamp:${tag.value}" should be ${STORABLE_RANGE}`);
       timestamp = tag;
     } else {
       throw badTag(input.path, `unknown system tag: ${formatTag(tag)}`);

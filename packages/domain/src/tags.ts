@@ -1,4 +1,5 @@
 import { InputError, badRequest } from "./errors.js";
+import { INPUT_LIMITS, checkText, preview } from "./limits.js";
 import { formatTimestamp, parseTimestamp, parseTimestampMicros } from "./timestamp.js";
 
 /** A tag on data or on a plan's mountpoint. Textual form `key:value`. */
@@ -15,18 +16,25 @@ export const TAG_FORMAT_ADVICE = "each tag should be formatted as KEY:VALUE";
 export function parseTag(text: string): Tag {
   const at = text.indexOf(":");
   if (at < 0) throw badRequest(TAG_FORMAT_ADVICE);
-  return { key: text.slice(0, at).trim(), value: text.slice(at + 1).trim() };
+  return checkTag({ key: text.slice(0, at).trim(), value: text.slice(at + 1).trim() });
+}
+
+/** The tag, or a 400 when its key or value is too long or holds a NUL (see INPUT_LIMITS). */
+export function checkTag(tag: Tag): Tag {
+  checkText(`tag key "${preview(tag.key)}"`, tag.key, INPUT_LIMITS.tagKeyBytes);
+  checkText(`value of tag "${preview(tag.key)}"`, tag.value, INPUT_LIMITS.tagValueBytes);
+  return tag;
 }
 
 /** A tag from JSON: the string form (trimmed) or a `{key, value}` object (kept as is). */
 export function tagFromJson(value: unknown): Tag {
   if (typeof value === "string") {
-    if (!value.includes(":")) throw new InputError(`tag ${JSON.stringify(value)} has no ":"`, { advice: TAG_FORMAT_ADVICE });
+    if (!value.includes(":")) throw new InputError(`tag ${JSON.stringify(preview(value))} has no ":"`, { advice: TAG_FORMAT_ADVICE });
     return parseTag(value);
   }
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const { key, value: v } = value as Record<string, unknown>;
-    if (typeof key === "string" && typeof v === "string") return { key, value: v };
+    if (typeof key === "string" && typeof v === "string") return checkTag({ key, value: v });
   }
   throw new InputError("a tag should be a string \"KEY:VALUE\" or an object {\"key\": ..., \"value\": ...}", {
     advice: TAG_FORMAT_ADVICE,

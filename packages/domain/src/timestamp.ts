@@ -58,3 +58,16 @@ export function parseTimestamp(text: string): Date | undefined {
   const ms = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
   return new Date(Number(ms));
 }
+
+/**
+ * Instants the database can be asked about: years 1 to 9999 (UTC). PostgreSQL has no year 0, and
+ * the drivers send later years in a form it does not read; outside this range is a 400.
+ */
+const EARLIEST_STORABLE = Date.parse("0001-01-01T00:00:00.000Z");
+const LATEST_STORABLE = Date.parse("9999-12-31T23:59:59.999Z");
+export const STORABLE_RANGE = "from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
+
+export function isStorableInstant(date: Date): boolean {
+  const time = date.getTime();
+  return Number.isFinite(time) && time >= EARLIEST_STORABLE && time <= LATEST_STORABLE;
+}

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { memoryToBytes } from "@knitfab/drivers";
 
 export const LOOP_ROLES = ["projection", "initialize", "run-management", "finishing", "garbage-collection", "housekeeping"] as const;
 export type LoopRole = (typeof LOOP_ROLES)[number];
@@ -20,7 +21,23 @@ export interface ServeConfig {
   nodeLabels: Record<string, string>;
   /** Host names answered to besides loopback, this machine's name and the listen address; `*`: any */
   allowedHosts: string[];
+  uploads: UploadConfig;
 }
+
+/** Bounds on one upload (README, "Configuration"); undefined means unlimited. */
+export interface UploadConfig {
+  /** most bytes of file content one Data may unpack to */
+  maxBytes: number | undefined;
+  /** most entries (files, folders, links) in one Data */
+  maxEntries: number | undefined;
+  /** free space the data folder keeps: uploads that would leave less are refused */
+  reserveBytes: number;
+  /** accept uploads without an x-checksum-md5 trailer or header */
+  allowUnchecked: boolean;
+}
+
+/** Defaults that stop a decompression bomb yet fit large ML datasets. */
+export const DEFAULT_UPLOAD_LIMITS = { maxSize: "100Gi", maxEntries: "10000000", freeSpaceReserve: "1Gi" } as const;
 
 export interface ServeFlags {
   home?: string;
@@ -34,6 +51,10 @@ export interface ServeFlags {
   console?: string;
   nodeLabel?: string[] | string;
   allowedHosts?: string;
+  uploadMaxSize?: string;
+  uploadMaxEntries?: string;
+  freeSpaceReserve?: string;
+  allowUncheckedUploads?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -73,7 +94,42 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     consoleDir: flags.console ?? env.KNITFAB_CONSOLE_DIR,
     nodeLabels: parseLabels([...(env.KNITFAB_NODE_LABELS ? [env.KNITFAB_NODE_LABELS] : []), ...[flags.nodeLabel ?? []].flat()]),
     allowedHosts: (flags.allowedHosts ?? env.KNITFAB_ALLOWED_HOSTS ?? "").split(/[\s,]+/).filter(Boolean),
+    uploads: {
+      maxBytes: parseLimit("--upload-max-size", flags.uploadMaxSize ?? env.KNITFAB_UPLOAD_MAX_SIZE ?? DEFAULT_UPLOAD_LIMITS.maxSize, parseSize),
+      maxEntries: parseLimit("--upload-max-entries", flags.uploadMaxEntries ?? env.KNITFAB_UPLOAD_MAX_ENTRIES ?? DEFAULT_UPLOAD_LIMITS.maxEntries, parseCount),
+      reserveBytes: parseSize("--free-space-reserve", flags.freeSpaceReserve ?? env.KNITFAB_FREE_SPACE_RESERVE ?? DEFAULT_UPLOAD_LIMITS.freeSpaceReserve),
+      allowUnchecked: flags.allowUncheckedUploads ?? isTrue(env.KNITFAB_ALLOW_UNCHECKED_UPLOADS),
+    },
   };
+}
+
+/** A limit, or undefined for `unlimited`. */
+function parseLimit(flag: string, text: string, parse: (flag: string, text: string) => number): number | undefined {
+  return text.trim().toLowerCase() === "unlimited" ? undefined : parse(flag, text);
+}
+
+/** Bytes as a Kubernetes-style quantity: 500Mi, 100Gi, 1T, 1073741824. */
+function parseSize(flag: string, text: string): number {
+  let bytes: number;
+  try {
+    bytes = memoryToBytes(text);
+  } catch {
+    throw new ConfigError(`${flag} must be a size such as 512Mi, 100Gi or 1Ti (or a number of bytes), got "${text}"`);
+  }
+  if (!Number.isSafeInteger(bytes)) throw new ConfigError(`${flag} is too large, got "${text}"`);
+  return bytes;
+}
+
+function parseCount(flag: string, text: string): number {
+  const count = Number(text.trim());
+  if (text.trim() === "" || !Number.isSafeInteger(count) || count < 0) {
+    throw new ConfigError(`${flag} must be a whole number (or "unlimited"), got "${text}"`);
+  }
+  return count;
+}
+
+function isTrue(text: string | undefined): boolean {
+  return text !== undefined && ["1", "true", "yes", "on"].includes(text.trim().toLowerCase());
 }
 
 /** `k=v` pairs, comma- or space-separated, in any number of values; later ones win. */

@@ -60,7 +60,12 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     const version = await migrate(database);
     logger.info(`database ready (${database.backend}, schema version ${version})`);
     stopStatistics = startStatisticsRefresh(database);
-    const store = createLocalDataStore(join(config.home, "data"));
+    const { maxBytes, maxEntries, reserveBytes } = config.uploads;
+    const store = createLocalDataStore(join(config.home, "data"), {
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+      ...(maxEntries === undefined ? {} : { maxEntries }),
+      reserveBytes,
+    });
 
     // The engine: loops by role, one worker runtime per process (created on first use, so the API
     // runs even before a container engine is reachable), lifecycle hooks from --hooks.
@@ -91,6 +96,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         logSource: { follow: (runId) => runningEngine.followLog(runId) },
         version: VERSION,
         serve: { api: config.roles.has("api"), backend: config.roles.has("backend") },
+        uploads: { allowUnchecked: config.uploads.allowUnchecked },
         logger: config.logLevel === "off" ? false : { level: config.logLevel },
         hosts: { listen: config.listen, allowed: config.allowedHosts },
         ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { hostname, tmpdir } from "node:os";
@@ -189,7 +190,12 @@ describe.each(BACKENDS)("HTTP edges on %s", (backend) => {
           expect(String((refused.body as Json).message)).toMatch(/^bad request\n.*application\/tar\+gzip/);
         }
       }
-      const octets = await requestRaw(api("/data"), { method: "POST", headers: { "content-type": "application/octet-stream" }, body: archive });
+      const checksum = createHash("md5").update(archive).digest("hex");
+      const octets = await requestRaw(api("/data"), {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream", "x-checksum-md5": checksum },
+        body: archive,
+      });
       expect(octets.status, octets.text).toBe(200);
       const after = await callJson<Json[]>(api("/data"));
       expect(after.body.length).toBe(before.body.length + 1);

@@ -38,20 +38,35 @@ export interface UploadResult {
   body: unknown;
 }
 
+export interface UploadOptions {
+  /** the trailer's value: by default the right MD5; null sends no trailer */
+  checksum?: string | null;
+  /** an `x-checksum-md5` header to send as well (clients that cannot send trailers do so) */
+  checksumHeader?: string;
+}
+
 /**
  * POSTs a tar.gz stream the way the knit CLI does: chunked, with the MD5 of the compressed bytes as
- * the `x-checksum-md5` request trailer (or a given wrong one).
+ * the `x-checksum-md5` request trailer (or a given wrong one). Resolves with the answer even when
+ * the server answers before the body is sent (a refused upload), as the CLI does.
  */
-export async function uploadTarGz(apiRoot: string, source: Readable, options: { checksum?: string | null } = {}): Promise<UploadResult> {
+export async function uploadTarGz(apiRoot: string, source: Readable, options: UploadOptions = {}): Promise<UploadResult> {
   const url = new URL(`${apiRoot}/data/`);
   return new Promise((resolve, reject) => {
     const md5 = createHash("md5");
+    let answered = false;
+    const headers: Record<string, string> = { "content-type": "application/tar+gzip", "transfer-encoding": "chunked", trailer: "x-checksum-md5" };
+    if (options.checksumHeader !== undefined) headers["x-checksum-md5"] = options.checksumHeader;
     const request = httpRequest(
       url,
-      { method: "POST", headers: { "content-type": "application/tar+gzip", "transfer-encoding": "chunked", trailer: "x-checksum-md5" } },
+      { method: "POST", headers },
       (response) => {
+        // An early answer (a refusal) ends the sending: the rest of the body is not wanted.
+        answered = true;
+        source.destroy();
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("error", reject);
         response.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           let body: unknown = text;
@@ -64,7 +79,10 @@ export async function uploadTarGz(apiRoot: string, source: Readable, options: { 
         });
       },
     );
-    request.on("error", reject);
+    // Once answered, a connection closed under the unsent rest of the body is expected.
+    request.on("error", (error) => {
+      if (!answered) reject(error);
+    });
     source.on("data", (chunk: Buffer) => {
       md5.update(chunk);
       if (!request.write(chunk)) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
-import { resolveServeConfig, startServer, type RunningServer } from "knitfab";
+import { resolveServeConfig, startServer, type RunningServer, type ServeFlags } from "knitfab";
 import type { EngineOptions } from "@knitfab/engine";
 import { createTestPostgresDatabase } from "./test-database.js";
 
@@ -33,6 +33,8 @@ export interface TestServerOptions {
   consoleDir?: string;
   /** more Host names to answer to (`--allowed-hosts`) */
   allowedHosts?: string;
+  /** further `knitfab serve` flags (upload limits, for instance) */
+  flags?: ServeFlags;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -48,6 +50,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
       ...(options.hooks ? { hooks: options.hooks } : {}),
       ...(options.consoleDir ? { console: options.consoleDir } : {}),
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+      ...options.flags,
     },
     {},
   );

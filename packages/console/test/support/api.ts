@@ -1,5 +1,6 @@
 // Creates data and plans through the real HTTP API, as a user of `knit` would.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,10 @@ import type { DataDetail, PlanDetail, RunDetail } from "../../src/api/types.js";
 async function call<T>(base: string, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const init: RequestInit = { method };
   if (body !== undefined) {
-    init.headers = { "Content-Type": contentType };
+    const headers: Record<string, string> = { "Content-Type": contentType };
+    // uploads need a checksum; fetch cannot send trailers, so it goes as a header
+    if (body instanceof Uint8Array) headers["x-checksum-md5"] = createHash("md5").update(body).digest("hex");
+    init.headers = headers;
     init.body = body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]) : JSON.stringify(body);
   }
   const response = await fetch(`${base}${path}`, init);

@@ -1,4 +1,5 @@
-import { InputError } from "@knitfab/domain/errors";
+import { InputError, TooLargeError } from "@knitfab/domain/errors";
+import { preview } from "@knitfab/domain/limits";
 
 /**
  * The archive holds an entry we refuse to extract: a name escaping the target folder, a link
@@ -9,7 +10,8 @@ export class UnsafeArchiveError extends InputError {
   readonly entry: string;
 
   constructor(entry: string, why: string) {
-    super(`unsafe archive entry "${entry}": ${why}`, {
+    // Entry names come from the sender and may be megabytes long: the message shows their start.
+    super(`unsafe archive entry "${preview(entry)}": ${why}`, {
       advice: "rebuild the archive from a plain folder (regular files and symlinks pointing inside it) and upload again.",
       details: { entry },
     });
@@ -37,5 +39,15 @@ export class SymlinkLoopError extends InputError {
       details: { path },
     });
     this.name = "SymlinkLoopError";
+  }
+}
+
+/** The archive unpacks to more than the limits allow: too many bytes or entries (a gzip bomb, or simply too much). */
+export class ArchiveTooLargeError extends TooLargeError {
+  constructor(why: string) {
+    super(`archive too large: ${why}`, {
+      advice: "nothing was stored; split the data into several smaller ones, or ask the administrator to raise the server's upload limits.",
+    });
+    this.name = "ArchiveTooLargeError";
   }
 }

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import { BackgroundWrites } from "./background-writes.js";
 import { entryComponents, linkEscapes } from "./entry-path.js";
-import { CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
+import { ArchiveTooLargeError, CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
 import { createNewFile, fillNewFile, writeNewFile } from "./file-write.js";
 import { md5Tap } from "./md5.js";
 import { readTar, type TarEntry } from "./tar-reader.js";
@@ -24,6 +24,16 @@ const SMALL_FILE = 256 * 1024;
 const BACKGROUND_FILES = 64;
 const BACKGROUND_BYTES = 8 * 1024 * 1024;
 
+/** Bounds on what one extraction may write; each unset bound is unlimited. */
+export interface ExtractLimits {
+  /** Most bytes of regular-file content, by the sizes the headers declare (checked before writing). */
+  maxBytes?: number;
+  /** Most entries: files, folders and links. */
+  maxEntries?: number;
+  /** Called before each regular file is written with its size; throws to refuse it (e.g. free space). */
+  reserve?: (bytes: number) => Promise<void>;
+}
+
 export interface ExtractResult {
   /** Non-directory entries written: regular files, symbolic links and hard links. */
   files: number;
@@ -41,16 +51,17 @@ export interface ExtractResult {
  * links resolving outside the folder (also through other links of the archive), hard links to
  * anything but an earlier regular file of the archive, device and FIFO entries, unknown entry
  * types, names given twice, and entries that would be written through a symbolic link.
- * Bad gzip or tar framing is a CorruptArchiveError.
+ * Bad gzip or tar framing is a CorruptArchiveError; going over `limits` an ArchiveTooLargeError.
+ * A name the file system cannot hold (ENAMETOOLONG) is an UnsafeArchiveError too.
  *
  * On error the folder keeps whatever was written so far: callers extract into a fresh temporary
  * folder, remove it on failure and only rename it into place on success (see the data store).
  */
-export async function extractTarGz(source: Readable, targetDir: string): Promise<ExtractResult> {
+export async function extractTarGz(source: Readable, targetDir: string, limits: ExtractLimits = {}): Promise<ExtractResult> {
   await prepareTarget(targetDir);
   const tap = md5Tap();
   const gunzip = createGunzip(gunzipOptions);
-  const writer = new TreeWriter(targetDir);
+  const writer = new TreeWriter(targetDir, limits);
   try {
     await pipeline(source, tap, gunzip, async (tar: AsyncIterable<Buffer>) => {
       await readTar(tar, (entry, body) => writer.write(entry, body));
@@ -72,8 +83,13 @@ async function prepareTarget(targetDir: string): Promise<void> {
   await mkdir(targetDir, { recursive: true });
   const present = await readdir(targetDir);
   if (present.length > 0) {
-    throw new Error(`cannot extract into "${targetDir}": the folder is not empty; extract into a new folder`);
+    // No path in the message: it may reach a client, and host paths are none of its business.
+    throw new Error("cannot extract into a folder that is not empty; extract into a new folder");
   }
+}
+
+function isRegularFile(entry: TarEntry): boolean {
+  return entry.type === "File" || entry.type === "OldFile" || entry.type === "ContiguousFile";
 }
 
 function isZlibError(error: unknown): boolean {
@@ -85,17 +101,39 @@ function isZlibError(error: unknown): boolean {
 class TreeWriter {
   files = 0;
   bytes = 0;
+  #entries = 0;
   readonly #root: string;
+  readonly #limits: ExtractLimits;
   readonly #regularFiles = new Set<string>();
   readonly #links = new Map<string, string>();
   readonly #folders = new Set<string>();
   readonly #background = new BackgroundWrites(BACKGROUND_FILES, BACKGROUND_BYTES);
 
-  constructor(root: string) {
+  constructor(root: string, limits: ExtractLimits) {
     this.#root = root;
+    this.#limits = limits;
   }
 
   async write(entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+    this.#entries += 1;
+    const { maxEntries, maxBytes } = this.#limits;
+    if (maxEntries !== undefined && this.#entries > maxEntries) {
+      throw new ArchiveTooLargeError(`more than ${maxEntries} entries (files, folders and links)`);
+    }
+    if (maxBytes !== undefined && isRegularFile(entry) && this.bytes + entry.size > maxBytes) {
+      throw new ArchiveTooLargeError(`its files hold more than ${maxBytes} bytes`);
+    }
+    try {
+      await this.#writeEntry(entry, body);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENAMETOOLONG") {
+        throw new UnsafeArchiveError(entry.path, "the name is longer than the file system allows (255 bytes per name)");
+      }
+      throw error;
+    }
+  }
+
+  async #writeEntry(entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
     const parts = entryComponents(entry.path);
     const name = parts.join("/");
     if (entry.type === "Directory") {
@@ -111,6 +149,7 @@ class TreeWriter {
       case "OldFile":
       case "ContiguousFile":
         this.#checkNewName(entry.path, parts, false);
+        if (entry.size > 0) await this.#limits.reserve?.(entry.size);
         await this.#prepareParent(parts);
         // Claimed before the content is written, so later entries are judged against it.
         this.#regularFiles.add(name);

@@ -45,7 +45,7 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: EntryHandl
     const block = await reader.exactly(BLOCK);
     if (block === undefined) return;
     if (!Buffer.isBuffer(block)) throw new CorruptArchiveError(`input ends inside the header at byte ${offset}`);
-    const header = new Header(block, 0, extended, global);
+    const header = readHeader(block, offset, extended, global);
     if (header.nullBlock) {
       await reader.drain();
       return;
@@ -64,8 +64,8 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: EntryHandl
       if (size > MAX_META_SIZE) throw new CorruptArchiveError(`${type} record at byte ${offset} is too large (${size} bytes)`);
       const text = (await readAll(reader, size, name)).toString("utf8");
       await skip(reader, paddingAfter(size), name);
-      if (type === "GlobalExtendedHeader") global = Pax.parse(text, global, true);
-      else if (type === "ExtendedHeader" || type === "OldExtendedHeader") extended = Pax.parse(text, extended, false);
+      if (type === "GlobalExtendedHeader") global = parsePax(text, global, true, offset);
+      else if (type === "ExtendedHeader" || type === "OldExtendedHeader") extended = parsePax(text, extended, false, offset);
       else if (type === "NextFileHasLongLinkpath") extended = { ...extended, linkpath: text.replace(/\0.*/s, "") };
       else extended = { ...extended, path: text.replace(/\0.*/s, "") };
       continue;
@@ -96,6 +96,26 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: EntryHandl
     await skip(reader, remaining, name);
     remaining = 0;
     await skip(reader, paddingAfter(size), name);
+  }
+}
+
+/**
+ * node-tar's header decoder throws plain errors on garbage (e.g. "invalid base256 encoding" in a
+ * numeric field): that is a broken archive from the sender, not a failure of ours.
+ */
+function readHeader(block: Buffer, offset: number, extended: HeaderData | undefined, global: HeaderData | undefined): Header {
+  try {
+    return new Header(block, 0, extended, global);
+  } catch (error) {
+    throw new CorruptArchiveError(`header at byte ${offset} cannot be read (${(error as Error).message})`, error);
+  }
+}
+
+function parsePax(text: string, base: HeaderData | undefined, global: boolean, offset: number): HeaderData {
+  try {
+    return Pax.parse(text, base, global);
+  } catch (error) {
+    throw new CorruptArchiveError(`pax record at byte ${offset} cannot be read (${(error as Error).message})`, error);
   }
 }
 

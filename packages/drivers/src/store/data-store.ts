@@ -10,6 +10,27 @@ export interface ReceivedData {
   md5: string;
 }
 
+/** The checksums an upload is checked against. */
+export interface ExpectedChecksum {
+  /**
+   * MD5s (hex, any case) the sender announced, e.g. in a header and in a trailer; consulted only
+   * after the stream ended (an HTTP trailer arrives last). Each must match the received bytes.
+   */
+  announced(): readonly string[];
+  /** Refuse an upload that announced none (ChecksumMissingError). */
+  required: boolean;
+}
+
+/** Bounds on one upload; each unset bound is unlimited. */
+export interface UploadLimits {
+  /** Most bytes of file content, unpacked. */
+  maxBytes?: number;
+  /** Most entries: files, folders and links. */
+  maxEntries?: number;
+  /** Free space (bytes) the store keeps: an upload that would leave less is refused. */
+  reserveBytes?: number;
+}
+
 /** A Data's content on its way out, as gzip(tar). */
 export interface OutgoingData {
   stream: Readable;
@@ -30,13 +51,13 @@ export interface PartialUpload {
  */
 export interface DataStore {
   /**
-   * Stores an uploaded gzip(tar) as the content of `knitId`. `expectedMd5` is consulted after the
-   * stream ended (an HTTP trailer arrives last); undefined skips the check, as the reference does.
-   * Throws DataExistsError (content present; the stream is left unread), ChecksumMismatchError,
-   * UnsafeArchiveError, CorruptArchiveError, or the source's own error; after any failure nothing
-   * of the upload is visible.
+   * Stores an uploaded gzip(tar) as the content of `knitId`, within the store's UploadLimits.
+   * Without `checksum` nothing is verified. Throws DataExistsError (content present; the stream is
+   * left unread), ChecksumMismatchError, ChecksumMissingError, UnsafeArchiveError,
+   * CorruptArchiveError, ArchiveTooLargeError, InsufficientSpaceError, or StoreFailureError (whose
+   * message names no host path); after any failure nothing of the upload is visible or on disk.
    */
-  receive(knitId: string, tarGz: Readable, expectedMd5?: () => string | undefined): Promise<ReceivedData>;
+  receive(knitId: string, tarGz: Readable, checksum?: ExpectedChecksum): Promise<ReceivedData>;
   /** The content of `knitId` as gzip(tar). Throws DataMissingError when it has none. */
   send(knitId: string): Promise<OutgoingData>;
   exists(knitId: string): Promise<boolean>;

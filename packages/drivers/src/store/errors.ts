@@ -1,4 +1,4 @@
-import { ConflictError, InputError, NotFoundError } from "@knitfab/domain/errors";
+import { ConflictError, InputError, KnitError, NotFoundError, TooLargeError } from "@knitfab/domain/errors";
 
 /** A Data with this knitId already has content; content is written once. */
 export class DataExistsError extends ConflictError {
@@ -54,5 +54,43 @@ export class DataSealedError extends ConflictError {
       details: { knitId },
     });
     this.name = "DataSealedError";
+  }
+}
+
+/** The upload announced no checksum, and this server requires one. */
+export class ChecksumMissingError extends InputError {
+  constructor() {
+    super("checksum is missing", {
+      advice:
+        'send the MD5 (hex) of the gzip\'d body in the "x-checksum-md5" trailer, as knit data push does, or in a header of that name; nothing was stored.',
+    });
+    this.name = "ChecksumMissingError";
+  }
+}
+
+/** Storing the upload would leave less free space than the server keeps in reserve. */
+export class InsufficientSpaceError extends TooLargeError {
+  constructor(why: string) {
+    super(`not enough free space: ${why}`, {
+      advice: "nothing was stored; upload less, or ask the administrator to free space on the server.",
+    });
+    this.name = "InsufficientSpaceError";
+  }
+}
+
+/**
+ * The store failed for a reason of its own (a file system error). The message names the error
+ * code only: host paths in the original error are none of a client's business; the original
+ * stays the cause of the cause, for the server's log.
+ */
+export class StoreFailureError extends KnitError {
+  constructor(error: unknown) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const what = typeof code === "string" ? code : error instanceof Error ? error.name : "unknown error";
+    super("internal", "unexpected error", {
+      advice: "the data store failed; nothing was changed. Try again, or ask the administrator to check the server's log.",
+      cause: new Error(`data store failure (${what})`, { cause: error }),
+    });
+    this.name = "StoreFailureError";
   }
 }

@@ -8,7 +8,7 @@ import { UnsafeArchiveError } from "../archive/errors.js";
 import { packDirectory } from "../archive/pack.js";
 import { rawTarGz } from "../archive/raw-archive.js";
 import type { DataStore } from "./data-store.js";
-import { ChecksumMismatchError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
+import { ChecksumMismatchError, ChecksumMissingError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
 import { createLocalDataStore } from "./local-data-store.js";
 
 let work: string;
@@ -30,6 +30,8 @@ async function collect(stream: Readable): Promise<Buffer> {
 }
 
 const md5 = (bytes: Buffer): string => createHash("md5").update(bytes).digest("hex");
+/** One required checksum, read when the store asks for it (after the body, like a trailer). */
+const expecting = (value: () => string) => ({ announced: () => [value()], required: true });
 
 async function sampleArchive(): Promise<Buffer> {
   const source = join(work, "source");
@@ -50,7 +52,7 @@ async function expectNothingStored(knitId: string): Promise<void> {
 describe("local data store: receive and send", () => {
   it("stores an upload whose md5 matches and sends the same content back", async () => {
     const archive = await sampleArchive();
-    const received = await store.receive("k-1", Readable.from([archive]), () => md5(archive));
+    const received = await store.receive("k-1", Readable.from([archive]), expecting(() => md5(archive)));
     expect(received).toEqual({ files: 3, bytes: 200_005, md5: md5(archive) });
     expect(await store.exists("k-1")).toBe(true);
     expect(await store.list()).toEqual(["k-1"]);
@@ -61,17 +63,32 @@ describe("local data store: receive and send", () => {
     expect(outgoing.md5()).toBe(md5(sent));
     // What we send back extracts to the same tree.
     const again = createLocalDataStore(join(work, "other"));
-    await again.receive("copy", Readable.from([sent]), () => outgoing.md5());
+    await again.receive("copy", Readable.from([sent]), expecting(() => outgoing.md5()));
     expect(await readFile(join(again.pathOf("copy"), "nested/deeper/model.bin"))).toEqual(
       await readFile(join(store.pathOf("k-1"), "nested/deeper/model.bin")),
     );
   });
 
-  it("accepts an upload without an md5 (the trailer is optional)", async () => {
+  it("accepts an upload without an md5 when none is required", async () => {
     const archive = await sampleArchive();
-    await store.receive("k-1", Readable.from([archive]), () => undefined);
+    await store.receive("k-1", Readable.from([archive]), { announced: () => [], required: false });
     await store.receive("k-2", Readable.from([archive]));
     expect((await store.list()).sort()).toEqual(["k-1", "k-2"]);
+  });
+
+  it("refuses an upload without an md5 when one is required, and keeps nothing", async () => {
+    const archive = await sampleArchive();
+    await expect(store.receive("k-1", Readable.from([archive]), { announced: () => [], required: true })).rejects.toBeInstanceOf(
+      ChecksumMissingError,
+    );
+    await expectNothingStored("k-1");
+  });
+
+  it("checks every announced md5 (a header and a trailer): one wrong is a mismatch", async () => {
+    const archive = await sampleArchive();
+    const both = { announced: () => [md5(archive).toUpperCase(), "0".repeat(32)], required: true };
+    await expect(store.receive("k-1", Readable.from([archive]), both)).rejects.toBeInstanceOf(ChecksumMismatchError);
+    await expectNothingStored("k-1");
   });
 
   it("reads the expected md5 only after the body ended, as a trailer arrives last", async () => {
@@ -82,13 +99,13 @@ describe("local data store: receive and send", () => {
       yield archive.subarray(1000);
       trailer = md5(archive);
     }
-    await store.receive("k-1", Readable.from(body()), () => trailer ?? "not-yet");
+    await store.receive("k-1", Readable.from(body()), expecting(() => trailer ?? "not-yet"));
     expect(await store.exists("k-1")).toBe(true);
   });
 
   it("rejects an md5 mismatch and keeps nothing", async () => {
     const archive = await sampleArchive();
-    const error = await store.receive("k-1", Readable.from([archive]), () => "0".repeat(32)).catch((caught: unknown) => caught);
+    const error = await store.receive("k-1", Readable.from([archive]), expecting(() => "0".repeat(32))).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ChecksumMismatchError);
     expect((error as ChecksumMismatchError).reason).toBe("hash is not match.");
     expect((error as ChecksumMismatchError).wireMessage).toMatch(/upload it again/);

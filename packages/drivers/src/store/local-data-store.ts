@@ -1,13 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, rename, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream";
 import { extractTarGz } from "../archive/extract.js";
 import { md5Tap } from "../archive/md5.js";
 import { packDirectory } from "../archive/pack.js";
-import type { DataStore, OutgoingData, PartialUpload, ReceivedData } from "./data-store.js";
-import { ChecksumMismatchError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
+import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
+import {
+  ChecksumMismatchError,
+  ChecksumMissingError,
+  DataExistsError,
+  DataMissingError,
+  DataSealedError,
+  InsufficientSpaceError,
+  InvalidKnitIdError,
+  StoreFailureError,
+} from "./errors.js";
 import { removeTree } from "./remove-tree.js";
+import { KnitError } from "@knitfab/domain/errors";
 
 /** A knitId names a folder: a plain name, never a path (`/`) nor a hidden or parent entry. */
 const KNIT_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
@@ -21,7 +31,7 @@ const PARTIAL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  *                        on the same file system so the rename is atomic;
  * - `.sealed/<knitId>`   marker: the content is complete and never handed out for writing again.
  */
-export function createLocalDataStore(root: string): DataStore {
+export function createLocalDataStore(root: string, limits: UploadLimits = {}): DataStore {
   const dataDir = join(root, "data");
   const partialDir = join(root, ".partial");
   const sealedDir = join(root, ".sealed");
@@ -56,17 +66,19 @@ export function createLocalDataStore(root: string): DataStore {
   return {
     pathOf,
 
-    async receive(knitId, tarGz, expectedMd5): Promise<ReceivedData> {
+    async receive(knitId, tarGz, checksum): Promise<ReceivedData> {
       const target = pathOf(knitId);
       await prepared();
       if (await hasContent(knitId)) throw new DataExistsError(knitId);
       const partial = join(partialDir, `${knitId}.${randomBytes(6).toString("hex")}`);
+      // The source's own failure (a client gone) is reported as it is; it is not the store's.
+      let sourceError: unknown;
+      tarGz.once("error", (error) => (sourceError = error));
       try {
-        const received = await extractTarGz(tarGz, partial);
-        const expected = expectedMd5?.()?.trim().toLowerCase();
-        if (expected !== undefined && expected !== "" && expected !== received.md5) {
-          throw new ChecksumMismatchError(expected, received.md5);
-        }
+        const space = freeSpaceGuard(partialDir, limits.reserveBytes ?? 0);
+        await space.reserve(0);
+        const received = await extractTarGz(tarGz, partial, { ...limits, reserve: space.reserve });
+        verifyChecksum(checksum, received.md5);
         try {
           // Atomic: readers see nothing or the whole verified tree. An empty folder in the way
           // (allocated, never written) is replaced, as the reference accepts an empty volume.
@@ -79,45 +91,48 @@ export function createLocalDataStore(root: string): DataStore {
         await writeFile(markerOf(knitId), "");
         return received;
       } catch (error) {
-        await removeTree(partial);
-        throw error;
+        // The failure is what to report; a partial that cannot be removed now is housekeeping's.
+        await removeTree(partial).catch(() => undefined);
+        throw error === sourceError ? error : storeError(error);
       }
     },
 
-    async send(knitId): Promise<OutgoingData> {
-      const folder = pathOf(knitId);
-      if (!(await isFolder(folder))) throw new DataMissingError(knitId);
-      const tap = md5Tap();
-      pipeline(packDirectory(folder), tap, () => undefined);
-      return { stream: tap, md5: () => tap.digest() };
-    },
+    send: (knitId) =>
+      withoutHostPaths(async (): Promise<OutgoingData> => {
+        const folder = pathOf(knitId);
+        if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+        const tap = md5Tap();
+        pipeline(packDirectory(folder), tap, () => undefined);
+        return { stream: tap, md5: () => tap.digest() };
+      }),
 
-    async exists(knitId): Promise<boolean> {
-      return isFolder(pathOf(knitId));
-    },
+    exists: (knitId) => withoutHostPaths(() => isFolder(pathOf(knitId))),
 
-    async remove(knitId): Promise<void> {
-      // Content first: a crash in between leaves a harmless marker, never unsealed content.
-      await removeTree(pathOf(knitId));
-      await removeTree(markerOf(knitId));
-    },
+    remove: (knitId) =>
+      withoutHostPaths(async () => {
+        // Content first: a crash in between leaves a harmless marker, never unsealed content.
+        await removeTree(pathOf(knitId));
+        await removeTree(markerOf(knitId));
+      }),
 
-    async allocate(knitId): Promise<string> {
-      const folder = pathOf(knitId);
-      await prepared();
-      if (await isSealed(knitId)) throw new DataSealedError(knitId);
-      await mkdir(folder, { recursive: true });
-      // Containers may run as any user: the output folder must be writable by all (umask aside).
-      await chmod(folder, 0o777);
-      return folder;
-    },
+    allocate: (knitId) =>
+      withoutHostPaths(async () => {
+        const folder = pathOf(knitId);
+        await prepared();
+        if (await isSealed(knitId)) throw new DataSealedError(knitId);
+        await mkdir(folder, { recursive: true });
+        // Containers may run as any user: the output folder must be writable by all (umask aside).
+        await chmod(folder, 0o777);
+        return folder;
+      }),
 
-    async seal(knitId): Promise<void> {
-      const folder = pathOf(knitId);
-      await prepared();
-      if (!(await isFolder(folder))) throw new DataMissingError(knitId);
-      await writeFile(markerOf(knitId), "");
-    },
+    seal: (knitId) =>
+      withoutHostPaths(async () => {
+        const folder = pathOf(knitId);
+        await prepared();
+        if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+        await writeFile(markerOf(knitId), "");
+      }),
 
     async listPartials(): Promise<PartialUpload[]> {
       await prepared();
@@ -141,6 +156,64 @@ export function createLocalDataStore(root: string): DataStore {
       return entries.filter((entry) => entry.isDirectory() && KNIT_ID.test(entry.name)).map((entry) => entry.name);
     },
   };
+}
+
+/** Every announced checksum must match; none at all is refused when one is required. */
+function verifyChecksum(checksum: ExpectedChecksum | undefined, received: string): void {
+  if (checksum === undefined) return;
+  const announced = checksum.announced().map((md5) => md5.trim().toLowerCase()).filter((md5) => md5 !== "");
+  if (announced.length === 0 && checksum.required) throw new ChecksumMissingError();
+  const wrong = announced.find((md5) => md5 !== received);
+  if (wrong !== undefined) throw new ChecksumMismatchError(wrong, received);
+}
+
+/** Re-read the free space at least this often (in bytes written), as others write to the same disk. */
+const RECHECK_SPACE_EVERY = 256 * 1024 * 1024;
+
+/**
+ * Admits file sizes while the file system keeps `reserveBytes` free. It asks the file system
+ * (statfs) at the start, whenever a file would not fit what it last saw, and every
+ * RECHECK_SPACE_EVERY bytes; in between it counts what it admitted.
+ */
+function freeSpaceGuard(path: string, reserveBytes: number): { reserve: (bytes: number) => Promise<void> } {
+  let headroom = 0;
+  let admitted = Number.POSITIVE_INFINITY;
+  const reserve = async (bytes: number): Promise<void> => {
+    if (admitted + bytes <= Math.min(headroom, RECHECK_SPACE_EVERY)) {
+      admitted += bytes;
+      return;
+    }
+    const stats = await statfs(path);
+    headroom = stats.bavail * stats.bsize - reserveBytes;
+    admitted = 0;
+    if (bytes > headroom) {
+      const free = stats.bavail * stats.bsize;
+      throw new InsufficientSpaceError(
+        bytes === 0
+          ? `${free} bytes are free and the server keeps ${reserveBytes} in reserve`
+          : `a file of ${bytes} bytes does not fit: ${free} bytes are free and the server keeps ${reserveBytes} in reserve`,
+      );
+    }
+    admitted = bytes;
+  };
+  return { reserve };
+}
+
+/** Runs a store operation whose failures may reach a client: see storeError. */
+async function withoutHostPaths<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw storeError(error);
+  }
+}
+
+/** Domain errors pass; no-space is a 413; anything else is a StoreFailureError (no host path in it). */
+function storeError(error: unknown): unknown {
+  if (error instanceof KnitError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new InsufficientSpaceError("the disk is full");
+  return new StoreFailureError(error);
 }
 
 function checkedKnitId(knitId: string): string {

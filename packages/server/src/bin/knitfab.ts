@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { ConfigError, ROLES, resolveServeConfig, type ServeFlags } from "../config.js";
+import { ConfigError, DEFAULT_UPLOAD_LIMITS, ROLES, resolveServeConfig, type ServeFlags } from "../config.js";
 import { startServer, type RunningServer } from "../serve.js";
 import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
@@ -35,6 +35,32 @@ program
   )
   .addOption(new Option("--log-level <level>", "debug, info, warn, error or off (default: warn)").env("KNITFAB_LOG_LEVEL"))
   .addOption(new Option("--console <dir>", "folder of the built web console to serve at /").env("KNITFAB_CONSOLE_DIR"))
+  .addOption(
+    new Option(
+      "--upload-max-size <size>",
+      `most bytes one uploaded Data may unpack to, e.g. 500Gi, or "unlimited"; larger uploads are refused with 413 (default: ${DEFAULT_UPLOAD_LIMITS.maxSize})`,
+    ).env("KNITFAB_UPLOAD_MAX_SIZE"),
+  )
+  .addOption(
+    new Option(
+      "--upload-max-entries <count>",
+      `most files, folders and links in one uploaded Data, or "unlimited" (default: ${DEFAULT_UPLOAD_LIMITS.maxEntries})`,
+    ).env("KNITFAB_UPLOAD_MAX_ENTRIES"),
+  )
+  .addOption(
+    new Option(
+      "--free-space-reserve <size>",
+      `free space the data folder always keeps; uploads that would leave less are refused with 413 (default: ${DEFAULT_UPLOAD_LIMITS.freeSpaceReserve})`,
+    ).env("KNITFAB_FREE_SPACE_RESERVE"),
+  )
+  .addOption(
+    new Option(
+      "--allow-unchecked-uploads",
+      // read by resolveServeConfig: commander would take KNITFAB_ALLOW_UNCHECKED_UPLOADS=false for true
+      "accept uploads without an x-checksum-md5 trailer or header (by default they are refused: knit data push always sends one) " +
+        "[env: KNITFAB_ALLOW_UNCHECKED_UPLOADS=true]",
+    ),
+  )
   .addHelpText(
     "after",
     "\nExamples:\n  knitfab serve                              # embedded, http://127.0.0.1:30803\n" +

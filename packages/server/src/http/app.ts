@@ -13,6 +13,7 @@ import { runRoutes } from "./routes/runs.js";
 import { CONSOLE_ROUTE, staticConsole } from "./routes/console.js";
 import { backendRoutes } from "./routes/backend.js";
 import type { RunLogSource } from "./routes/run-log.js";
+import type { UploadPolicy } from "./routes/transfer.js";
 
 export interface AppOptions {
   database: Database;
@@ -23,6 +24,8 @@ export interface AppOptions {
   consoleDir?: string;
   logger?: boolean | { level: string };
   version: string;
+  /** how uploads are checked; by default a checksum is required */
+  uploads?: UploadPolicy;
   /** which route sets to serve: the public API (`/api`) and/or the backend (`/api/backend`); both by default */
   serve?: { api: boolean; backend: boolean };
   /** the Host names to answer to; by default loopback and this machine's name */

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Readable } from "node:stream";
 import {
+  INPUT_LIMITS,
   InputError,
   NotFoundError,
+  checkCount,
+  checkText,
   badRequest,
   interpretDataTagQuery,
   isSystemKey,
@@ -15,7 +17,7 @@ import { dataDetailJson } from "@knitfab/db";
 import { DataFindQuery, ErrorBody, IdParams, TagChangeBody } from "../schemas.js";
 import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
 import { JSON_BODY, type BodyTypes } from "../request-body.js";
-import { sendTarGz, receiveTarGz } from "./transfer.js";
+import { receiveTarGz, sendTarGz, uploadStream } from "./transfer.js";
 
 const UPLOAD_DEADLINE_SECONDS = 30;
 
@@ -50,16 +52,18 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
     async (request) => {
       const { knitId } = request.params as { knitId: string };
       const body = (request.body ?? {}) as TagChangeBody;
-      const parse = (values: unknown[] | null | undefined): Tag[] => {
+      const parse = (field: string, values: unknown[] | null | undefined): Tag[] => {
         try {
-          return (values ?? []).map(tagFromJson);
+          return checkCount(`tags in "${field}"`, values ?? [], INPUT_LIMITS.tagsPerList).map(tagFromJson);
         } catch (error) {
           throw new InputError("format error", { cause: error });
         }
       };
-      const add = parse(body.add);
-      const remove = parse(body.remove);
-      const removeKey = (body.remove_key ?? []).map((key) => key.trim());
+      const add = parse("add", body.add);
+      const remove = parse("remove", body.remove);
+      const removeKey = checkCount('keys in "remove_key"', body.remove_key ?? [], INPUT_LIMITS.tagsPerList).map((key) =>
+        checkText("a key in remove_key", key.trim(), INPUT_LIMITS.tagKeyBytes),
+      );
       const system = [...add.map((tag) => tag.key), ...remove.map((tag) => tag.key), ...removeKey].find(isSystemKey);
       if (system) throw new InputError("format error", { advice: `system tag "${system}" cannot be changed`, cause: new Error(`key "${system}" is reserved`) });
       if (removeKey.some((key) => key === "")) throw badRequest("remove_key must not contain an empty key");
@@ -87,13 +91,15 @@ export const uploadSchema = {
 };
 
 /** Streams an upload into a new Data of a `knit#uploaded` run; on any failure nothing stays visible. */
-export function uploadHandler({ database, store }: AppOptions) {
+export function uploadHandler({ database, store, uploads }: AppOptions) {
+  const policy = { allowUnchecked: uploads?.allowUnchecked ?? false };
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = uploadStream(request);
     const root = await createRootRun(database, "knit#uploaded", UPLOAD_DEADLINE_SECONDS);
     // A long upload keeps its run alive; if this process dies, the deadline lapses and the run is discarded.
     const keepAlive = setInterval(() => void renewRootRun(database.db, root, UPLOAD_DEADLINE_SECONDS).catch(() => {}), 10_000);
     try {
-      await receiveTarGz(store, root.knitId, request.body as Readable, request.raw);
+      await receiveTarGz(store, root.knitId, body, request, reply, policy);
       clearInterval(keepAlive);
       await finishUpload(database, root, true);
     } catch (error) {

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import {
+  INPUT_LIMITS,
   NotFoundError,
+  checkCount,
+  checkText,
   badRequest,
   canonicalQuantity,
   interpretPlanTagQuery,
@@ -53,7 +56,10 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       }
       planQuery.active = query.active === "true";
     }
-    if (query.image !== undefined) planQuery.image = parseImageQuery(query.image);
+    if (query.image !== undefined) {
+      checkText('"image"', query.image, INPUT_LIMITS.imageRepositoryBytes + INPUT_LIMITS.imageTagBytes + 1);
+      planQuery.image = parseImageQuery(query.image);
+    }
     const inTags = parseQueryTags(asList(query.in_tag), `${QUERY_ADVICE}\nin_tag should be formatted as KEY:VALUE`);
     const outTags = parseQueryTags(asList(query.out_tag), `${QUERY_ADVICE}\nout_tag should be formatted as KEY:VALUE`);
     if (inTags.length > 0) {
@@ -121,6 +127,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       const { planId } = request.params as { planId: string };
       const body = (request.body ?? {}) as ResourceChangeBody;
       const set: Record<string, string> = {};
+      for (const type of [...Object.keys(body.set ?? {}), ...(body.unset ?? [])]) checkText("resource type", type, INPUT_LIMITS.resourceTypeBytes);
       for (const [type, value] of Object.entries(body.set ?? {})) {
         try {
           set[type] = canonicalQuantity(value);
@@ -142,18 +149,19 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     async (request) => {
       const { planId } = request.params as { planId: string };
       const body = (request.body ?? {}) as AnnotationChangeBody;
-      const parse = (values: string[] | null | undefined) => {
+      const parse = (field: string, values: string[] | null | undefined) => {
         try {
-          return (values ?? []).map(parseAnnotation);
+          return checkCount(`annotations in "${field}"`, values ?? [], INPUT_LIMITS.annotationsPerList).map(parseAnnotation);
         } catch (error) {
           throw badRequest(REQUEST_ADVICE, error);
         }
       };
-      await changePlanAnnotations(database, planId, {
-        add: parse(body.add),
-        remove: parse(body.remove),
-        removeKey: (body.remove_key ?? []).map((key) => key.trim()),
-      });
+      const add = parse("add", body.add);
+      const remove = parse("remove", body.remove);
+      const removeKey = checkCount('keys in "remove_key"', body.remove_key ?? [], INPUT_LIMITS.annotationsPerList).map((key) =>
+        checkText("a key in remove_key", key.trim(), INPUT_LIMITS.annotationKeyBytes),
+      );
+      await changePlanAnnotations(database, planId, { add, remove, removeKey });
       return detail(planId);
     },
   );
@@ -168,7 +176,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       const { planId } = request.params as { planId: string };
       const name = (request.body as ServiceAccountBody).service_account;
       // an empty body is no change, as with echo's binder
-      if (name !== undefined) await setPlanServiceAccount(database, planId, name);
+      if (name !== undefined) await setPlanServiceAccount(database, planId, checkText("service_account", name, INPUT_LIMITS.serviceAccountBytes));
       return detail(planId);
     },
   );

@@ -1,4 +1,4 @@
-import { badRequest, parseGoDuration, parseTag, parseTimestamp, type Tag } from "@knitfab/domain";
+import { STORABLE_RANGE, badRequest, isStorableInstant, parseGoDuration, parseTag, parseTimestamp, preview, type Tag } from "@knitfab/domain";
 
 /** Query-string helpers shared by the find endpoints. */
 
@@ -23,9 +23,14 @@ export function parseTimeWindow(since: string | undefined, duration: string | un
   }
   // first advice lines as the reference words them, then an example
   const start = parseTimestamp(since);
-  if (!start) throw badRequest(`"since" should be a RFC3339 date-time format\ne.g. 2024-01-01T00:00:00+00:00 (got "${since}")`);
+  if (!start) throw badRequest(`"since" should be a RFC3339 date-time format\ne.g. 2024-01-01T00:00:00+00:00 (got "${preview(since)}")`);
+  if (!isStorableInstant(start)) throw badRequest(`"since" should be a date-time ${STORABLE_RANGE} (got "${preview(since)}")`);
   if (duration === undefined) return { since: start };
   const milliseconds = parseGoDuration(duration);
-  if (milliseconds === undefined) throw badRequest(`"duration" should be a Go duration format\ne.g. 30m, 1h or 2h45m (got "${duration}")`);
-  return { since: start, until: new Date(start.getTime() + milliseconds) };
+  if (milliseconds === undefined) throw badRequest(`"duration" should be a Go duration format\ne.g. 30m, 1h or 2h45m (got "${preview(duration)}")`);
+  const until = new Date(start.getTime() + milliseconds);
+  if (!isStorableInstant(until)) {
+    throw badRequest(`"since" + "duration" should end ${STORABLE_RANGE}; "${preview(duration)}" after "${preview(since)}" does not: give a shorter duration`);
+  }
+  return { since: start, until };
 }

@@ -1,23 +1,45 @@
-import type { IncomingMessage } from "node:http";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { InputError } from "@knitfab/domain";
 import type { DataStore, OutgoingData } from "@knitfab/drivers";
 
 export const CHECKSUM_TRAILER = "x-checksum-md5";
 
+/** How this server treats uploads' checksums. */
+export interface UploadPolicy {
+  /** Accept uploads that send no `x-checksum-md5` (trailer or header); the reference CLI always sends one. */
+  allowUnchecked: boolean;
+}
+
 /**
- * Streams an upload into the store. The checksum arrives as an HTTP trailer, so it is read only
- * after the body ended; the store verifies it before the data becomes visible.
+ * The upload's body as a stream, or a 400: only a raw body (gzip'd tar) can be an upload; a body
+ * some parser consumed (JSON, for instance) cannot.
  */
-export async function receiveTarGz(store: DataStore, knitId: string, body: Readable, request: IncomingMessage): Promise<void> {
+export function uploadStream(request: FastifyRequest): Readable {
+  const body = request.body;
+  if (body instanceof Readable) return body;
+  throw new InputError("the body is not a gzip'd tar", {
+    advice: 'send the data as a gzip\'d tar with "Content-Type: application/tar+gzip", as knit data push does',
+  });
+}
+
+/**
+ * Streams an upload into the store. The checksum arrives as an HTTP trailer (or a header), so it
+ * is read only after the body ended; the store verifies it before the data becomes visible.
+ */
+export async function receiveTarGz(store: DataStore, knitId: string, body: Readable, request: FastifyRequest, reply: FastifyReply, policy: UploadPolicy): Promise<void> {
+  const raw = request.raw;
   try {
-    await store.receive(knitId, body, () => {
-      const value = request.trailers[CHECKSUM_TRAILER];
-      return typeof value === "string" && value.length > 0 ? value.toLowerCase() : undefined;
+    await store.receive(knitId, body, {
+      announced: () => [raw.headers[CHECKSUM_TRAILER], raw.trailers[CHECKSUM_TRAILER]].filter((value) => typeof value === "string"),
+      required: !policy.allowUnchecked,
     });
   } catch (error) {
+    // Refused before the body ended (a limit, a broken archive): the extraction dropped the
+    // request; the answer still reaches the client, and then the connection closes rather than
+    // carrying a remainder nobody reads.
+    if (!raw.complete) reply.header("connection", "close");
     throw transferError(error);
   }
 }
@@ -29,7 +51,10 @@ export function transferError(error: unknown): unknown {
     case "ChecksumMismatchError":
       return new InputError("hash is not match.", { advice: "the upload was corrupted on the way; push it again", cause: error });
     case "UnsafeArchiveError":
-      return new InputError("unsafe archive", { advice: "entries must stay inside the data folder; no absolute paths, '..', outside links or device files", cause: error });
+      return new InputError("unsafe archive", {
+        advice: "entries must stay inside the data folder (no absolute paths, '..', outside links or device files) and have names the file system can hold",
+        cause: error,
+      });
     case "CorruptArchiveError":
       return new InputError("broken archive", { advice: "the body must be a gzip'd tar; push it again", cause: error });
     case "DataExistsError":
