@@ -154,6 +154,29 @@ describe.each(BACKENDS)("plans API on %s", (backend) => {
     expect(unset.body).not.toHaveProperty("service_account");
   });
 
+  it("refuses plans and resource changes no worker could start with, saying why, and changes nothing", async () => {
+    for (const [body, why] of [
+      [trainPlan({ image: "localhost/absurd:v1", resources: { cpu: "-1" } }), 'cpu "-1" is negative'],
+      [trainPlan({ image: "localhost/absurd:v2", resources: { memory: "-5Gi" } }), 'memory "-5Gi" is negative'],
+      [trainPlan({ image: "localhost/absurd:v3", resources: { memory: "1e999" } }), "is too large"],
+      [trainPlan({ image: "localhost/absurd:v4", inputs: [{ path: "/in:x", tags: ["a:b"] }] }), 'contains ":" or ","'],
+      [trainPlan({ image: "localhost/absurd:v5", outputs: [{ path: "/out,x", tags: [] }] }), 'contains ":" or ","'],
+    ] as const) {
+      const refused = await callJson<Json>(api("/plans"), { method: "POST", body });
+      expect(refused.status, why).toBe(400);
+      expect(String(refused.body.message)).toContain(why);
+    }
+    const absurd = await callJson<Json[]>(api("/plans?image=localhost/absurd"));
+    expect(absurd.body).toEqual([]);
+
+    const created = await callJson<Json>(api("/plans"), { method: "POST", body: trainPlan({ image: "localhost/limits:v1" }) });
+    const planId = String(created.body.planId);
+    const refused = await callJson<Json>(api(`/plans/${planId}/resources`), { method: "PUT", body: { set: { cpu: "2", memory: "-1" } } });
+    expect(refused.status).toBe(400);
+    expect(String(refused.body.message)).toContain('memory "-1" is negative');
+    expect((await callJson<Json>(api(`/plans/${planId}`))).body.resources).toEqual({ cpu: "1", memory: "1Gi" });
+  });
+
   it("answers 404 for unknown plans and pseudo plans' activation", async () => {
     const missing = "00000000-0000-0000-0000-000000000000";
     for (const [method, path] of [

@@ -4,6 +4,7 @@ import {
   NotFoundError,
   badRequest,
   canonicalQuantity,
+  checkResources,
   interpretPlanTagQuery,
   parseAnnotation,
   planSpecFromJson,
@@ -128,6 +129,8 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
           throw new InputError(JSON_REASON, { advice: `resource "${type}": "${value}" is not a quantity like 500m, 2 or 1Gi`, cause: error });
         }
       }
+      // the same limits a plan is refused for at apply time (negative, overflowing): nothing changes
+      checkResources(set);
       await changePlanResources(database, planId, { set, unset: body.unset ?? [] });
       return detail(planId);
     },
