@@ -58,6 +58,13 @@ export async function setWorkerPendingReason(q: Queryable, runId: string, reason
   await sql`UPDATE worker SET pending_reason = ${reason} WHERE run_id = ${runId}::uuid`.execute(q);
 }
 
+/** Counts one refused start of the run's worker; returns how many there have been. */
+export async function recordStartFailure(q: Queryable, runId: string): Promise<number> {
+  const result = await sql<{ start_failures: number }>`
+    UPDATE worker SET start_failures = start_failures + 1 WHERE run_id = ${runId}::uuid RETURNING start_failures`.execute(q);
+  return result.rows[0]?.start_failures ?? 0;
+}
+
 /** The subset of `runIds` that still have a worker row (i.e. may legitimately have a container). */
 export async function runsWithWorker(q: Queryable, runIds: readonly string[]): Promise<Set<string>> {
   const ids = runIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id)).map((id) => id.toLowerCase());
