@@ -6,11 +6,15 @@ import { extractTarGz } from "../archive/extract.js";
 import { md5Tap } from "../archive/md5.js";
 import { packDirectory } from "../archive/pack.js";
 import type { DataStore, OutgoingData, PartialUpload, ReceivedData } from "./data-store.js";
+import { defuseTree, type DefuseReport } from "./defuse-tree.js";
 import { ChecksumMismatchError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
 import { removeTree } from "./remove-tree.js";
 
 /** A knitId names a folder: a plain name, never a path (`/`) nor a hidden or parent entry. */
 const KNIT_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
+/** How a Data's volume is named to the outside (import tokens), as the reference's PVC: `data-knitid-<knitId>`. */
+const REFERENCE_PREFIX = "data-knitid-";
+
 /** Names of partial uploads: `<knitId>.<random hex>`. */
 const PARTIAL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
@@ -27,7 +31,7 @@ export function createLocalDataStore(root: string): DataStore {
   const sealedDir = join(root, ".sealed");
   let ready: Promise<void> | undefined;
   const prepared = (): Promise<void> => {
-    ready ??= Promise.all([dataDir, partialDir, sealedDir].map((dir) => mkdir(dir, { recursive: true }))).then(
+    ready ??= prepareFolders(root, [dataDir, partialDir, sealedDir]).then(
       () => undefined,
       (error: unknown) => {
         ready = undefined;
@@ -102,21 +106,33 @@ export function createLocalDataStore(root: string): DataStore {
       await removeTree(markerOf(knitId));
     },
 
-    async allocate(knitId): Promise<string> {
+    async allocate(knitId, writer = "worker"): Promise<string> {
       const folder = pathOf(knitId);
       await prepared();
       if (await isSealed(knitId)) throw new DataSealedError(knitId);
       await mkdir(folder, { recursive: true });
-      // Containers may run as any user: the output folder must be writable by all (umask aside).
-      await chmod(folder, 0o777);
+      // A task may run as any user of its image, so its output folder is writable by all; only the
+      // engine reaches it, since the store's root is private. An importer runs as the server's user.
+      await chmod(folder, writer === "worker" ? 0o777 : 0o700);
       return folder;
     },
 
-    async seal(knitId): Promise<void> {
+    async seal(knitId): Promise<DefuseReport> {
       const folder = pathOf(knitId);
       await prepared();
       if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+      // Idempotent, so a crash anywhere here is repaired by sealing again.
+      const report = await defuseTree(folder);
+      await chmod(folder, 0o755);
       await writeFile(markerOf(knitId), "");
+      return report;
+    },
+
+    referenceOf: (knitId) => `${REFERENCE_PREFIX}${checkedKnitId(knitId)}`,
+    knitIdOfReference(reference) {
+      if (!reference.startsWith(REFERENCE_PREFIX)) return undefined;
+      const knitId = reference.slice(REFERENCE_PREFIX.length);
+      return KNIT_ID.test(knitId) ? knitId : undefined;
     },
 
     async listPartials(): Promise<PartialUpload[]> {
@@ -141,6 +157,19 @@ export function createLocalDataStore(root: string): DataStore {
       return entries.filter((entry) => entry.isDirectory() && KNIT_ID.test(entry.name)).map((entry) => entry.name);
     },
   };
+}
+
+/**
+ * The store's folders are the server's alone (0700): what a task or an upload left inside them,
+ * whatever its own permissions, cannot be reached by other users of the machine.
+ */
+async function prepareFolders(root: string, folders: readonly string[]): Promise<void> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+  for (const folder of folders) {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    await chmod(folder, 0o700);
+  }
 }
 
 function checkedKnitId(knitId: string): string {

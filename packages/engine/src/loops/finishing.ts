@@ -30,6 +30,8 @@ export function finishingLoop(context: EngineContext): LoopDefinition {
         const to = claimed.status === "completing" ? "done" : "failed";
         await beforeHooks(context, run);
         if (claimed.pseudoName !== null) {
+          // What an importer wrote is made safe as a task's output is (uploads are, on extraction).
+          if (claimed.pseudoName === "knit#imported" && to === "done") await sealOutputs(context, run);
           await commit(context, claimed, to);
           return;
         }
@@ -64,12 +66,27 @@ async function releaseWorker(context: EngineContext, run: RunRecord): Promise<bo
   const state = await runtime.inspect(run.runId);
   const exited = state.phase === "succeeded" || state.phase === "failed" || state.phase === "missing";
   if (!exited) await runtime.remove(run.runId);
-  // Outputs of a run that never started get empty content, so every finished Data can be read.
+  await sealOutputs(context, run);
+  return exited;
+}
+
+/**
+ * Seals every output and the log once nothing writes into them any more. Outputs of a run that never
+ * started get empty content, so every finished Data can be read. What a task left that would be a
+ * hazard on the host (setuid files, devices, links leading outside) is defused by the store, and said.
+ */
+async function sealOutputs(context: EngineContext, run: RunRecord): Promise<void> {
+  const { store, logger } = context;
   for (const output of [...run.outputs, ...(run.log ? [run.log] : [])]) {
     if (!(await store.exists(output.knitId))) await store.allocate(output.knitId);
-    await store.seal(output.knitId);
+    const { privilegeBits, specialFiles, outsideLinks } = await store.seal(output.knitId);
+    const defused = [
+      ...privilegeBits.map((name) => `${name} (setuid/setgid bits cleared)`),
+      ...specialFiles.map((name) => `${name} (special file removed)`),
+      ...outsideLinks.map((name) => `${name} (link leading outside removed)`),
+    ];
+    if (defused.length > 0) logger.warn?.(`run ${run.runId}: output ${output.knitId} was made safe: ${defused.join(", ")}`);
   }
-  return exited;
 }
 
 export type { ClaimedRun };
