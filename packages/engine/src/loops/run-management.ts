@@ -1,13 +1,13 @@
 import {
   CHANNEL,
   claimRun,
-  countRuns,
   discardRootRun,
   hasLiveWriter,
   loadRuns,
   loadWorkerContext,
   lockRun,
   recordStartFailure,
+  releaseWorkerSlot,
   runsWithWorker,
   setWorkerPendingReason,
   suspendRun,
@@ -41,13 +41,14 @@ export function runManagementLoop(context: EngineContext): LoopDefinition {
     concurrency: context.options.concurrency,
     step: async () => {
       const { database, options } = context;
-      // At capacity, ready runs are not even claimed; a finishing run's NOTIFY wakes the loop again.
-      const full = options.maxWorkers > 0 && (await countRuns(database.db, ACTIVE)) >= options.maxWorkers;
+      // At capacity, ready runs are not claimed (the claim takes a worker slot atomically); a
+      // finishing run's NOTIFY wakes the loop again.
       const claimed = await claimRun(database.db, {
-        statuses: full ? ACTIVE : ["ready", ...ACTIVE],
+        statuses: ["ready", ...ACTIVE],
         imageRuns: true,
         pseudoPlans: ["knit#uploaded", "knit#imported"],
         leaseMs: options.leaseMs,
+        maxWorkers: options.maxWorkers,
       });
       if (!claimed) return false;
       await withClaim(context, "run-management", claimed, () =>
@@ -119,6 +120,7 @@ async function startWorker(context: EngineContext, claimed: ClaimedRun, run: Run
       await setWorkerPendingReason(database.db, run.runId, reason);
       context.logger.warn?.(`run ${run.runId}: ${reason}`);
     }
+    await releaseWorkerSlot(database.db, run.runId);
     await suspendRun(database.db, run.runId, "ready", options.watchDebounceMs);
     return;
   }
@@ -156,6 +158,7 @@ async function refusedStart(context: EngineContext, claimed: ClaimedRun, run: Ru
   }
   const reason = `start attempt ${failures} of ${options.startAttempts} was refused, trying again: ${message}`;
   await setWorkerPendingReason(database.db, run.runId, reason);
+  await releaseWorkerSlot(database.db, run.runId);
   await suspendRun(database.db, run.runId, "ready", options.errorRetryMs);
   logger.warn?.(`run ${run.runId}: ${reason}`);
 }
