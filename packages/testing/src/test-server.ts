@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
-import { resolveServeConfig, startServer, type RunningServer } from "knitfab";
+import { resolveServeConfig, startServer, type Logger, type RunningServer } from "knitfab";
 import type { EngineOptions } from "@knitfab/engine";
 import { createTestPostgresDatabase } from "./test-database.js";
 
@@ -29,6 +29,8 @@ export interface TestServerOptions {
   home?: string;
   /** pass the server's messages through (default: quiet) */
   verbose?: boolean;
+  /** receive the server's messages (overrides verbose) */
+  logger?: Logger;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -45,7 +47,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     },
     {},
   );
-  const quiet = options.verbose ? undefined : { info: () => {}, warn: () => {}, error: () => {} };
+  const quiet = options.logger ?? (options.verbose ? undefined : { info: () => {}, warn: () => {}, error: () => {} });
   const server = await startServer(config, quiet, options.engine ? { engine: options.engine } : {});
   return {
     url: server.url ?? "",

@@ -259,6 +259,17 @@ describe("docker runtime on podman", () => {
     await runtime.waitForExit!(runId, AbortSignal.timeout(60_000)); // nothing to wait for
   });
 
+  it("treats requests that race a removal as about a missing worker, not as errors", async () => {
+    for (let round = 0; round < 3; round++) {
+      const runId = newRunId();
+      await runtime.start(specOf({ runId, args: ["sleep", "600"] }));
+      // Podman answers the losers of concurrent removals with 500 "no such container".
+      const raced = await Promise.allSettled([runtime.remove(runId), runtime.remove(runId), runtime.inspect(runId), runtime.remove(runId)]);
+      expect(raced.filter((result) => result.status === "rejected")).toEqual([]);
+      expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
+    }
+  });
+
   it("removes a running worker, killing it", async () => {
     const runId = newRunId();
     await runtime.start(specOf({ runId, args: ["sleep", "600"] }));

@@ -106,7 +106,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     } catch (error) {
       const status = engineStatus(error);
       if (status === 304) return; // already started by someone else
-      if (status === undefined || status === 404) throw error;
+      if (status === undefined || isNotFound(error)) throw error;
       startErrors.set(runId, engineMessage(error));
     }
   }
@@ -197,7 +197,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     if (info === undefined) return undefined;
     const container = docker.getContainer(workerName(runId));
     if (!options.follow) {
-      const frames = await container.logs({ follow: false, stdout: true, stderr: true });
+      let frames: Buffer;
+      try {
+        frames = await container.logs({ follow: false, stdout: true, stderr: true });
+      } catch (error) {
+        if (isNotFound(error)) return undefined; // removed since the inspection
+        throw error;
+      }
       return Readable.from([frames]).pipe(createLogDemultiplexer());
     }
     const output = new PassThrough();
@@ -240,9 +246,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     try {
       await docker.getContainer(workerName(runId)).remove({ force: true, v: true });
     } catch (error) {
-      const status = engineStatus(error);
-      // 404: already gone; 409: another removal is in progress.
-      if (status === 404 || status === 409) return;
+      // Already gone (or going: Podman's answer to a second removal), or another removal is in progress.
+      if (isNotFound(error) || engineStatus(error) === 409) return;
       throw error;
     }
   }
