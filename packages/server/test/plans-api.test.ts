@@ -177,6 +177,28 @@ describe.each(BACKENDS)("plans API on %s", (backend) => {
     expect((await callJson<Json>(api(`/plans/${planId}`))).body.resources).toEqual({ cpu: "1", memory: "1Gi" });
   });
 
+  it("warns, in a header beside the usual body, about what the docker runtime does not honour", async () => {
+    const plain = await callJson<Json>(api("/plans"), { method: "POST", body: trainPlan({ image: "localhost/placed:v1", on_node: { must: ["gpu=a100"], may: ["zone=x"] } }) });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("warning")).toBeNull();
+
+    const placed = await callJson<Json>(api("/plans"), {
+      method: "POST",
+      body: trainPlan({ image: "localhost/placed:v2", service_account: "trainer", on_node: { prefer: ["gpu=a100", "zone=x"] } }),
+    });
+    expect(placed.status).toBe(200);
+    expect(placed.body.service_account).toBe("trainer");
+    expect(placed.body.on_node).toEqual({ prefer: ["gpu=a100", "zone=x"] });
+    expect(placed.headers.get("warning")).toBe(
+      '199 knitfab "service_account \\"trainer\\" is recorded but not used: the docker runtime gives workers no Kubernetes service account or credentials", ' +
+        '199 knitfab "on_node prefer gpu=a100, zone=x chooses nothing: the docker runtime runs every worker on its one machine, whatever its labels (use must to require a label)"',
+    );
+
+    const account = await callJson<Json>(api(`/plans/${String(plain.body.planId)}/serviceaccount`), { method: "PUT", body: { service_account: "reader" } });
+    expect(account.status).toBe(200);
+    expect(account.headers.get("warning")).toMatch(/^199 knitfab "service_account \\"reader\\" is recorded but not used/);
+  });
+
   it("answers 404 for unknown plans and pseudo plans' activation", async () => {
     const missing = "00000000-0000-0000-0000-000000000000";
     for (const [method, path] of [

@@ -20,7 +20,10 @@ import {
   setPlanServiceAccount,
   type PlanQuery,
 } from "@knitfab/db";
+import { unhonouredPlanSettings } from "@knitfab/engine";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppOptions } from "../app.js";
+import { addWarning } from "../warning.js";
 import { planDetailJson } from "@knitfab/db";
 import {
   AnnotationChangeBody,
@@ -88,9 +91,10 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
         }
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const spec = validatePlanSpec(planSpecFromJson(request.body));
       const planId = await registerPlan(database, spec);
+      warnUnhonoured(request, reply, planId, spec);
       return detail(planId);
     },
   );
@@ -167,9 +171,11 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       schema: { tags: ["plans"], summary: "Set the service account", params: planParams, body: ServiceAccountBody },
       config: { invalidBodyReason: JSON_REASON },
     },
-    async (request) => {
+    async (request, reply) => {
       const { planId } = request.params as { planId: string };
-      await setPlanServiceAccount(database, planId, (request.body as ServiceAccountBody).service_account);
+      const serviceAccount = (request.body as ServiceAccountBody).service_account;
+      await setPlanServiceAccount(database, planId, serviceAccount);
+      warnUnhonoured(request, reply, planId, { serviceAccount, onNode: [] });
       return detail(planId);
     },
   );
@@ -179,4 +185,12 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     await setPlanServiceAccount(database, planId, null);
     return detail(planId);
   });
+}
+
+/** Says what the plan asks that this runtime does not do: a Warning header (the body keeps the reference's shape) and a log line. */
+function warnUnhonoured(request: FastifyRequest, reply: FastifyReply, planId: string, plan: Parameters<typeof unhonouredPlanSettings>[0]): void {
+  for (const note of unhonouredPlanSettings(plan)) {
+    addWarning(reply, note);
+    request.log.warn(`plan ${planId}: ${note}`);
+  }
 }
