@@ -127,7 +127,7 @@ describe.each(BACKENDS)("engine live control on %s", (backend) => {
     expect(run!.exit).toEqual({ code: 254, message: "worker for the run is not found" });
   });
 
-  it("fails a run whose worker cannot start within the start timeout with 255", async () => {
+  it("fails a run whose image cannot be pulled with 255", async () => {
     const tag = `case:missing-image-${backend}`;
     const planId = await applyPlan(apiRoot, { ...shellPlan("true", { inputs: [{ path: "/in", tags: [tag] }] }), image: "localhost/knitfab-no-such-image:1" });
     await pushData(apiRoot, [{ name: "x", content: "x" }], [tag]);
