@@ -152,6 +152,8 @@ describe.each(BACKENDS)("engine live control on %s", (backend) => {
     const log = await callJson<{ message: string }>(api(`/runs/${runId}/log`));
     expect(log.status).toBe(503);
     expect(log.body.message).toContain("gpu=a100");
+    // and beside the run itself, in a header that leaves the reference's body as it is
+    expect((await callJson(api(`/runs/${runId}`))).headers.get("warning")).toMatch(/^199 knitfab "waiting: the plan's on_node \\"must\\" needs gpu=a100/);
     expect((await callJson(api(`/runs/${runId}/abort`), { method: "PUT" })).status).toBe(200);
     const [aborted] = await waitForRuns(apiRoot, planId, allFinished(1));
     expect(aborted!.exit).toEqual({ code: 253, message: "aborted by user" });
