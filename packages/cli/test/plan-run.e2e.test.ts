@@ -1,5 +1,9 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/drivers/archive/index";
 import { parse } from "yaml";
@@ -24,11 +28,15 @@ interface Run {
   log?: { knitId: string } | null;
 }
 
+const exec = promisify(execFile);
 let server: Server;
 let user: User;
 let knitId: string;
 
 beforeAll(async () => {
+  // The train Plan's image is a real one whose task runs until it is stopped, so that the Run test
+  // stops a live Run: an image that exists nowhere fails its Run at once (ErrImagePull), as on Kubernetes.
+  await buildSleepingImage("localhost/train:v1");
   server = await startServer();
   user = await newUser();
   expect((await user.knit(["init", server.handout])).code).toBe(0);
@@ -41,7 +49,20 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  await exec("podman", ["rmi", "-f", "localhost/train:v1"]).catch(() => undefined);
 });
+
+async function buildSleepingImage(name: string): Promise<void> {
+  const scripts = fileURLToPath(new URL("../../../scripts/", import.meta.url));
+  await exec("sh", [join(scripts, "podman-service.sh")]);
+  await exec("sh", [join(scripts, "make-test-image.sh"), "localhost/busybox:test"]);
+  const context = await mkdtemp(join(tmpdir(), "knit-e2e-image-"));
+  try {
+    await exec("sh", ["-c", `printf 'FROM localhost/busybox:test\\nCMD ["sleep", "600"]\\n' | podman build -q -t ${name} -f - ${context}`]);
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
 
 describe("knit plan, end to end", () => {
   let first: Plan;

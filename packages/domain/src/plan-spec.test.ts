@@ -225,6 +225,16 @@ describe("validatePlanSpec", () => {
       `bad tag (path = /out): output cannot have tag starting with "knit#" (reserved by system)`,
     ],
     ["system tag on log", { log: { tags: tags("knit#transient:failed") } }, `bad tag (path = log): log cannot have tag starting with "knit#" (reserved by system)`],
+    // Beyond the reference: what no container engine could ever start (issue 8, item 6).
+    ["colon in an input path", { inputs: [{ path: "/in:ro", tags: tags("a:1") }] }, `bad mountpoint path (path = /in:ro) contains ":" or ","; a container engine cannot mount such a path. Choose a path without them`],
+    ["comma in an output path", { outputs: [{ path: "/out,x", tags: [] }] }, `bad mountpoint path (path = /out,x) contains ":" or ","; a container engine cannot mount such a path. Choose a path without them`],
+    ["negative cpu", { resources: { cpu: "-1", memory: "1Gi" } }, `resources: cpu "-1" is negative; give a limit such as cpu "500m" or memory "1Gi"`],
+    ["negative memory", { resources: { cpu: "1", memory: "-5Gi" } }, `resources: memory "-5Gi" is negative; give a limit such as cpu "500m" or memory "1Gi"`],
+    [
+      "overflowing memory",
+      { resources: { cpu: "1", memory: "9223372036854775807" } },
+      `resources: memory "9223372036854775807" is too large (it overflows the largest quantity, 2^63-1); give a limit such as cpu "500m" or memory "1Gi"`,
+    ],
   ])("rejects %s", (_what, over, detail) => {
     expect(invalidMessage(spec(over))).toBe(wire(detail));
   });
@@ -237,6 +247,13 @@ describe("validatePlanSpec", () => {
     });
     expect(invalidMessage(everythingWrong)).toBe(wire("on_node: invalid key: key is empty"));
     expect(invalidMessage({ ...everythingWrong, onNode: [] })).toBe(wire("nameless or versionless image(:)"));
+  });
+
+  it("refuses what planSpecFromJson made of absurd quantities, and accepts zero", () => {
+    const absurd = planSpecFromJson({ image: "busybox:1", inputs: [{ path: "/in", tags: ["a:1"] }], resources: { memory: "1e999" } });
+    expect(absurd.resources.memory).toBe("9223372036854775807");
+    expect(invalidMessage(absurd)).toContain("is too large");
+    expect(() => validatePlanSpec(spec({ resources: { cpu: "0", memory: "0" } }))).not.toThrow();
   });
 
   it("does not check the log point against the mountpoints", () => {

@@ -3,7 +3,7 @@ import { InputError, badRequest } from "./errors.js";
 import { parseImage } from "./image.js";
 import { labelKeyProblem, labelValueProblem, parseAnnotation, parseOnNodeLabel } from "./labels.js";
 import { checkPlanSpecLimits } from "./plan-spec-limits.js";
-import { canonicalQuantity } from "./quantity.js";
+import { canonicalQuantity, resourceQuantityProblem } from "./quantity.js";
 import {
   KNIT_ID,
   KNIT_TIMESTAMP,
@@ -188,6 +188,30 @@ function isAbsoluteAndClean(path: string): boolean {
 }
 
 /**
+ * Characters a container engine's volume syntax reads as separators (`src:dst:ro`, `a=b,c=d`): a
+ * mount at such a path can never be made, so the plan is refused now rather than its runs stuck later.
+ */
+const UNMOUNTABLE_PATH_CHARACTERS = /[:,]/;
+
+/** Checks a mountpoint path beyond the reference's rules (absolute and clean are checked before). */
+function checkMountablePath(path: string): void {
+  if (UNMOUNTABLE_PATH_CHARACTERS.test(path)) {
+    throw badPath(path, `contains ":" or ","; a container engine cannot mount such a path. Choose a path without them`);
+  }
+}
+
+/**
+ * Refuses resource limits no worker could ever start with (negative or overflowing quantities),
+ * as a 400 that names the resource; the values are canonical quantities (see planSpecFromJson).
+ */
+export function checkResources(resources: Record<string, string>): void {
+  for (const [type, quantity] of Object.entries(resources)) {
+    const problem = resourceQuantityProblem(quantity);
+    if (problem) throw invalid(`resources: ${type} "${quantity}" ${problem}; give a limit such as cpu "500m" or memory "1Gi"`);
+  }
+}
+
+/**
  * Whether two mountpoints overlap, by string prefix as the reference judges it: `a/` starts with
  * `b` or `b/` starts with `a` (so `/in` and `/in2` overlap, and `/` overlaps everything).
  */
@@ -260,6 +284,7 @@ export function validatePlanSpec(spec: PlanSpec): PlanSpec {
 
   inputs.forEach((input, nth) => {
     if (!isAbsoluteAndClean(input.path)) throw badPath(input.path, "not absolute or not clean");
+    checkMountablePath(input.path);
     if (input.tags.length === 0) throw badTag(input.path, "no tags for input");
     checkInputSystemTags(input);
     for (const other of [...inputs.slice(nth + 1), ...outputs]) {
@@ -269,6 +294,7 @@ export function validatePlanSpec(spec: PlanSpec): PlanSpec {
 
   outputs.forEach((output, nth) => {
     if (!isAbsoluteAndClean(output.path)) throw badPath(output.path, "not absolute or not clean");
+    checkMountablePath(output.path);
     if (output.tags.some((t) => isSystemKey(t.key))) {
       throw badTag(output.path, `output cannot have tag starting with "knit#" (reserved by system)`);
     }
@@ -281,6 +307,9 @@ export function validatePlanSpec(spec: PlanSpec): PlanSpec {
   if (log && log.tags.some((t) => isSystemKey(t.key))) {
     throw badTag("log", `log cannot have tag starting with "knit#" (reserved by system)`);
   }
+
+  // Beyond the reference (which checks no resources): limits no worker could start with.
+  checkResources(spec.resources);
 
   const annotations = normalizeTags(spec.annotations);
   return {

@@ -136,6 +136,18 @@ export function canonicalQuantity(value: string | number): string {
   return render(parsed.value, parsed.format);
 }
 
+/**
+ * Why a canonical quantity cannot be a resource limit, or undefined when it can: a negative limit
+ * means nothing to any runtime, and a value at the cap (2^63-1, where "1e999" lands) is an overflow,
+ * not a request, so a worker asking for it could never start.
+ */
+export function resourceQuantityProblem(text: string): string | undefined {
+  const { value } = parse(text.trim());
+  if (value.mantissa < 0n) return "is negative";
+  if (value.exponent === 0 && abs(value.mantissa) === MAX) return "is too large (it overflows the largest quantity, 2^63-1)";
+  return undefined;
+}
+
 /** True when the text parses as a Kubernetes quantity. */
 export function isQuantity(value: string | number): boolean {
   try {

@@ -12,6 +12,8 @@ export interface EngineOptions {
   errorRetryMs: number;
   /** A start not running after this long aborts the run with exit 255. */
   startTimeoutMs: number;
+  /** Refused starts of a run's worker (the engine refused the container) before the run fails with exit 255. */
+  startAttempts: number;
   /** How long a before/after hook may take before it counts as failed. */
   hookTimeoutMs: number;
   /** Most workers starting or running at once; further ready runs wait. 0 = unlimited. */
@@ -35,6 +37,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   hookRetryMs: 2_000,
   errorRetryMs: 5_000,
   startTimeoutMs: 300_000,
+  startAttempts: 3,
   hookTimeoutMs: 10_000,
   maxWorkers: 16,
   concurrency: 4,
@@ -65,6 +68,7 @@ const DURATION_KEYS: Record<string, keyof EngineOptions> = {
   KNITFAB_HOOK_RETRY_MS: "hookRetryMs",
   KNITFAB_ERROR_RETRY_MS: "errorRetryMs",
   KNITFAB_START_TIMEOUT_MS: "startTimeoutMs",
+  KNITFAB_START_ATTEMPTS: "startAttempts",
   KNITFAB_HOOK_TIMEOUT_MS: "hookTimeoutMs",
   KNITFAB_MAX_WORKERS: "maxWorkers",
   KNITFAB_LOOP_CONCURRENCY: "concurrency",
@@ -83,6 +87,7 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv, base: EngineOptions
     if (!Number.isInteger(value) || value < 0) throw new EngineConfigError(`${variable} must be a whole number ≥ 0, got "${text}"`);
     (options[key] as number) = value;
   }
+  if (options.startAttempts < 1) throw new EngineConfigError("KNITFAB_START_ATTEMPTS must be at least 1");
   if (options.concurrency < 1) throw new EngineConfigError("KNITFAB_LOOP_CONCURRENCY must be at least 1");
   if (env.KNITFAB_NODE_LABELS) options.nodeLabels = { ...options.nodeLabels, ...parseNodeLabels(env.KNITFAB_NODE_LABELS) };
   return options;

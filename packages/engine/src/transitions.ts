@@ -1,4 +1,4 @@
-import { loadRuns, recordTransition, suspendRun, type ClaimedRun, type RunRecord, type Transition, type TransitionOutcome } from "@knitfab/db";
+import { loadRuns, recordTransition, releaseWorkerSlot, suspendRun, type ClaimedRun, type RunRecord, type Transition, type TransitionOutcome } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
 import type { EngineContext } from "./engine-context.js";
 import { BeforeHookError } from "./hooks/lifecycle-hooks.js";
@@ -46,6 +46,8 @@ export async function withClaim(context: EngineContext, loop: string, claimed: C
     clearInterval(renew);
     const hookRefused = error instanceof BeforeHookError;
     const delay = hookRefused ? options.hookRetryMs : options.errorRetryMs;
+    // A refused starting hook gates a start that did not happen: its worker slot goes to another run.
+    if (hookRefused && claimed.status === "ready") await releaseWorkerSlot(database.db, claimed.runId).catch(() => {});
     await suspendRun(database.db, claimed.runId, claimed.status, delay).catch(() => {});
     const what = `${loop}: run ${claimed.runId} (${claimed.status}) is tried again in ${delay} ms`;
     if (hookRefused) context.logger.warn?.(`${what}: ${error.message}`);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase, migrate, startStatisticsRefresh, type Database } from "@knitfab/db";
 import { createDockerRuntime, createLocalDataStore } from "@knitfab/drivers";
@@ -16,6 +16,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./http/app.js";
 import { writeHandout } from "./handout.js";
+import { lockHome } from "./home-lock.js";
 import type { ServeConfig } from "./config.js";
 import { VERSION } from "./version.js";
 
@@ -46,7 +47,7 @@ export interface ServeOverrides {
 
 /**
  * Starts what the roles ask for against one database: the HTTP API and the loops. With PGlite the
- * home folder belongs to this process alone (a lock file says so).
+ * home folder belongs to this process alone (see lockHome).
  */
 export async function startServer(config: ServeConfig, logger: Logger = consoleLogger, overrides: ServeOverrides = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
@@ -130,29 +131,6 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     await database?.close().catch(() => {});
     await releaseLock();
     throw error;
-  }
-}
-
-/** PGlite's files must not be opened by two processes: refuse to start if a live process holds the home. */
-async function lockHome(home: string): Promise<() => Promise<void>> {
-  const path = join(home, "knitfab.pid");
-  const existing = await readFile(path, "utf8").catch(() => undefined);
-  const pid = existing ? Number(existing.trim()) : NaN;
-  if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
-    throw new Error(`another knitfab (pid ${pid}) is using ${home}; stop it first, or pass a different --home`);
-  }
-  await writeFile(path, `${process.pid}\n`);
-  return async () => {
-    await rm(path, { force: true });
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +30,13 @@ describe.each(BACKENDS)("backend API on %s", (backend) => {
     expect(claims.sub).toBe(`data-knitid-${knitId}`);
     expect(claims.jti).toBeTruthy();
     expect(claims).not.toHaveProperty("exp");
-    await writeFile(join(String(claims["knitfab/path"]), "imported.txt"), "from outside\n");
+    // the token names the volume, never a place on the server's disk; the local store documents
+    // where the volume data-knitid-<knitId> is (its folder <home>/data/data/<knitId>), private to the server's user
+    expect(Object.keys(claims).sort()).toEqual(["jti", "knitfab/knitId", "knitfab/runId", "sub"]);
+    expect(token).not.toContain(Buffer.from(server.home).toString("base64url").slice(0, 12));
+    const folder = join(server.home, "data", "data", String(claims.sub).replace(/^data-knitid-/, ""));
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    await writeFile(join(folder, "imported.txt"), "from outside\n");
 
     const wrongType = await callJson<Json>(api("/backend/data/import/end"), { method: "POST", rawBody: token, contentType: "text/plain" });
     expect(wrongType.status).toBe(400);

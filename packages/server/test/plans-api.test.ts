@@ -154,6 +154,51 @@ describe.each(BACKENDS)("plans API on %s", (backend) => {
     expect(unset.body).not.toHaveProperty("service_account");
   });
 
+  it("refuses plans and resource changes no worker could start with, saying why, and changes nothing", async () => {
+    for (const [body, why] of [
+      [trainPlan({ image: "localhost/absurd:v1", resources: { cpu: "-1" } }), 'cpu "-1" is negative'],
+      [trainPlan({ image: "localhost/absurd:v2", resources: { memory: "-5Gi" } }), 'memory "-5Gi" is negative'],
+      [trainPlan({ image: "localhost/absurd:v3", resources: { memory: "1e999" } }), "is too large"],
+      [trainPlan({ image: "localhost/absurd:v4", inputs: [{ path: "/in:x", tags: ["a:b"] }] }), 'contains ":" or ","'],
+      [trainPlan({ image: "localhost/absurd:v5", outputs: [{ path: "/out,x", tags: [] }] }), 'contains ":" or ","'],
+    ] as const) {
+      const refused = await callJson<Json>(api("/plans"), { method: "POST", body });
+      expect(refused.status, why).toBe(400);
+      expect(String(refused.body.message)).toContain(why);
+    }
+    const absurd = await callJson<Json[]>(api("/plans?image=localhost/absurd"));
+    expect(absurd.body).toEqual([]);
+
+    const created = await callJson<Json>(api("/plans"), { method: "POST", body: trainPlan({ image: "localhost/limits:v1" }) });
+    const planId = String(created.body.planId);
+    const refused = await callJson<Json>(api(`/plans/${planId}/resources`), { method: "PUT", body: { set: { cpu: "2", memory: "-1" } } });
+    expect(refused.status).toBe(400);
+    expect(String(refused.body.message)).toContain('memory "-1" is negative');
+    expect((await callJson<Json>(api(`/plans/${planId}`))).body.resources).toEqual({ cpu: "1", memory: "1Gi" });
+  });
+
+  it("warns, in a header beside the usual body, about what the docker runtime does not honour", async () => {
+    const plain = await callJson<Json>(api("/plans"), { method: "POST", body: trainPlan({ image: "localhost/placed:v1", on_node: { must: ["gpu=a100"], may: ["zone=x"] } }) });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("warning")).toBeNull();
+
+    const placed = await callJson<Json>(api("/plans"), {
+      method: "POST",
+      body: trainPlan({ image: "localhost/placed:v2", service_account: "trainer", on_node: { prefer: ["gpu=a100", "zone=x"] } }),
+    });
+    expect(placed.status).toBe(200);
+    expect(placed.body.service_account).toBe("trainer");
+    expect(placed.body.on_node).toEqual({ prefer: ["gpu=a100", "zone=x"] });
+    expect(placed.headers.get("warning")).toBe(
+      '199 knitfab "service_account \\"trainer\\" is recorded but not used: the docker runtime gives workers no Kubernetes service account or credentials", ' +
+        '199 knitfab "on_node prefer gpu=a100, zone=x chooses nothing: the docker runtime runs every worker on its one machine, whatever its labels (use must to require a label)"',
+    );
+
+    const account = await callJson<Json>(api(`/plans/${String(plain.body.planId)}/serviceaccount`), { method: "PUT", body: { service_account: "reader" } });
+    expect(account.status).toBe(200);
+    expect(account.headers.get("warning")).toMatch(/^199 knitfab "service_account \\"reader\\" is recorded but not used/);
+  });
+
   it("answers 404 for unknown plans and pseudo plans' activation", async () => {
     const missing = "00000000-0000-0000-0000-000000000000";
     for (const [method, path] of [

@@ -19,6 +19,16 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { outp
 const exitOf = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
 
+/** Waits until the server answers on `port`; fails with its output if it exits first. */
+async function waitForApi(port: number, child: ChildProcess & { output: () => string }): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}: ${child.output()}`);
+    if (await fetch(`http://127.0.0.1:${port}/api/plans`).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server did not answer: ${child.output()}`);
+}
+
 async function waitFor(path: string): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt++) {
     if (await stat(path).catch(() => undefined)) return;
@@ -49,20 +59,42 @@ describe("knitfab serve (the binary)", () => {
     server.kill("SIGTERM");
     expect(await exitOf(server)).toBe(0);
     expect(server.output()).toMatch(/SIGTERM received, shutting down/);
-    expect(await stat(join(home, "knitfab.pid")).catch(() => undefined)).toBeUndefined();
 
     // and it starts again on the same home, with its data
     const again = run(["serve", "--home", home, "--port", String(port)]);
-    await waitFor(join(home, "knitfab.pid"));
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/api/plans`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForApi(port, again);
     expect((await fetch(`http://127.0.0.1:${port}/api/runs`)).status).toBe(200);
     again.kill("SIGINT");
     expect(await exitOf(again)).toBe(0);
   });
+
+  it("starts again at once after kill -9, even while the killed process is not reaped yet, every time", async () => {
+    const home = await mkdtemp(join(tmpdir(), "knitfab-bin-"));
+    const parents: ChildProcess[] = [];
+    try {
+      let previous: number | undefined;
+      for (let round = 0; round < 4; round++) {
+        const port = await freePort();
+        // The server's parent execs into `sleep`, which never reaps it: once killed it stays a zombie,
+        // which a pid check takes for a live owner (as a restart right after kill -9 can meet it).
+        const parent = spawn("sh", ["-c", `"$0" "$1" serve --home "$2" --port "$3" --log-level off & echo $!; exec sleep 600`, process.execPath, BIN, home, String(port)], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        parents.push(parent);
+        let output = "";
+        parent.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        parent.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        await waitForApi(port, Object.assign(parent, { output: () => output }));
+        const pid = Number(output.split("\n")[0]);
+        expect(pid).toBeGreaterThan(0);
+        if (previous !== undefined) expect(await readFile(`/proc/${previous}/stat`, "utf8").catch(() => "gone")).toMatch(/^\d+ \(.*\) Z |gone/);
+        process.kill(pid, "SIGKILL");
+        previous = pid;
+      }
+    } finally {
+      for (const parent of parents) parent.kill("SIGKILL");
+    }
+  }, 120_000);
 
   it("explains bad options and exits 2", async () => {
     for (const args of [["serve", "--port", "http"], ["serve", "--role", "everything"], ["serve", "--database-url", "mysql://x"]]) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
-import { resolveServeConfig, startServer, type RunningServer, type ServeFlags } from "knitfab";
+import { resolveServeConfig, startServer, type Logger, type RunningServer, type ServeFlags } from "knitfab";
 import type { EngineOptions } from "@knitfab/engine";
 import { createTestPostgresDatabase } from "./test-database.js";
 
@@ -35,6 +35,8 @@ export interface TestServerOptions {
   allowedHosts?: string;
   /** further `knitfab serve` flags (upload limits, for instance) */
   flags?: ServeFlags;
+  /** receive the server's messages (overrides verbose) */
+  logger?: Logger;
 }
 
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
@@ -54,7 +56,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     },
     {},
   );
-  const quiet = options.verbose ? undefined : { info: () => {}, warn: () => {}, error: () => {} };
+  const quiet = options.logger ?? (options.verbose ? undefined : { info: () => {}, warn: () => {}, error: () => {} });
   const server = await startServer(config, quiet, options.engine ? { engine: options.engine } : {});
   return {
     url: server.url ?? "",

@@ -1,6 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { RunStatus } from "@knitfab/domain";
-import { notify, type Queryable } from "../database.js";
+import { notify, type Queryable, type Schema } from "../database.js";
 import { CHANNEL } from "../channels.js";
 
 export interface RunClaimFilter {
@@ -11,6 +11,11 @@ export interface RunClaimFilter {
   pseudoPlans: readonly string[];
   /** how long the claim holds before another process may pick the run again */
   leaseMs: number;
+  /**
+   * Most workers starting or running at once (0 = no limit). A `ready` run of an image plan is then
+   * claimed only with a worker slot: one it holds already, or a free one it takes in the same step.
+   */
+  maxWorkers?: number;
 }
 
 export interface ClaimedRun {
@@ -30,16 +35,43 @@ export interface ClaimedRun {
  * talk to hooks and the container engine without holding a transaction; its result is then recorded
  * with a compare-and-set on the status (recordTransition). A crashed claimer's lease simply expires.
  */
-export async function claimRun(q: Queryable, filter: RunClaimFilter): Promise<ClaimedRun | undefined> {
+export async function claimRun(q: Kysely<Schema>, filter: RunClaimFilter): Promise<ClaimedRun | undefined> {
+  const maxWorkers = filter.maxWorkers ?? 0;
+  if (maxWorkers <= 0 || !filter.statuses.includes("ready")) return claimOne(q, filter, undefined);
+  // Counting the slots in use and taking one must be one step for every claimer of every process: the
+  // advisory lock serialises these steps, and the claim's statement, started after the lock was
+  // granted, sees every slot taken before (READ COMMITTED takes a snapshot per statement).
+  return q.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${WORKER_SLOT_LOCK})`.execute(trx);
+    return claimOne(trx, filter, maxWorkers);
+  });
+}
+
+/** Key of the advisory lock that guards worker slots; any constant, the same in every process. */
+const WORKER_SLOT_LOCK = 0x6b6e7377;
+
+async function claimOne(q: Queryable, filter: RunClaimFilter, maxWorkers: number | undefined): Promise<ClaimedRun | undefined> {
+  // Slots in use: workers starting or running, and ready runs that took a slot to start.
+  const slotFree =
+    maxWorkers === undefined
+      ? sql`true`
+      : sql`(w.holds_slot OR (
+          SELECT count(*) FROM run a JOIN plan ap ON ap.plan_id = a.plan_id LEFT JOIN worker aw ON aw.run_id = a.run_id
+          WHERE ap.image IS NOT NULL AND (a.status IN ('starting', 'running') OR (a.status = 'ready' AND aw.holds_slot))
+        ) < ${maxWorkers})`;
   const result = await sql<{ run_id: string; plan_id: string; status: RunStatus; pseudo_name: string | null; updated_at: Date }>`
     WITH picked AS (
-      SELECT r.run_id FROM run r JOIN plan p ON p.plan_id = r.plan_id
+      SELECT r.run_id, r.status FROM run r JOIN plan p ON p.plan_id = r.plan_id LEFT JOIN worker w ON w.run_id = r.run_id
       WHERE r.status = ANY(${[...filter.statuses]}::text[]::run_status[])
         AND r.lifecycle_suspend_until <= now()
         AND ((${filter.imageRuns} AND p.image IS NOT NULL) OR p.pseudo_name = ANY(${[...filter.pseudoPlans]}::text[]))
+        AND (r.status <> 'ready' OR p.image IS NULL OR ${slotFree})
       ORDER BY r.lifecycle_suspend_until, r.run_id
       LIMIT 1
       FOR UPDATE OF r SKIP LOCKED
+    ), slot AS (
+      UPDATE worker w SET holds_slot = true FROM picked
+      WHERE ${maxWorkers !== undefined} AND w.run_id = picked.run_id AND picked.status = 'ready' AND NOT w.holds_slot
     )
     UPDATE run r SET lifecycle_suspend_until = now() + make_interval(secs => ${filter.leaseMs / 1000})
     FROM picked, plan p
@@ -48,6 +80,14 @@ export async function claimRun(q: Queryable, filter: RunClaimFilter): Promise<Cl
   const row = result.rows[0];
   if (!row) return undefined;
   return { runId: row.run_id, planId: row.plan_id, status: row.status, pseudoName: row.pseudo_name, updatedAt: row.updated_at };
+}
+
+/**
+ * Gives back the worker slot of a run that stays ready without starting (it waits for a node label,
+ * a hook refused, the engine refused its start), so runs that can start get it.
+ */
+export async function releaseWorkerSlot(q: Queryable, runId: string): Promise<void> {
+  await sql`UPDATE worker SET holds_slot = false WHERE run_id = ${runId}::uuid AND holds_slot`.execute(q);
 }
 
 /**
@@ -74,12 +114,4 @@ export async function wakeRun(q: Queryable, runId: string, statuses: readonly Ru
   if (!row) return false;
   await notify(q, CHANNEL.runStatus, row.status);
   return true;
-}
-
-/** Runs in the given statuses (for example how many workers are starting or running). */
-export async function countRuns(q: Queryable, statuses: readonly RunStatus[]): Promise<number> {
-  const result = await sql<{ count: number }>`
-    SELECT count(*)::int AS count FROM run r JOIN plan p ON p.plan_id = r.plan_id
-    WHERE r.status = ANY(${[...statuses]}::text[]::run_status[]) AND p.image IS NOT NULL`.execute(q);
-  return result.rows[0]?.count ?? 0;
 }

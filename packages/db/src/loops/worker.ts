@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { OnNodeMode } from "@knitfab/domain";
+import type { OnNodeMode, RunStatus } from "@knitfab/domain";
 import type { Queryable } from "../database.js";
 
 /** What starting a run's worker needs beyond the run record: the plan's image and runtime settings. */
@@ -58,6 +58,13 @@ export async function setWorkerPendingReason(q: Queryable, runId: string, reason
   await sql`UPDATE worker SET pending_reason = ${reason} WHERE run_id = ${runId}::uuid`.execute(q);
 }
 
+/** Counts one refused start of the run's worker; returns how many there have been. */
+export async function recordStartFailure(q: Queryable, runId: string): Promise<number> {
+  const result = await sql<{ start_failures: number }>`
+    UPDATE worker SET start_failures = start_failures + 1 WHERE run_id = ${runId}::uuid RETURNING start_failures`.execute(q);
+  return result.rows[0]?.start_failures ?? 0;
+}
+
 /** The subset of `runIds` that still have a worker row (i.e. may legitimately have a container). */
 export async function runsWithWorker(q: Queryable, runIds: readonly string[]): Promise<Set<string>> {
   const ids = runIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id)).map((id) => id.toLowerCase());
@@ -75,9 +82,14 @@ export async function pendingReasons(q: Queryable, runIds: readonly string[]): P
   return new Map(rows.rows.map((row) => [row.run_id, row.pending_reason]));
 }
 
-/** Whether the run exists in this database (a container of an unknown run belongs to someone else). */
-export async function runExists(q: Queryable, runId: string): Promise<boolean> {
-  if (!/^[0-9a-f-]{36}$/i.test(runId)) return false;
-  const result = await sql`SELECT 1 FROM run WHERE run_id = ${runId.toLowerCase()}::uuid`.execute(q);
-  return result.rows.length > 0;
+/**
+ * Status and time of the last status change of those of `runIds` that exist in this database (a
+ * container of an unknown run belongs to someone else).
+ */
+export async function runStates(q: Queryable, runIds: readonly string[]): Promise<Map<string, { status: RunStatus; updatedAt: Date }>> {
+  const ids = runIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id)).map((id) => id.toLowerCase());
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ run_id: string; status: RunStatus; updated_at: Date }>`
+    SELECT run_id, status::text AS status, updated_at FROM run WHERE run_id = ANY(${ids}::uuid[])`.execute(q);
+  return new Map(rows.rows.map((row) => [row.run_id, { status: row.status, updatedAt: row.updated_at }]));
 }

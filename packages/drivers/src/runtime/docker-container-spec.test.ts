@@ -47,6 +47,13 @@ describe("container creation options", () => {
     expect(options.HostConfig?.Binds).toEqual(["/data/in:/in/1:ro", "/data/out:/out/1:rw"]);
   });
 
+  it("runs tasks without new privileges and with only the capabilities ordinary images need", () => {
+    const options = containerCreateOptions(base);
+    expect(options.HostConfig?.SecurityOpt).toEqual(["no-new-privileges"]);
+    expect(options.HostConfig?.CapDrop).toEqual(["ALL"]);
+    expect(options.HostConfig?.CapAdd).toEqual(["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL"]);
+  });
+
   it("refuses mount paths a bind cannot express", () => {
     expect(() => containerCreateOptions({ ...base, mounts: [{ source: "/a:b", target: "/in", readOnly: true }] })).toThrow(
       /contains ":"/,

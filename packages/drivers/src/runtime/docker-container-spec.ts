@@ -8,6 +8,19 @@ import { WORKER_LABELS, workerName, type WorkerSpec } from "./worker-runtime.js"
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 
+/**
+ * The only capabilities a task keeps (all others are dropped), with no-new-privileges: what ordinary
+ * ML images need to install packages and write as other users, and nothing that makes device files
+ * (MKNOD), keeps setuid bits on modified files (FSETID), grants file capabilities (SETFCAP, SETPCAP),
+ * opens raw sockets (NET_RAW) or chroots. What each kept one is for:
+ * - CHOWN: `chown`, package managers and `pip install` setting owners of what they unpack;
+ * - DAC_OVERRIDE: root writing files it does not own (the usual root-in-a-container);
+ * - FOWNER: `chmod`/`touch` on files of other users, unpacking archives with their modes and times;
+ * - SETUID, SETGID: switching to another user (`su`, `gosu`, apt's `_apt` sandbox user);
+ * - KILL: a root entrypoint signalling the children it started as another user.
+ */
+export const WORKER_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL"] as const;
+
 export function containerCreateOptions(spec: WorkerSpec): Docker.ContainerCreateOptions {
   const options: Docker.ContainerCreateOptions = {
     name: workerName(spec.runId),
@@ -28,6 +41,9 @@ export function containerCreateOptions(spec: WorkerSpec): Docker.ContainerCreate
       AutoRemove: false,
       Binds: spec.mounts.map(bindOf),
       ...resourceLimits(spec.resources),
+      CapDrop: ["ALL"],
+      CapAdd: [...WORKER_CAPABILITIES],
+      SecurityOpt: ["no-new-privileges"],
     },
   };
   if (spec.entrypoint.length > 0) options.Entrypoint = spec.entrypoint;

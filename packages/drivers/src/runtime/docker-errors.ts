@@ -22,6 +22,18 @@ export function engineMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The container or image does not exist (any more). Podman answers a request that races a removal
+ * with 500 and the cause "no such container" rather than 404; that is the same answer.
+ */
 export function isNotFound(error: unknown): boolean {
-  return engineStatus(error) === 404;
+  const status = engineStatus(error);
+  if (status === 404) return true;
+  return status !== undefined && status >= 500 && /no such container/i.test(engineCause(error));
+}
+
+function engineCause(error: unknown): string {
+  const json = typeof error === "object" && error !== null && "json" in error ? (error as { json: unknown }).json : undefined;
+  const cause = typeof json === "object" && json !== null && "cause" in json ? String((json as { cause: unknown }).cause) : "";
+  return `${cause} ${engineMessage(error)}`;
 }

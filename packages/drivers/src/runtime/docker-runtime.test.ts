@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerRuntime } from "./docker-runtime.js";
-import { workerName, type WorkerRuntime, type WorkerSpec } from "./worker-runtime.js";
+import { WorkerStartError, workerName, type WorkerRuntime, type WorkerSpec } from "./worker-runtime.js";
 
 const run = promisify(execFile);
 const scripts = fileURLToPath(new URL("../../../../scripts/", import.meta.url));
@@ -201,35 +201,38 @@ describe("docker runtime on podman", () => {
     expect(await runtime.logs(`test-${randomUUID()}`, { follow: false })).toBeUndefined();
   });
 
-  it("keeps a start whose image cannot be found pending and stuck, and proceeds once the image is there", async () => {
+  it("refuses a start whose image cannot be pulled with ErrImagePull at once, leaving nothing behind", async () => {
     const image = `localhost/knitfab-missing-${randomUUID()}:1`;
     const runId = newRunId();
-    await runtime.start(specOf({ runId, image, args: ["echo", "late"] }));
-    const state = await runtime.inspect(runId);
-    expect(state.phase).toBe("pending");
-    if (state.phase !== "pending") return;
-    expect(state.stuck?.reason).toBe("ImagePullBackOff");
-    expect(state.stuck?.message).toContain(image);
-    expect(await runtime.listWorkers()).toContain(runId);
-
-    await podman("tag", IMAGE, image);
-    try {
-      expect((await runtime.inspect(runId)).phase).not.toBe("pending");
-      await runtime.waitForExit!(runId, AbortSignal.timeout(60_000));
-      expect(await runtime.inspect(runId)).toEqual({ phase: "succeeded" });
-      expect(await readAll((await runtime.logs(runId, { follow: false }))!)).toBe("late\n");
-    } finally {
-      await runtime.remove(runId);
-      await podman("rmi", image);
-    }
-  });
-
-  it("forgets a stuck start when it is removed", async () => {
-    const runId = newRunId();
-    await runtime.start(specOf({ runId, image: `localhost/knitfab-missing-${randomUUID()}:1` }));
-    await runtime.remove(runId);
+    const error = await runtime.start(specOf({ runId, image, args: ["echo", "never"] })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect(error).toMatchObject({ reason: "ErrImagePull", final: true });
+    expect((error as Error).message).toContain(image);
     expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
     expect(await runtime.listWorkers()).not.toContain(runId);
+  });
+
+  it("refuses a worker with nothing to run: an image without command and a spec without entrypoint or args", async () => {
+    const runId = newRunId();
+    const image = "localhost/knitfab-no-command:test";
+    await run("sh", ["-c", `tar -C ${JSON.stringify(workspace)} -c --files-from=/dev/null | podman import --change 'CMD []' - ${image}`]);
+    const error = await runtime.start(specOf({ runId, image })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect(error).toMatchObject({ reason: "CreateContainerError", final: true });
+    expect((error as Error).message).toMatch(/no command specified.*set the plan's entrypoint/);
+    expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
+  });
+
+  it("gives the task only the kept capabilities and no way to gain privileges", async () => {
+    const runId = newRunId();
+    const state = await runToEnd(specOf({ runId, args: ["sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; mknod /tmp/null c 1 3 && echo made-device"] }));
+    expect(state).toEqual({ phase: "failed", exitCode: 1, message: "(container main) Error" });
+    const text = await readAll((await runtime.logs(runId, { follow: false }))!);
+    // CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, KILL 5, SETGID 6, SETUID 7 => 0xeb
+    expect(text).toMatch(/CapEff:\s+0+eb\n/);
+    expect(text).toMatch(/CapBnd:\s+0+eb\n/);
+    expect(text).toMatch(/NoNewPrivs:\s+1\n/);
+    expect(text).not.toContain("made-device");
   });
 
   it("starts a worker once however often start is called, and removes idempotently", async () => {
@@ -254,6 +257,17 @@ describe("docker runtime on podman", () => {
     expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
     expect(await runtime.listWorkers()).not.toContain(runId);
     await runtime.waitForExit!(runId, AbortSignal.timeout(60_000)); // nothing to wait for
+  });
+
+  it("treats requests that race a removal as about a missing worker, not as errors", async () => {
+    for (let round = 0; round < 3; round++) {
+      const runId = newRunId();
+      await runtime.start(specOf({ runId, args: ["sleep", "600"] }));
+      // Podman answers the losers of concurrent removals with 500 "no such container".
+      const raced = await Promise.allSettled([runtime.remove(runId), runtime.remove(runId), runtime.inspect(runId), runtime.remove(runId)]);
+      expect(raced.filter((result) => result.status === "rejected")).toEqual([]);
+      expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
+    }
   });
 
   it("removes a running worker, killing it", async () => {
@@ -332,11 +346,10 @@ describe("docker runtime on podman", () => {
 
   it("refuses a spec it cannot translate before creating anything", async () => {
     const runId = newRunId();
-    await expect(runtime.start(specOf({ runId, resources: { memory: "lots" } }))).rejects.toThrow(/"lots" is not a resource quantity/);
+    const error = await runtime.start(specOf({ runId, resources: { memory: "lots" } })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect(error).toMatchObject({ reason: "CreateContainerConfigError", final: true });
+    expect((error as Error).message).toMatch(/"lots" is not a resource quantity/);
     expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
   });
 });
-
-async function podman(...args: string[]): Promise<void> {
-  await run("podman", args);
-}

@@ -15,6 +15,7 @@ import { resolveDockerEndpoint } from "./docker-socket.js";
 import { neverStarted, startErrorState, workerStateOf, type ContainerFacts } from "./docker-state.js";
 import {
   WORKER_LABELS,
+  WorkerStartError,
   workerName,
   type LogOptions,
   type WorkerRuntime,
@@ -36,14 +37,6 @@ export interface DockerRuntimeOptions {
   pollIntervalMs?: number;
 }
 
-const IMAGE_PULL_BACK_OFF = "ImagePullBackOff";
-
-/** A start that could not create its container because the image is neither local nor pullable. */
-interface StuckStart {
-  spec: WorkerSpec;
-  message: string;
-}
-
 export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerRuntime {
   const endpoint = resolveDockerEndpoint(options.socketPath);
   if (endpoint === undefined) {
@@ -61,10 +54,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   const startGraceMs = options.startGraceMs ?? 10_000;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
 
-  // What the engine cannot remember for us: a run whose container could not be created (missing
-  // image) and a container whose start was refused (Podman keeps it "created" without the error).
-  // Another process sees the first as missing and rediscovers the second by starting it again.
-  const stuckStarts = new Map<string, StuckStart>();
+  // What the engine cannot remember for us: a container whose start was refused (Podman keeps it
+  // "created" without the error). Another process rediscovers it by starting it again.
   const startErrors = new Map<string, string>();
 
   async function inspectContainer(runId: string): Promise<Docker.ContainerInspectInfo | undefined> {
@@ -76,12 +67,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     }
   }
 
-  async function imageIsLocal(image: string): Promise<boolean> {
+  /** The image's own settings when it is local, else undefined. */
+  async function localImage(image: string): Promise<Docker.ImageInspectInfo | undefined> {
     try {
-      await docker.getImage(image).inspect();
-      return true;
+      return await docker.getImage(image).inspect();
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -105,7 +96,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
         return String((event as { error: unknown }).error);
       }
     }
-    return (await imageIsLocal(image)) ? undefined : `pulling ${image} reported success but the image is not there`;
+    return (await localImage(image)) ? undefined : `pulling ${image} reported success but the image is not there`;
   }
 
   /** Starts a created container; a refusal is remembered as the worker's failure, not thrown. */
@@ -115,45 +106,58 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     } catch (error) {
       const status = engineStatus(error);
       if (status === 304) return; // already started by someone else
-      if (status === undefined || status === 404) throw error;
+      if (status === undefined || isNotFound(error)) throw error;
       startErrors.set(runId, engineMessage(error));
     }
   }
 
   async function start(spec: WorkerSpec): Promise<void> {
     // Validate and translate first: a bad spec throws before anything exists.
-    const createOptions = containerCreateOptions(spec);
+    let createOptions: Docker.ContainerCreateOptions;
+    try {
+      createOptions = containerCreateOptions(spec);
+    } catch (error) {
+      throw new WorkerStartError("CreateContainerConfigError", error instanceof Error ? error.message : String(error), true, { cause: error });
+    }
     const existing = await inspectContainer(spec.runId);
     if (existing !== undefined) {
       // Left alone, unless a crashed process created it without starting it.
       await startIfAbandoned(spec.runId, existing);
       return;
     }
-    if (!(await imageIsLocal(spec.image))) {
+    let image = await localImage(spec.image);
+    if (image === undefined) {
+      // As Kubernetes reports ErrImagePull at once, the run fails at once: waiting cannot bring the image.
       const pullError = await pull(spec.image);
-      if (pullError !== undefined) {
-        stuckStarts.set(spec.runId, { spec, message: `image "${spec.image}" cannot be pulled: ${pullError}` });
-        return;
-      }
+      if (pullError !== undefined) throw new WorkerStartError("ErrImagePull", `image "${spec.image}" cannot be pulled: ${pullError}`, true);
+      image = await localImage(spec.image);
+    }
+    if (image !== undefined && spec.entrypoint.length === 0 && spec.args.length === 0 && !hasCommand(image)) {
+      // Docker refuses such a container and Kubernetes fails it; Podman would quietly run /bin/sh.
+      throw new WorkerStartError(
+        "CreateContainerError",
+        `no command specified: the image "${spec.image}" has no entrypoint or command, and the plan gives none; set the plan's entrypoint (or args)`,
+        true,
+      );
     }
     try {
       await docker.createContainer(createOptions);
     } catch (error) {
       const status = engineStatus(error);
       if (status === 404) {
-        // The image went away between the check and the creation.
-        stuckStarts.set(spec.runId, { spec, message: `image "${spec.image}" not found: ${engineMessage(error)}` });
-        return;
+        // The image went away between the check and the creation: another try pulls it again.
+        throw new WorkerStartError("ErrImagePull", `image "${spec.image}" not found: ${engineMessage(error)}`, false, { cause: error });
       }
       // A container of that name exists (Docker answers 409, Podman sometimes 500): created by a
       // concurrent start, which starts it, or by a process that crashed before starting it.
       const existing = await inspectContainer(spec.runId);
-      if (existing === undefined) throw error;
-      stuckStarts.delete(spec.runId);
+      if (existing === undefined) {
+        if (status === undefined) throw error;
+        throw new WorkerStartError("CreateContainerError", engineMessage(error), false, { cause: error });
+      }
       await startIfAbandoned(spec.runId, existing);
       return;
     }
-    stuckStarts.delete(spec.runId);
     await startContainer(spec.runId);
   }
 
@@ -173,7 +177,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
 
   async function inspect(runId: string): Promise<WorkerState> {
     const info = await inspectContainer(runId);
-    if (info === undefined) return inspectWithoutContainer(runId);
+    if (info === undefined) return { phase: "missing" };
     const facts = factsOf(info);
     if (facts.status === "created" && neverStarted(facts)) {
       const startError = startErrors.get(runId);
@@ -188,23 +192,18 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     return workerStateOf(facts, { memoryOomIsExit137 });
   }
 
-  /** Missing, unless a start is waiting for its image; it proceeds as soon as the image is local. */
-  async function inspectWithoutContainer(runId: string): Promise<WorkerState> {
-    const stuck = stuckStarts.get(runId);
-    if (stuck === undefined) return { phase: "missing" };
-    if (await imageIsLocal(stuck.spec.image)) {
-      await start(stuck.spec);
-      if (!stuckStarts.has(runId)) return inspect(runId);
-    }
-    return { phase: "pending", stuck: { reason: IMAGE_PULL_BACK_OFF, message: stuck.message } };
-  }
-
   async function logs(runId: string, options: LogOptions): Promise<NodeJS.ReadableStream | undefined> {
     const info = await inspectContainer(runId);
     if (info === undefined) return undefined;
     const container = docker.getContainer(workerName(runId));
     if (!options.follow) {
-      const frames = await container.logs({ follow: false, stdout: true, stderr: true });
+      let frames: Buffer;
+      try {
+        frames = await container.logs({ follow: false, stdout: true, stderr: true });
+      } catch (error) {
+        if (isNotFound(error)) return undefined; // removed since the inspection
+        throw error;
+      }
       return Readable.from([frames]).pipe(createLogDemultiplexer());
     }
     const output = new PassThrough();
@@ -243,14 +242,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   }
 
   async function remove(runId: string): Promise<void> {
-    stuckStarts.delete(runId);
     startErrors.delete(runId);
     try {
       await docker.getContainer(workerName(runId)).remove({ force: true, v: true });
     } catch (error) {
-      const status = engineStatus(error);
-      // 404: already gone; 409: another removal is in progress.
-      if (status === 404 || status === 409) return;
+      // Already gone (or going: Podman's answer to a second removal), or another removal is in progress.
+      if (isNotFound(error) || engineStatus(error) === 409) return;
       throw error;
     }
   }
@@ -260,7 +257,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
       all: true,
       filters: JSON.stringify({ label: [`${WORKER_LABELS.worker}=true`] }),
     });
-    const runIds = new Set<string>(stuckStarts.keys());
+    const runIds = new Set<string>();
     for (const container of containers) {
       const runId = container.Labels?.[WORKER_LABELS.runId];
       if (runId) runIds.add(runId);
@@ -298,7 +295,6 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     listWorkers: explainUnreachable(where, listWorkers),
     waitForExit: explainUnreachable(where, waitForExit),
     async close() {
-      stuckStarts.clear();
       startErrors.clear();
     },
   };
@@ -321,6 +317,13 @@ function explainUnreachable<A extends unknown[], R>(where: string, method: (...a
       );
     }
   };
+}
+
+/** Whether the image says what to run (an entrypoint or a command). */
+function hasCommand(image: Docker.ImageInspectInfo): boolean {
+  const config = image.Config as { Entrypoint?: string[] | string | null; Cmd?: string[] | null } | undefined;
+  const entrypoint = config?.Entrypoint;
+  return (Array.isArray(entrypoint) ? entrypoint.length > 0 : Boolean(entrypoint)) || (config?.Cmd?.length ?? 0) > 0;
 }
 
 function factsOf(info: Docker.ContainerInspectInfo): ContainerFacts {

@@ -41,9 +41,31 @@ export interface LogOptions {
   follow: boolean;
 }
 
+/**
+ * The runtime cannot make the run's worker: the image cannot be pulled, the spec cannot be expressed
+ * (a limit, a mount path, no command at all), or the engine refused the container. `reason` is the
+ * word Kubernetes reports for the same situation (`ErrImagePull`, `CreateContainerConfigError`,
+ * `CreateContainerError`), so run exits read alike on every runtime. `final` when trying the same
+ * start again cannot help; otherwise the caller may try a few more times.
+ */
+export class WorkerStartError extends Error {
+  override name = "WorkerStartError";
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly final: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export interface WorkerRuntime {
   readonly name: string;
-  /** Creates and starts the worker of a run. Idempotent: an existing worker for the run is left alone. */
+  /**
+   * Creates and starts the worker of a run. Idempotent: an existing worker for the run is left alone.
+   * Throws WorkerStartError when the worker cannot be made (see there); other errors are transient.
+   */
   start(spec: WorkerSpec): Promise<void>;
   inspect(runId: string): Promise<WorkerState>;
   /** stdout and stderr interleaved, raw bytes; undefined when the run has no worker. */

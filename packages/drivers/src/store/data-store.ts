@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { DefuseReport } from "./defuse-tree.js";
 
 /** What `receive` stored. */
 export interface ReceivedData {
@@ -63,12 +64,23 @@ export interface DataStore {
   exists(knitId: string): Promise<boolean>;
   /** Deletes the content; doing so for an absent knitId is not an error. */
   remove(knitId: string): Promise<void>;
-  /** An empty writable folder for a run's output (idempotent); returns its host path. */
-  allocate(knitId: string): Promise<string>;
+  /**
+   * An empty writable folder (idempotent); returns its host path. For a run's `worker` it is writable
+   * by any user a task may run as; for an `importer` (a process of the server's user) by that user only.
+   */
+  allocate(knitId: string, writer?: "worker" | "importer"): Promise<string>;
   /** Host path of the content folder of `knitId` (whether or not it exists). */
   pathOf(knitId: string): string;
-  /** Marks a run's output complete: it is never handed out for writing again (idempotent). */
-  seal(knitId: string): Promise<void>;
+  /**
+   * Marks written content complete: it is never handed out for writing again (idempotent). What a
+   * container or importer left that is unsafe on the host (setuid/setgid bits, device files, FIFOs,
+   * sockets, links leading outside) is defused first, as uploads are; the report says what was.
+   */
+  seal(knitId: string): Promise<DefuseReport>;
+  /** The opaque name of the Data's volume for outsiders (`data-knitid-<knitId>`, as the reference's PVC). */
+  referenceOf(knitId: string): string;
+  /** The knitId a volume name refers to; undefined when it names no Data of this store. */
+  knitIdOfReference(reference: string): string | undefined;
   /** Unfinished uploads, for housekeeping to remove stale ones. */
   listPartials(): Promise<PartialUpload[]>;
   removePartial(name: string): Promise<void>;

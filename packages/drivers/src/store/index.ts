@@ -8,3 +8,4 @@ export {
 } from "./errors.js";
 export { createLocalDataStore } from "./local-data-store.js";
 export { removeTree } from "./remove-tree.js";
+export { defuseTree, type DefuseReport } from "./defuse-tree.js";

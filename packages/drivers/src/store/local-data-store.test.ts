@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -167,6 +167,26 @@ describe("local data store: run outputs and housekeeping", () => {
     const sent = await collect((await store.send("out-1")).stream);
     expect(sent.length).toBeGreaterThan(0);
     await expect(store.seal("never-allocated")).rejects.toBeInstanceOf(DataMissingError);
+  });
+
+  it("keeps its folders private, gives an importer a private folder, and seals outputs defused and read-only for others", async () => {
+    const path = await store.allocate("out-1");
+    expect((await stat(root)).mode & 0o777).toBe(0o700);
+    for (const inner of ["data", ".partial", ".sealed"]) expect((await stat(join(root, inner))).mode & 0o777).toBe(0o700);
+    expect((await stat(await store.allocate("imp-1", "importer"))).mode & 0o777).toBe(0o700);
+    await writeFile(join(path, "shell"), "#!/bin/sh\n", { mode: 0o4755 });
+    await chmod(join(path, "shell"), 0o4755);
+    await symlink("/etc/shadow", join(path, "secrets"));
+    expect(await store.seal("out-1")).toEqual({ privilegeBits: ["shell"], specialFiles: [], outsideLinks: ["secrets"] });
+    expect((await stat(path)).mode & 0o777).toBe(0o755);
+    expect((await stat(join(path, "shell"))).mode & 0o7777).toBe(0o755);
+    expect(await readdir(path)).toEqual(["shell"]);
+  });
+
+  it("names volumes as the reference names its PVCs and resolves only such names", () => {
+    expect(store.referenceOf("0b5d5a55-6d2c-4c4d-8b59-4f3e8f4f1a10")).toBe("data-knitid-0b5d5a55-6d2c-4c4d-8b59-4f3e8f4f1a10");
+    expect(store.knitIdOfReference("data-knitid-0b5d5a55-6d2c-4c4d-8b59-4f3e8f4f1a10")).toBe("0b5d5a55-6d2c-4c4d-8b59-4f3e8f4f1a10");
+    for (const bad of ["/home/x/data/data/k", "data-knitid-", "data-knitid-../x", "k-1"]) expect(store.knitIdOfReference(bad)).toBeUndefined();
   });
 
   it("an allocated but empty folder may still receive an upload, as an empty volume may", async () => {

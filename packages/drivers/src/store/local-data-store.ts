@@ -6,6 +6,7 @@ import { extractTarGz } from "../archive/extract.js";
 import { md5Tap } from "../archive/md5.js";
 import { packDirectory } from "../archive/pack.js";
 import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
+import { defuseTree, type DefuseReport } from "./defuse-tree.js";
 import {
   ChecksumMismatchError,
   ChecksumMissingError,
@@ -21,6 +22,9 @@ import { KnitError } from "@knitfab/domain/errors";
 
 /** A knitId names a folder: a plain name, never a path (`/`) nor a hidden or parent entry. */
 const KNIT_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
+/** How a Data's volume is named to the outside (import tokens), as the reference's PVC: `data-knitid-<knitId>`. */
+const REFERENCE_PREFIX = "data-knitid-";
+
 /** Names of partial uploads: `<knitId>.<random hex>`. */
 const PARTIAL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
@@ -37,7 +41,7 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
   const sealedDir = join(root, ".sealed");
   let ready: Promise<void> | undefined;
   const prepared = (): Promise<void> => {
-    ready ??= Promise.all([dataDir, partialDir, sealedDir].map((dir) => mkdir(dir, { recursive: true }))).then(
+    ready ??= prepareFolders(root, [dataDir, partialDir, sealedDir]).then(
       () => undefined,
       (error: unknown) => {
         ready = undefined;
@@ -115,24 +119,36 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
         await removeTree(markerOf(knitId));
       }),
 
-    allocate: (knitId) =>
+    allocate: (knitId, writer = "worker") =>
       withoutHostPaths(async () => {
         const folder = pathOf(knitId);
         await prepared();
         if (await isSealed(knitId)) throw new DataSealedError(knitId);
         await mkdir(folder, { recursive: true });
-        // Containers may run as any user: the output folder must be writable by all (umask aside).
-        await chmod(folder, 0o777);
+        // A task may run as any user of its image, so its output folder is writable by all; only the
+        // engine reaches it, since the store's root is private. An importer runs as the server's user.
+        await chmod(folder, writer === "worker" ? 0o777 : 0o700);
         return folder;
       }),
 
     seal: (knitId) =>
-      withoutHostPaths(async () => {
+      withoutHostPaths(async (): Promise<DefuseReport> => {
         const folder = pathOf(knitId);
         await prepared();
         if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+        // Idempotent, so a crash anywhere here is repaired by sealing again.
+        const report = await defuseTree(folder);
+        await chmod(folder, 0o755);
         await writeFile(markerOf(knitId), "");
+        return report;
       }),
+
+    referenceOf: (knitId) => `${REFERENCE_PREFIX}${checkedKnitId(knitId)}`,
+    knitIdOfReference(reference) {
+      if (!reference.startsWith(REFERENCE_PREFIX)) return undefined;
+      const knitId = reference.slice(REFERENCE_PREFIX.length);
+      return KNIT_ID.test(knitId) ? knitId : undefined;
+    },
 
     async listPartials(): Promise<PartialUpload[]> {
       await prepared();
@@ -214,6 +230,19 @@ function storeError(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return new InsufficientSpaceError("the disk is full");
   return new StoreFailureError(error);
+}
+
+/**
+ * The store's folders are the server's alone (0700): what a task or an upload left inside them,
+ * whatever its own permissions, cannot be reached by other users of the machine.
+ */
+async function prepareFolders(root: string, folders: readonly string[]): Promise<void> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+  for (const folder of folders) {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    await chmod(folder, 0o700);
+  }
 }
 
 function checkedKnitId(knitId: string): string {

@@ -1,4 +1,4 @@
-import { hasLiveWriterFor, removeStaleAgents, runsWithWorker, runExists } from "@knitfab/db";
+import { hasLiveWriterFor, removeStaleAgents, runStates, runsWithWorker } from "@knitfab/db";
 import type { EngineContext } from "../engine-context.js";
 import type { LoopDefinition } from "../loop-runner.js";
 
@@ -23,6 +23,7 @@ export function housekeepingLoop(context: EngineContext): LoopDefinition {
 }
 
 export interface HousekeepingReport {
+  /** containers of runs that ended a while ago (finishing's removal was lost, or an abort raced a start) */
   orphanWorkers: string[];
   partials: string[];
   agents: number;
@@ -33,16 +34,19 @@ export async function housekeepOnce(context: EngineContext): Promise<Housekeepin
   const report: HousekeepingReport = { orphanWorkers: [], partials: [], agents: 0 };
 
   // A container is an orphan when its run is ours (the run exists in this database) but has no worker
-  // row: finishing removes the container before the row, so only an abort racing a start leaves one.
-  // Containers of runs this database does not know belong to someone else and are left alone.
+  // row any more. Finishing records the end (deleting the row) and then removes the exited container
+  // in the background, so a run that ended less than a lease ago is simply finishing: left alone.
+  // Containers of runs this database does not know belong to someone else and are left alone too.
   const listed = await runtime.listWorkers();
   const withWorker = await runsWithWorker(database.db, listed);
+  const states = await runStates(database.db, listed);
   for (const runId of listed) {
-    if (withWorker.has(runId.toLowerCase())) continue;
-    if (!(await runExists(database.db, runId))) continue;
+    const state = states.get(runId.toLowerCase());
+    if (state === undefined || withWorker.has(runId.toLowerCase())) continue;
+    if (Date.now() - state.updatedAt.getTime() < options.leaseMs) continue;
     // Check again right before removing: a retry may have given the run a new worker meanwhile.
     if ((await runsWithWorker(database.db, [runId])).size > 0) continue;
-    // Finishing may have removed it since the listing (it removes the container, then the row).
+    // Finishing may have removed it since the listing; a removal racing it is no error either.
     if ((await runtime.inspect(runId)).phase === "missing") continue;
     await runtime.remove(runId);
     report.orphanWorkers.push(runId);

@@ -1,12 +1,13 @@
 import {
   CHANNEL,
   claimRun,
-  countRuns,
   discardRootRun,
   hasLiveWriter,
   loadRuns,
   loadWorkerContext,
   lockRun,
+  recordStartFailure,
+  releaseWorkerSlot,
   runsWithWorker,
   setWorkerPendingReason,
   suspendRun,
@@ -16,7 +17,7 @@ import {
   type WorkerContext,
 } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
-import type { WorkerState } from "@knitfab/drivers";
+import { WorkerStartError, workerName, type WorkerState } from "@knitfab/drivers";
 import type { EngineContext } from "../engine-context.js";
 import type { LoopDefinition } from "../loop-runner.js";
 import { beforeHooks, commit, withClaim } from "../transitions.js";
@@ -40,13 +41,14 @@ export function runManagementLoop(context: EngineContext): LoopDefinition {
     concurrency: context.options.concurrency,
     step: async () => {
       const { database, options } = context;
-      // At capacity, ready runs are not even claimed; a finishing run's NOTIFY wakes the loop again.
-      const full = options.maxWorkers > 0 && (await countRuns(database.db, ACTIVE)) >= options.maxWorkers;
+      // At capacity, ready runs are not claimed (the claim takes a worker slot atomically); a
+      // finishing run's NOTIFY wakes the loop again.
       const claimed = await claimRun(database.db, {
-        statuses: full ? ACTIVE : ["ready", ...ACTIVE],
+        statuses: ["ready", ...ACTIVE],
         imageRuns: true,
         pseudoPlans: ["knit#uploaded", "knit#imported"],
         leaseMs: options.leaseMs,
+        maxWorkers: options.maxWorkers,
       });
       if (!claimed) return false;
       await withClaim(context, "run-management", claimed, () =>
@@ -95,7 +97,7 @@ function observe(context: EngineContext, claimed: ClaimedRun, state: Exclude<Wor
       const waited = Date.now() - claimed.updatedAt.getTime();
       if (claimed.status !== "ready" && waited > context.options.startTimeoutMs) {
         const why = state.stuck ? `[${state.stuck.reason}] ${state.stuck.message}` : "[StartTimeout] the worker did not start";
-        return { to: "aborting", exit: { code: 255, message: `(container main) ${why} (waited ${Math.round(waited / 1000)} s)` } };
+        return { to: "aborting", exit: { code: 255, message: `(pod ${workerName(claimed.runId)}) ${why} (waited ${Math.round(waited / 1000)} s)` } };
       }
       return { to: "starting" };
     }
@@ -118,11 +120,17 @@ async function startWorker(context: EngineContext, claimed: ClaimedRun, run: Run
       await setWorkerPendingReason(database.db, run.runId, reason);
       context.logger.warn?.(`run ${run.runId}: ${reason}`);
     }
+    await releaseWorkerSlot(database.db, run.runId);
     await suspendRun(database.db, run.runId, "ready", options.watchDebounceMs);
     return;
   }
   const env = await beforeHooks(context, run);
-  await runtime.start(workerSpecOf(run, worker, store, env));
+  try {
+    await runtime.start(workerSpecOf(run, worker, store, env));
+  } catch (error) {
+    if (!(error instanceof WorkerStartError)) throw error;
+    return refusedStart(context, claimed, run, error);
+  }
   const outcome = await commit(context, claimed, "starting", { env });
   if (outcome === "moved") {
     // Aborted (and perhaps already finished) while we were starting it: do not leave the worker behind.
@@ -130,6 +138,29 @@ async function startWorker(context: EngineContext, claimed: ClaimedRun, run: Run
     return;
   }
   followWorker(context, run);
+}
+
+/**
+ * A start the runtime refused: the run fails with exit 255 in the reference's shape
+ * `(pod NAME) [REASON] NOTE` at once when trying again cannot help (image not pullable, a spec no
+ * engine can run), else after `startAttempts` refusals; until then it waits, visibly, and is tried
+ * again after the error delay. One log line per refusal, so a stuck run cannot flood the log.
+ */
+async function refusedStart(context: EngineContext, claimed: ClaimedRun, run: RunRecord, error: WorkerStartError): Promise<void> {
+  const { database, options, logger } = context;
+  const failures = await recordStartFailure(database.db, run.runId);
+  const message = `(pod ${workerName(run.runId)}) [${error.reason}] ${error.message}`;
+  if (error.final || failures >= options.startAttempts) {
+    await beforeHooks(context, run);
+    const outcome = await commit(context, claimed, "aborting", { exit: { code: 255, message } });
+    if (outcome === "change") logger.warn?.(`run ${run.runId} cannot start and failed with exit 255: ${message}`);
+    return;
+  }
+  const reason = `start attempt ${failures} of ${options.startAttempts} was refused, trying again: ${message}`;
+  await setWorkerPendingReason(database.db, run.runId, reason);
+  await releaseWorkerSlot(database.db, run.runId);
+  await suspendRun(database.db, run.runId, "ready", options.errorRetryMs);
+  logger.warn?.(`run ${run.runId}: ${reason}`);
 }
 
 /** Records the log as it is written and wakes the loops the moment the worker ends. */

@@ -127,7 +127,7 @@ describe.each(BACKENDS)("engine live control on %s", (backend) => {
     expect(run!.exit).toEqual({ code: 254, message: "worker for the run is not found" });
   });
 
-  it("fails a run whose worker cannot start within the start timeout with 255", async () => {
+  it("fails a run whose image cannot be pulled with 255", async () => {
     const tag = `case:missing-image-${backend}`;
     const planId = await applyPlan(apiRoot, { ...shellPlan("true", { inputs: [{ path: "/in", tags: [tag] }] }), image: "localhost/knitfab-no-such-image:1" });
     await pushData(apiRoot, [{ name: "x", content: "x" }], [tag]);
@@ -152,6 +152,8 @@ describe.each(BACKENDS)("engine live control on %s", (backend) => {
     const log = await callJson<{ message: string }>(api(`/runs/${runId}/log`));
     expect(log.status).toBe(503);
     expect(log.body.message).toContain("gpu=a100");
+    // and beside the run itself, in a header that leaves the reference's body as it is
+    expect((await callJson(api(`/runs/${runId}`))).headers.get("warning")).toMatch(/^199 knitfab "waiting: the plan's on_node \\"must\\" needs gpu=a100/);
     expect((await callJson(api(`/runs/${runId}/abort`), { method: "PUT" })).status).toBe(200);
     const [aborted] = await waitForRuns(apiRoot, planId, allFinished(1));
     expect(aborted!.exit).toEqual({ code: 253, message: "aborted by user" });

@@ -25,11 +25,13 @@ export interface ServeProcess {
   output: () => string;
 }
 
-export async function spawnServe(home: string, databaseUrl: string, port?: number): Promise<ServeProcess> {
+/** Starts `knitfab serve` on PostgreSQL (or on the home's PGlite when `databaseUrl` is undefined). */
+export async function spawnServe(home: string, databaseUrl: string | undefined, port?: number, env: Record<string, string> = {}): Promise<ServeProcess> {
   if (!existsSync(join(ROOT, "packages/server/dist/bin/knitfab.js"))) throw new Error("the server is not built; run `npm run build` first");
   const chosen = port ?? (await freePort());
-  const child = spawn(process.execPath, [BIN, "serve", "--home", home, "--database-url", databaseUrl, "--port", String(chosen), "--log-level", "off"], {
-    env: { ...process.env, ...FAST_ENV },
+  const database = databaseUrl === undefined ? [] : ["--database-url", databaseUrl];
+  const child = spawn(process.execPath, [BIN, "serve", "--home", home, ...database, "--port", String(chosen), "--log-level", "off"], {
+    env: { ...process.env, ...FAST_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Backend } from "@knitfab/db";
 import type { EngineOptions } from "@knitfab/engine";
+import type { Logger } from "knitfab";
 import { callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
 
 export const run = promisify(execFile);
@@ -50,7 +51,7 @@ export type EngineServer = TestServer;
 /** A real server with the given roles (default all) on a fresh database of `backend`, with a fast engine. */
 export async function startEngineServer(
   backend: Backend,
-  options: { role?: string; hooks?: string; engine?: Partial<EngineOptions>; databaseUrl?: string; home?: string } = {},
+  options: { role?: string; hooks?: string; engine?: Partial<EngineOptions>; databaseUrl?: string; home?: string; logger?: Logger } = {},
 ): Promise<EngineServer> {
   return startTestServer(backend, {
     ...options,
@@ -136,4 +137,18 @@ export async function workersLeftAfterCleanup(runIds: readonly string[], timeout
     left = await existingWorkers(runIds);
   }
   return left;
+}
+
+/** A server logger that keeps every message (errors with their error's text), for asserting on what the server says. */
+export function captureLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const text = (error: unknown) => (error instanceof Error ? ` ${error.message}` : error === undefined ? "" : ` ${String(error)}`);
+  return {
+    lines,
+    logger: {
+      info: (message) => lines.push(`info: ${message}`),
+      warn: (message) => lines.push(`warn: ${message}`),
+      error: (message, error) => lines.push(`error: ${message}${text(error)}`),
+    },
+  };
 }

@@ -14,8 +14,6 @@ const IMPORT_DEADLINE_SECONDS = 30 * 60;
 interface ImportClaims extends JWTPayload {
   "knitfab/knitId": string;
   "knitfab/runId": string;
-  /** where this server expects the imported files (local folders stand in for the reference's PVC) */
-  "knitfab/path"?: string;
 }
 
 /**
@@ -42,12 +40,13 @@ export async function backendRoutes(app: FastifyInstance, options: AppOptions): 
     { schema: { tags: ["backend"], summary: "Begin a custom import: returns a JWT naming the data to fill (application/jwt)" } },
     async (_request, reply) => {
       const root = await createRootRun(database, "knit#imported", IMPORT_DEADLINE_SECONDS);
-      const path = await store.allocate(root.knitId);
+      // The importer is a process of the server's user; the token names the volume, not a host path.
+      await store.allocate(root.knitId, "importer");
       const key = await signingKeyValidFor(database, IMPORT_DEADLINE_SECONDS);
-      const token = await new SignJWT({ "knitfab/knitId": root.knitId, "knitfab/runId": root.runId, "knitfab/path": path })
+      const token = await new SignJWT({ "knitfab/knitId": root.knitId, "knitfab/runId": root.runId })
         .setProtectedHeader({ alg: "HS256", kid: key.kid, typ: "JWT" })
         .setJti(randomUUID())
-        .setSubject(`data-knitid-${root.knitId}`)
+        .setSubject(store.referenceOf(root.knitId))
         .sign(key.secret);
       return reply.header("content-type", "application/jwt").send(token);
     },
@@ -64,6 +63,10 @@ export async function backendRoutes(app: FastifyInstance, options: AppOptions): 
       const token = (await readText(request.body)).trim();
       const claims = await verifyImportToken(options, token);
       const knitId = claims["knitfab/knitId"];
+      // The volume the token names is resolved through the store; it must be this import's Data.
+      if (store.knitIdOfReference(claims.sub ?? "") !== knitId) {
+        throw new UnauthorizedError("invalid token", { cause: new Error(`the token's subject does not name the volume of data ${knitId}`) });
+      }
       const [before] = await loadData(database.db, [knitId]);
       if (!before) throw new KnitError("internal", "unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
       if (!(await store.exists(knitId))) {

@@ -6,6 +6,7 @@ import {
   checkText,
   badRequest,
   canonicalQuantity,
+  checkResources,
   interpretPlanTagQuery,
   parseAnnotation,
   planSpecFromJson,
@@ -21,7 +22,10 @@ import {
   setPlanServiceAccount,
   type PlanQuery,
 } from "@knitfab/db";
+import { unhonouredPlanSettings } from "@knitfab/engine";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppOptions } from "../app.js";
+import { addWarning } from "../warning.js";
 import { planDetailJson } from "@knitfab/db";
 import {
   AnnotationChangeBody,
@@ -93,9 +97,10 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const spec = validatePlanSpec(planSpecFromJson(request.body));
       const planId = await registerPlan(database, spec);
+      warnUnhonoured(request, reply, planId, spec);
       return detail(planId);
     },
   );
@@ -135,6 +140,8 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
           throw badRequest(`${JSON_ADVICE}\nresource "${type}": "${value}" is not a quantity like 500m, 2 or 1Gi`, error);
         }
       }
+      // the same limits a plan is refused for at apply time (negative, overflowing): nothing changes
+      checkResources(set);
       await changePlanResources(database, planId, { set, unset: body.unset ?? [] });
       return detail(planId);
     },
@@ -172,11 +179,15 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
       schema: { tags: ["plans"], summary: "Set the service account", params: planParams, body: ServiceAccountBody },
       config: { invalidBody: { reason: "bad request", advice: REQUEST_ADVICE }, body: JSON_BODY },
     },
-    async (request) => {
+    async (request, reply) => {
       const { planId } = request.params as { planId: string };
       const name = (request.body as ServiceAccountBody).service_account;
       // an empty body is no change, as with echo's binder
-      if (name !== undefined) await setPlanServiceAccount(database, planId, checkText("service_account", name, INPUT_LIMITS.serviceAccountBytes));
+      if (name !== undefined) {
+        const serviceAccount = checkText("service_account", name, INPUT_LIMITS.serviceAccountBytes);
+        await setPlanServiceAccount(database, planId, serviceAccount);
+        warnUnhonoured(request, reply, planId, { serviceAccount, onNode: [] });
+      }
       return detail(planId);
     },
   );
@@ -200,4 +211,12 @@ function parseImageQuery(image: string): NonNullable<PlanQuery["image"]> {
   const tag = colon < 0 ? "" : image.slice(colon + 1);
   if (repository === "") throw badRequest(QUERY_ADVICE, new Error(`image "${image}" has no repository; write image=repository[:tag]`));
   return tag === "" ? { repository } : { repository, tag };
+}
+
+/** Says what the plan asks that this runtime does not do: a Warning header (the body keeps the reference's shape) and a log line. */
+function warnUnhonoured(request: FastifyRequest, reply: FastifyReply, planId: string, plan: Parameters<typeof unhonouredPlanSettings>[0]): void {
+  for (const note of unhonouredPlanSettings(plan)) {
+    addWarning(reply, note);
+    request.log.warn(`plan ${planId}: ${note}`);
+  }
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { NotFoundError, badRequest, isRunStatus, type RunStatus } from "@knitfab/domain";
-import { abortRun, deleteRun, findRunIds, loadRuns, retryRun, tearoffRun } from "@knitfab/db";
+import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, retryRun, tearoffRun } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
 import { runDetailJson } from "@knitfab/db";
 import { IdParams, LogQuery, RunFindQuery } from "../schemas.js";
 import { parseTimeWindow } from "./query.js";
 import { sendRunLog } from "./run-log.js";
+import { addWarning } from "../warning.js";
 
 const FINDABLE_STATUSES = ["deactivated", "waiting", "ready", "starting", "running", "completing", "aborting", "done", "failed"];
 
@@ -46,9 +47,14 @@ export async function runRoutes(app: FastifyInstance, options: AppOptions): Prom
     return (await loadRuns(database.db, ids)).map(runDetailJson);
   });
 
-  app.get("/api/runs/:runId/", { schema: { tags: ["runs"], summary: "Show a run", params: runParams } }, async (request) =>
-    detail((request.params as { runId: string }).runId),
-  );
+  app.get("/api/runs/:runId/", { schema: { tags: ["runs"], summary: "Show a run", params: runParams } }, async (request, reply) => {
+    const { runId } = request.params as { runId: string };
+    const shown = await detail(runId);
+    // why the run does not move on, when the engine knows (a node label, refused starts, a full disk)
+    const pending = (await pendingReasons(database.db, [runId.toLowerCase()])).get(runId.toLowerCase());
+    if (pending) addWarning(reply, pending);
+    return shown;
+  });
 
   app.put("/api/runs/:runId/abort", { schema: { tags: ["runs"], summary: "Abort a run (exit 253)", params: runParams } }, async (request) => {
     const { runId } = request.params as { runId: string };
