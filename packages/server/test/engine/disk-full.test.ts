@@ -34,7 +34,8 @@ describe("a full disk on postgres", () => {
     await preparePodman();
     home = await mkdtemp(join(tmpdir(), "knitfab-full-"));
     await run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", home]);
-    server = await startEngineServer("postgres", { home, logger });
+    // no free-space reserve: the input must fit on the 4 MB disk that the task then fills
+    server = await startEngineServer("postgres", { home, logger, flags: { freeSpaceReserve: "0" } });
   });
   afterAll(async () => {
     await server?.stop();

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type { Backend } from "@knitfab/db";
 import type { EngineOptions } from "@knitfab/engine";
 import type { Logger } from "knitfab";
-import { callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer, type TestServerOptions } from "@knitfab/testing";
 
 export const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -51,7 +51,7 @@ export type EngineServer = TestServer;
 /** A real server with the given roles (default all) on a fresh database of `backend`, with a fast engine. */
 export async function startEngineServer(
   backend: Backend,
-  options: { role?: string; hooks?: string; engine?: Partial<EngineOptions>; databaseUrl?: string; home?: string; logger?: Logger } = {},
+  options: Pick<TestServerOptions, "role" | "hooks" | "databaseUrl" | "home" | "logger" | "flags"> & { engine?: Partial<EngineOptions> } = {},
 ): Promise<EngineServer> {
   return startTestServer(backend, {
     ...options,
