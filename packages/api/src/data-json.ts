@@ -6,11 +6,12 @@ import { Absent, strictObject } from "./strict-object.js";
 
 /** Data as the API answers it (spec/api.md §1.1). */
 
-/** The data's user tags and its derived system tags; `knit#id` is always there, once. */
+/**
+ * The data's user tags and its derived system tags; `knit#id` is always there. (Only `contains`:
+ * `minContains`/`maxContains` are unknown to the JSON Schema draft Fastify's validator speaks.)
+ */
 export const DataTags = Type.Array(TagString, {
   contains: Type.String({ pattern: `^knit#id:${UUID_PATTERN.slice(1)}` }),
-  minContains: 1,
-  maxContains: 1,
   description: "user tags and knit#id, knit#timestamp, knit#transient; normalised",
 });
 

@@ -54,11 +54,17 @@ export const TagChange = Type.Object(
 );
 export type TagChange = Static<typeof TagChange>;
 
-/** PUT /api/plans/{planId}/resources: `set` first, then `unset` (a type in both ends up unset). */
-export const ResourceLimitChange = Type.Object({
-  set: orNull(ResourcesSpec),
-  unset: orNull(Type.Array(Type.String())),
-});
+/**
+ * PUT /api/plans/{planId}/resources: `set` first, then `unset` (a type in both ends up unset). In
+ * the reference an empty body (no Content-Type needed) is accepted as "no change".
+ */
+export const ResourceLimitChange = Type.Object(
+  {
+    set: orNull(ResourcesSpec),
+    unset: orNull(Type.Array(Type.String())),
+  },
+  { description: "set first, then unset; an empty body changes nothing" },
+);
 export type ResourceLimitChange = Static<typeof ResourceLimitChange>;
 
 /** PUT /api/plans/{planId}/annotations: `remove_key`, then `remove`, then `add`. */
