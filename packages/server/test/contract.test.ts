@@ -309,10 +309,10 @@ describe.each(BACKENDS)("API contract on %s", (backend) => {
     await call("deleteRun", { params: { runId: String(root!.runId) }, status: 409 });
 
     // the initialize loop told the hooks: before with the waiting run, after with the ready one
-    const payloads = hookCalls.filter((hookCall) => (hookCall.body as Json).runId === runId);
-    expect(payloads.map((hookCall) => `${hookCall.hook} ${String((hookCall.body as Json).status)}`)).toEqual(
-      expect.arrayContaining(["/before waiting", "/after ready"]),
-    );
+    // (after hooks are sent once the change is committed: wait, bounded, until it arrived)
+    const told = () => hookCalls.filter((hookCall) => (hookCall.body as Json).runId === runId).map((hookCall) => `${hookCall.hook} ${String((hookCall.body as Json).status)}`);
+    for (let attempt = 0; attempt < 200 && !told().includes("/after ready"); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(told()).toEqual(expect.arrayContaining(["/before waiting", "/after ready"]));
     for (const hookCall of hookCalls) expectConforms(LifecycleHookPayload, hookCall.body, `the ${hookCall.hook} hook payload`);
   });
 
