@@ -21,8 +21,11 @@ export const Timestamp = Type.String({ pattern: TIMESTAMP_PATTERN, description: 
 /** A tag in a response: one string `key:value`, split at the first `:` (the value may hold more). */
 export const TagString = Type.String({ pattern: ":", description: '"key:value", split at the first ":"' });
 
-/** A tag in a request: the string form, or an object (kept untrimmed). */
-export const TagInput = Type.Union([TagString, Type.Object({ key: Type.String(), value: Type.String() })], {
+/**
+ * A tag in a request: the string form, or an object (kept untrimmed). The string is not checked
+ * here: the server answers one without ":" with the reference's advice.
+ */
+export const TagInput = Type.Union([Type.String(), Type.Object({ key: Type.String(), value: Type.String() })], {
   description: 'a tag: "key:value", or {"key": ..., "value": ...}',
 });
 
