@@ -23,15 +23,11 @@ export const ImportToken = Type.String({ pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_
 export const ImportTokenHeader = strictObject({ alg: Type.Literal("HS256"), kid: Id, typ: Type.Literal("JWT") });
 export type ImportTokenHeader = Static<typeof ImportTokenHeader>;
 
-/**
- * The claims of an import token (spec/api.md §4.6): no `exp`, `iat` or `nbf`. `knitfab/path` is our
- * addition (README "Deviations"): the folder the importer fills, where the reference has a PVC.
- */
+/** The claims of an import token (spec/api.md §4.6): no `exp`, `iat` or `nbf`; `sub` names the volume, never a path. */
 export const ImportTokenClaims = strictObject({
   jti: Type.String({ minLength: 1 }),
   sub: Type.String({ pattern: `^data-knitid-${UUID_PATTERN.slice(1)}`, description: "the volume to fill: data-knitid-<knitId>" }),
   "knitfab/knitId": Id,
   "knitfab/runId": Id,
-  "knitfab/path": Type.Optional(Type.String({ minLength: 1 })),
 });
 export type ImportTokenClaims = Static<typeof ImportTokenClaims>;

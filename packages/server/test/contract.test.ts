@@ -323,7 +323,8 @@ describe.each(BACKENDS)("API contract on %s", (backend) => {
     expectConforms(ImportTokenHeader, decodeProtectedHeader(token), "the import token's header");
     const claims = decodeJwt(token);
     expectConforms(ImportTokenClaims, claims, "the import token's claims");
-    await writeFile(join(String(claims["knitfab/path"]), "imported.txt"), "from outside\n");
+    // the volume data-knitid-<knitId> is the folder <home>/data/data/<knitId> of the local store
+    await writeFile(join(server.home, "data", "data", String(claims.sub).replace(/^data-knitid-/, ""), "imported.txt"), "from outside\n");
     await call("endImport", { rawBody: token, contentType: "text/plain", status: 400 });
     await call("endImport", { rawBody: `${token.slice(0, -4)}AAAA`, contentType: MEDIA_TYPES.jwt, status: 401 });
     const imported = await call("endImport", { rawBody: token, contentType: MEDIA_TYPES.jwt });
