@@ -2,7 +2,7 @@
 // CLI start benchmark: CPU time (user + sys) and peak RSS of `knit` commands, each as a ratio to
 // `node -e 0` measured in the same run; `knit data find` also against a bare `node` that sends the
 // same GET and prints the answer, so the ratio shows what knit adds to the request itself.
-// The commands run through the installed entry point (packages/cli/bin/knit.js) against a
+// The commands run through the installed entry point (packages/cli/bin/knit.cjs) against a
 // `knitfab serve` started here on a temporary home. Medians of --rounds rounds; each round runs
 // every command once, so a change of load on the machine affects all of them alike.
 // Needs python3 (the kernel's per-child rusage, see lib/rusage.py). Run `npm run build` first.
@@ -18,7 +18,7 @@ import { fixed, printTable } from "./lib/stats.mjs";
 
 const USAGE = "usage: node bench/cli-start.mjs [--rounds 15]";
 const { rounds } = numericOptions(USAGE, { rounds: 15 });
-const KNIT = fileURLToPath(new URL("../packages/cli/bin/knit.js", import.meta.url));
+const KNIT = fileURLToPath(new URL("../packages/cli/bin/knit.cjs", import.meta.url));
 const RUSAGE = fileURLToPath(new URL("./lib/rusage.py", import.meta.url));
 const TAG = "bench:cli-start";
 
