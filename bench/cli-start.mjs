@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // CLI start benchmark: CPU time (user + sys) and peak RSS of `knit` commands, each as a ratio to
-// `node -e 0` measured in the same run; `knit data find` also against a bare `node` that sends the
+// `node -e 0` measured in the same round; `knit data find` also against a bare `node` that sends the
 // same GET and prints the answer, so the ratio shows what knit adds to the request itself.
 // The commands run through the installed entry point (packages/cli/bin/knit.cjs) against a
 // `knitfab serve` started here on a temporary home. Medians of --rounds rounds; each round runs
@@ -102,19 +102,23 @@ await main(async () => {
     const runs = (await measure(list, rounds + 1)).filter((run) => run.round > 0);
     console.error(`load average after: ${load()}`);
 
-    const figures = new Map(list.map(({ name }) => {
-      const own = runs.filter((run) => run.name === name);
-      return [name, { cpu: median(own.map((run) => run.user + run.sys)) * 1000, rss: median(own.map((run) => run.maxrss)) / 1024 }];
-    }));
-    const baseline = figures.get("node -e 0");
+    // Ratios are taken round by round (each command against the baseline of the same round), then
+    // the median: a change of load between rounds then cancels out of the ratio.
+    const byRound = (name, field) => runs.filter((run) => run.name === name).sort((a, b) => a.round - b.round).map(field);
+    const cpu = (run) => (run.user + run.sys) * 1000;
+    const rss = (run) => run.maxrss / 1024;
+    const ratio = (name, baselineName, field) => {
+      const baseline = byRound(baselineName, field);
+      return median(byRound(name, field).map((value, index) => value / baseline[index]));
+    };
+    const baselineName = list[0].name;
     console.log(`CLI start, median of ${rounds} rounds (load average now: ${load()})`);
     printTable(
       ["command", "CPU ms", "× node -e 0", "peak RSS MiB", "× node -e 0"],
-      [...figures].map(([name, { cpu, rss }]) => [name, fixed(cpu, 1), fixed(cpu / baseline.cpu), fixed(rss, 1), fixed(rss / baseline.rss)]),
+      list.map(({ name }) => [name, fixed(median(byRound(name, cpu)), 1), fixed(ratio(name, baselineName, cpu)), fixed(median(byRound(name, rss)), 1), fixed(ratio(name, baselineName, rss))]),
     );
-    const bare = figures.get(list[1].name);
-    const find = figures.get(`knit data find -t ${TAG}`);
-    console.log(`knit data find / bare request: CPU ${fixed(find.cpu / bare.cpu)}×, peak RSS ${fixed(find.rss / bare.rss)}× (target: CPU ≤ 1.3×)`);
+    const find = `knit data find -t ${TAG}`;
+    console.log(`knit data find / bare request: CPU ${fixed(ratio(find, list[1].name, cpu))}×, peak RSS ${fixed(ratio(find, list[1].name, rss))}× (target: CPU ≤ 1.3×)`);
   } finally {
     await server?.stop();
     await rm(work, { recursive: true, force: true });
