@@ -16,8 +16,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`error: ${(error as Error).message}\nRun 'knit --help' for usage.\n`);
     return 2;
   }
-  const common = await resolveCommonSettings(split.common, io.cwd, io.env);
-  const extensions = await findExtensions(io.env.PATH, io.cwd);
+  const common = resolveCommonSettings(split.common, io.cwd, io.env);
+  const extensions = findExtensions(io.env.PATH, io.cwd);
   let program: Command;
   try {
     program = buildProgram({ io, common }, extensions);

@@ -46,31 +46,32 @@ export function buildProgram(runtime: Runtime, extensions: Extension[]): Command
   program.addHelpText("after", `${COMMON_HELP}\nExample:\n  knit init ./knitprofile && knit data push -t project:demo -n ./dataset\n`);
 
   registerInit(program, runtime);
-  defineGroup(program, "data", "push, pull, find and tag Data, and draw its lineage", ["knit data find -t project:demo"], (g) => {
-    registerDataFind(g, runtime);
-    registerDataPull(g, runtime);
-    registerDataPush(g, runtime);
-    registerDataTag(g, runtime);
-    registerDataLineage(g, runtime);
+  // The command table: each group's subcommands by name, defined only when addressed (see fillGroup).
+  defineGroup(program, "data", "push, pull, find and tag Data, and draw its lineage", ["knit data find -t project:demo"], {
+    find: (g) => registerDataFind(g, runtime),
+    pull: (g) => registerDataPull(g, runtime),
+    push: (g) => registerDataPush(g, runtime),
+    tag: (g) => registerDataTag(g, runtime),
+    lineage: (g) => registerDataLineage(g, runtime),
   });
-  defineGroup(program, "plan", "register, find and change Plans", ["knit plan apply ./train.plan.yaml"], (g) => {
-    registerPlanShow(g, runtime);
-    registerPlanFind(g, runtime);
-    registerPlanGraph(g, runtime);
-    registerPlanTemplate(g, runtime);
-    registerPlanApply(g, runtime);
-    registerPlanActive(g, runtime);
-    registerPlanResource(g, runtime);
-    registerPlanAnnotate(g, runtime);
-    registerPlanServiceAccount(g, runtime);
+  defineGroup(program, "plan", "register, find and change Plans", ["knit plan apply ./train.plan.yaml"], {
+    show: (g) => registerPlanShow(g, runtime),
+    find: (g) => registerPlanFind(g, runtime),
+    graph: (g) => registerPlanGraph(g, runtime),
+    template: (g) => registerPlanTemplate(g, runtime),
+    apply: (g) => registerPlanApply(g, runtime),
+    active: (g) => registerPlanActive(g, runtime),
+    resource: (g) => registerPlanResource(g, runtime),
+    annotate: (g) => registerPlanAnnotate(g, runtime),
+    serviceaccount: (g) => registerPlanServiceAccount(g, runtime),
   });
-  defineGroup(program, "run", "find, follow, stop, retry and delete Runs", ["knit run find -s running"], (g) => {
-    registerRunShow(g, runtime);
-    registerRunFind(g, runtime);
-    registerRunStop(g, runtime);
-    registerRunRm(g, runtime);
-    registerRunRetry(g, runtime);
-    registerRunWait(g, runtime);
+  defineGroup(program, "run", "find, follow, stop, retry and delete Runs", ["knit run find -s running"], {
+    show: (g) => registerRunShow(g, runtime),
+    find: (g) => registerRunFind(g, runtime),
+    stop: (g) => registerRunStop(g, runtime),
+    rm: (g) => registerRunRm(g, runtime),
+    retry: (g) => registerRunRetry(g, runtime),
+    wait: (g) => registerRunWait(g, runtime),
   });
   registerVersion(program, runtime);
   registerCompletion(program, runtime);

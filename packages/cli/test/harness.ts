@@ -5,7 +5,9 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-export const KNIT = join(root, "packages/cli/dist/bin/knit.js");
+/** The installed `knit` command, which runs the bundle `npm run build` makes. */
+export const KNIT = join(root, "packages/cli/bin/knit.cjs");
+export const KNIT_BUNDLE = join(root, "packages/cli/dist/bundle/knit.cjs");
 const KNITFAB = join(root, "packages/server/dist/bin/knitfab.js");
 
 export interface Server {
@@ -24,7 +26,7 @@ async function exists(path: string): Promise<boolean> {
  * tells which one) and resolves once the handout profile is written.
  */
 export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Promise<Server> {
-  for (const binary of [KNIT, KNITFAB]) {
+  for (const binary of [KNIT_BUNDLE, KNITFAB]) {
     if (!(await exists(binary))) throw new Error(`${binary} is missing: run 'npm run build' first`);
   }
   const home = await mkdtemp(join(tmpdir(), "knit-e2e-server-"));

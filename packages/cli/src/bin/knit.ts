@@ -3,4 +3,7 @@ import { exitQuietlyWhenReaderLeaves, processIo } from "../cli/io.js";
 import { main } from "../main.js";
 
 exitQuietlyWhenReaderLeaves();
-process.exitCode = await main(process.argv.slice(2), processIo());
+// No top-level await: the bundle is CommonJS (see bundle.mjs), which has none.
+void main(process.argv.slice(2), processIo()).then((code) => {
+  process.exitCode = code;
+});

@@ -1,4 +1,5 @@
 import type { Command, Option } from "commander";
+import { fillGroup } from "./define.js";
 import { UsageError } from "./errors.js";
 import { BOOLEAN_WORDS } from "./values.js";
 import type { CommonFlags } from "../profile/locate.js";
@@ -54,17 +55,20 @@ export function splitArgv(argv: string[]): SplitArgv {
   return { common, tokens, help };
 }
 
-/** The command addressed by the leading tokens, and how many tokens name it. */
+/**
+ * The command addressed by the leading tokens, and how many tokens name it. Groups on the way get the
+ * subcommand a token names defined (see `fillGroup`); an addressed group gets all of them.
+ */
 export function addressedCommand(program: Command, tokens: string[]): { command: Command; depth: number } {
   let command = program;
   let depth = 0;
   for (const token of tokens) {
-    const next = command.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    const next = fillGroup(command, token).commands.find((c) => c.name() === token || c.aliases().includes(token));
     if (!next) break;
     command = next;
     depth++;
   }
-  return { command, depth };
+  return { command: fillGroup(command), depth };
 }
 
 function findOption(command: Command, flag: string): Option | undefined {

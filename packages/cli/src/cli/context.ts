@@ -2,9 +2,8 @@ import { ApiClient } from "../client/http.js";
 import { CommandError } from "./errors.js";
 import type { Io } from "./io.js";
 import { createLogger, type Logger } from "./logger.js";
-import { loadKnitEnv, type KnitEnv } from "../profile/knitenv.js";
+import type { KnitEnv } from "../profile/knitenv.js";
 import type { CommonSettings } from "../profile/locate.js";
-import { loadProfileStore } from "../profile/store.js";
 
 /** What a command runs with: its streams, the resolved common flags, a logger and lazy access to the API. */
 export interface Context {
@@ -26,11 +25,13 @@ export function createContext(io: Io, common: CommonSettings, commandName: strin
     commandName,
     logger: createLogger(io.stderr, commandName),
     client: () => (client ??= connect(common)),
-    knitEnv: () => (env ??= loadKnitEnv(common.env)),
+    // Both files are YAML: the parser loads only for commands that read one.
+    knitEnv: () => (env ??= import("../profile/knitenv.js").then(({ loadKnitEnv }) => loadKnitEnv(common.env))),
   };
 }
 
 async function connect(common: CommonSettings): Promise<ApiClient> {
+  const { loadProfileStore } = await import("../profile/store.js");
   const store = await loadProfileStore(common.profileStore);
   if (store === undefined) {
     throw new CommandError(`the profile store ${common.profileStore} does not exist: run 'knit init KNIT_PROFILE_FILE' with the knitprofile your administrator handed out`);

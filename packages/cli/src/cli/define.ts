@@ -45,10 +45,38 @@ export function defineCommand<Options>(parent: Command, runtime: Runtime, defini
   return command;
 }
 
-/** Adds a group such as `data` whose subcommands are added by `fill`. */
-export function defineGroup(parent: Command, name: string, summary: string, examples: string[], fill: (group: Command) => void): Command {
+/** Subcommands of a group by name, each added to the group by its function. */
+export type Subcommands = Record<string, (group: Command) => void>;
+
+const pendingSubcommands = new WeakMap<Command, Map<string, (group: Command) => void>>();
+
+/**
+ * Adds a group such as `data` whose subcommands are added only when `fillGroup` asks for them: a
+ * command line addresses one subcommand, and defining every command with its flags costs more of
+ * knit's start than `knit version` itself does.
+ */
+export function defineGroup(parent: Command, name: string, summary: string, examples: string[], subcommands: Subcommands): Command {
   const group = parent.command(name).summary(summary).description(summary).helpCommand(false);
   group.addHelpText("after", `\nExample${examples.length > 1 ? "s" : ""}:\n${examples.map((e) => `  ${e}`).join("\n")}\n`);
-  fill(group);
+  pendingSubcommands.set(group, new Map(Object.entries(subcommands)));
   return group;
+}
+
+/**
+ * Adds to a group made by `defineGroup` its subcommand `name`, or, when it has none of that name (or
+ * none is given: help and completion list them all), every subcommand not added yet, in order.
+ * Other commands are left as they are.
+ */
+export function fillGroup(command: Command, name?: string): Command {
+  const pending = pendingSubcommands.get(command);
+  if (!pending) return command;
+  const one = name === undefined ? undefined : pending.get(name);
+  if (one) {
+    pending.delete(name as string);
+    one(command);
+  } else {
+    for (const add of pending.values()) add(command);
+    pending.clear();
+  }
+  return command;
 }

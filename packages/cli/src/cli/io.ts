@@ -17,7 +17,11 @@ export function processIo(): Io {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // Only on use: Node builds the stream when first asked, and for a file (`< /dev/null`) that loads
+    // its whole promise-based file system API, a tenth of a `knit version`.
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
     stderrIsTTY: Boolean(process.stderr.isTTY),

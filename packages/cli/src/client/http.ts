@@ -1,6 +1,4 @@
-import http from "node:http";
-import https from "node:https";
-import { rootCertificates } from "node:tls";
+import type http from "node:http";
 import type { Readable } from "node:stream";
 import { CommandError } from "../cli/errors.js";
 import { caPem, type Profile } from "../profile/profile.js";
@@ -22,17 +20,36 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** Node's client module for the profile's scheme, with the agent to send every request through. */
+interface Transport {
+  request: typeof http.request;
+  agent: http.Agent;
+}
+
+/**
+ * Loads only the client module the apiRoot's scheme needs, on the first request: Node's https and tls
+ * cost more to load than a whole `knit data find` over plain HTTP, and commands that send nothing
+ * (`knit version`, `--help`) load neither.
+ */
+async function loadTransport(apiRoot: URL, profile: Profile): Promise<Transport> {
+  if (apiRoot.protocol !== "https:") {
+    const { default: client } = await import("node:http");
+    return { request: client.request, agent: new client.Agent({ keepAlive: false }) };
+  }
+  const [{ default: client }, { rootCertificates }] = await Promise.all([import("node:https"), import("node:tls")]);
+  const pem = profile.cert?.ca ? caPem(profile.cert.ca) : undefined;
+  return { request: client.request, agent: new client.Agent({ ca: pem ? [...rootCertificates, pem] : undefined, keepAlive: false }) };
+}
+
 /** The HTTP client of one profile: joins paths to `apiRoot` and trusts the profile's CA. */
 export class ApiClient {
   readonly apiRoot: URL;
-  private readonly agent: http.Agent;
+  private readonly profile: Profile;
+  private transport: Promise<Transport> | undefined;
 
   constructor(profile: Profile) {
     this.apiRoot = new URL(profile.apiRoot.replace(/\/+$/, ""));
-    const pem = profile.cert?.ca ? caPem(profile.cert.ca) : undefined;
-    this.agent = this.apiRoot.protocol === "https:"
-      ? new https.Agent({ ca: pem ? [...rootCertificates, pem] : undefined, keepAlive: false })
-      : new http.Agent({ keepAlive: false });
+    this.profile = profile;
   }
 
   /** `apiRoot` joined with URL-escaped path segments, without a trailing slash. */
@@ -44,9 +61,9 @@ export class ApiClient {
   }
 
   /** Sends a request and resolves with the response head; the caller reads or discards the body. */
-  send(method: string, segments: string[], options: RequestOptions = {}): Promise<RawResponse> {
+  async send(method: string, segments: string[], options: RequestOptions = {}): Promise<RawResponse> {
     const url = this.url(segments, options.query);
-    const transport = url.protocol === "https:" ? https : http;
+    const { request: sendRequest, agent } = await (this.transport ??= loadTransport(this.apiRoot, this.profile));
     const headers: Record<string, string> = { ...options.headers };
     const streamed = options.body !== undefined && typeof options.body !== "string" && !Buffer.isBuffer(options.body);
     if (streamed) {
@@ -55,7 +72,7 @@ export class ApiClient {
       headers["Content-Length"] = String(Buffer.byteLength(options.body as string | Buffer));
     }
     return new Promise((resolve, reject) => {
-      const request = transport.request(url, { method, headers, agent: this.agent, signal: options.signal }, (response) => {
+      const request = sendRequest(url, { method, headers, agent, signal: options.signal }, (response) => {
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
       });
       request.on("error", (error) => reject(connectionError(error, url)));

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { defineCommand, type Runtime } from "../cli/define.js";
+import { defineCommand, fillGroup, type Runtime } from "../cli/define.js";
 import { UsageError } from "../cli/errors.js";
 import { write } from "../cli/io.js";
 
@@ -7,6 +7,7 @@ import { write } from "../cli/io.js";
 export function commandTable(program: Command): Map<string, string[]> {
   const table = new Map<string, string[]>();
   const visit = (command: Command, path: string) => {
+    fillGroup(command);
     const flags = command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
     const subcommands = command.commands.map((c) => c.name());
     table.set(path, [...subcommands, ...flags, "--profile", "--profile-store", "--env", "--help"]);

@@ -4,8 +4,8 @@ import { UsageError } from "../cli/errors.js";
 import { write } from "../cli/io.js";
 import { parseDepth } from "../cli/values.js";
 import { describeHttpError } from "../client/http.js";
-import { parseGraphFormat, renderGraph, type GraphFormat } from "../graph/render.js";
-import { dataLineage, planGraph, type WalkOptions } from "../graph/walk.js";
+import { parseGraphFormat, type GraphFormat } from "../graph/format.js";
+import type { WalkOptions } from "../graph/walk.js";
 
 interface GraphOptions {
   upstream?: boolean;
@@ -37,7 +37,7 @@ export function registerDataLineage(group: Command, runtime: Runtime): void {
     configure: configureGraph,
     run: async (context, [knitId], options) => {
       const walk = walkOptions(options);
-      const client = await context.client();
+      const [client, { dataLineage }, { renderGraph }] = await Promise.all([context.client(), import("../graph/walk.js"), import("../graph/render.js")]);
       let dot: string;
       try {
         dot = (await dataLineage(client, knitId as string, walk)).toDot();
@@ -59,7 +59,7 @@ export function registerPlanGraph(group: Command, runtime: Runtime): void {
     configure: configureGraph,
     run: async (context, [planId], options) => {
       const walk = walkOptions(options);
-      const client = await context.client();
+      const [client, { planGraph }, { renderGraph }] = await Promise.all([context.client(), import("../graph/walk.js"), import("../graph/render.js")]);
       let dot: string;
       try {
         dot = (await planGraph(client, planId as string, walk)).toDot();

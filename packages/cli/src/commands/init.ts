@@ -1,11 +1,6 @@
-import { readFile, writeFile, chmod } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { parse } from "yaml";
 import { defineCommand, type Runtime } from "../cli/define.js";
-import { CommandError } from "../cli/errors.js";
-import { verifyProfile } from "../profile/profile.js";
-import { loadProfileStore, saveProfileStore } from "../profile/store.js";
 
 export function registerInit(program: Command, runtime: Runtime): void {
   defineCommand(program, runtime, {
@@ -17,20 +12,12 @@ export function registerInit(program: Command, runtime: Runtime): void {
       ".knitprofile here so later commands in this directory and below use it.",
     examples: ["knit init ./knitprofile", "knit init --profile team-a ~/Downloads/knitprofile"],
     run: async (context, [file]) => {
-      const path = resolve(context.io.cwd, file as string);
-      let text: string;
-      try {
-        text = await readFile(path, "utf8");
-      } catch (error) {
-        throw new CommandError(`cannot read the knitprofile ${path}: ${(error as Error).message}`);
-      }
-      let parsed: unknown;
-      try {
-        parsed = parse(text);
-      } catch (error) {
-        throw new CommandError(`the knitprofile ${path} is not valid YAML: ${(error as Error).message}`);
-      }
-      const profile = verifyProfile(parsed, `knitprofile ${path}`);
+      // The promise API of the file system and the YAML parser load only for the commands using them.
+      const [{ writeFile, chmod }, { loadProfileStore, readKnitProfile, saveProfileStore }] = await Promise.all([
+        import("node:fs/promises"),
+        import("../profile/store.js"),
+      ]);
+      const profile = await readKnitProfile(resolve(context.io.cwd, file as string));
       const { profile: name, profileStore } = context.common;
       const store = (await loadProfileStore(profileStore)) ?? {};
       store[name] = profile;

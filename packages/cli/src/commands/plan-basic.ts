@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
@@ -7,7 +6,6 @@ import { printJson } from "../cli/output.js";
 import { collect, parseTag, parseTristate, tagString, type Tag } from "../cli/values.js";
 import { applyPlan, findPlans, getPlan, setPlanActive } from "../client/api.js";
 import { describeHttpError } from "../client/http.js";
-import { parsePlanSpec } from "./plan-spec.js";
 
 export function registerPlanApply(group: Command, runtime: Runtime): void {
   defineCommand(group, runtime, {
@@ -16,6 +14,8 @@ export function registerPlanApply(group: Command, runtime: Runtime): void {
     description: "Registers the Plan described by PLAN_FILE (see 'knit plan template') and prints it as JSON.",
     examples: ["knit plan apply ./train.plan.yaml"],
     run: async (context, [file]) => {
+      // The promise API of the file system and the YAML parser load only for the commands using them.
+      const [{ readFile }, { parsePlanSpec }] = await Promise.all([import("node:fs/promises"), import("./plan-spec.js")]);
       const path = resolve(context.io.cwd, file as string);
       let text: string;
       try {

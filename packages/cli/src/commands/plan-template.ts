@@ -4,8 +4,6 @@ import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { UsageError } from "../cli/errors.js";
 import { write } from "../cli/io.js";
-import { scanImageArchive, selectImage } from "../template/image-archive.js";
-import { imageTemplate, renderTemplate, scratchTemplate } from "../template/template.js";
 
 interface Options {
   scratch?: boolean;
@@ -29,7 +27,12 @@ export function registerPlanTemplate(group: Command, runtime: Runtime): void {
       .option("--scratch", "generate a template without an image")
       .option("-i, --input <FILE>", "image archive to read ('-' for stdin)", "-"),
     run: async (context, args, options) => {
-      const env = await context.knitEnv();
+      // The archive reader (and the tar library) load only for this command.
+      const [env, { imageTemplate, renderTemplate, scratchTemplate }, { scanImageArchive, selectImage }] = await Promise.all([
+        context.knitEnv(),
+        import("../template/template.js"),
+        import("../template/image-archive.js"),
+      ]);
       const [tag] = args;
       let template;
       if (options.scratch) {

@@ -2,13 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { CommandError } from "../cli/errors.js";
-
-export type GraphFormat = "dot" | "svg" | "png";
-
-export function parseGraphFormat(text: string): GraphFormat {
-  if (text === "dot" || text === "svg" || text === "png") return text;
-  throw new CommandError(`--format ${text}: choose dot, svg or png`);
-}
+import type { GraphFormat } from "./format.js";
 
 const require = createRequire(import.meta.url);
 

@@ -1,21 +1,27 @@
-import { readFile } from "node:fs/promises";
-import { stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { homedir } from "node:os";
 
+// Synchronous file access: these few look-ups run before every command, and the first asynchronous
+// one would start libuv's thread pool, which costs more than all of them together.
+
 /** Finds the nearest file of this name in `start` or its ancestors. */
-export async function findUpwards(start: string, name: string): Promise<string | undefined> {
+export function findUpwards(start: string, name: string): string | undefined {
   let dir = resolve(start);
   for (;;) {
     const candidate = join(dir, name);
-    try {
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // not here; look in the parent
-    }
+    if (isFile(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // missing, or not reachable: not here
   }
 }
 
@@ -38,15 +44,15 @@ export function expandHome(path: string, home: string): string {
   return path;
 }
 
-export async function resolveCommonSettings(flags: CommonFlags, cwd: string, env: NodeJS.ProcessEnv): Promise<CommonSettings> {
+export function resolveCommonSettings(flags: CommonFlags, cwd: string, env: NodeJS.ProcessEnv): CommonSettings {
   const home = env.HOME || homedir();
   let profile = flags.profile;
   if (profile === undefined) {
-    const file = await findUpwards(cwd, ".knitprofile");
-    const firstLine = file ? (await readFile(file, "utf8")).split(/\r?\n/, 1)[0]?.trim() : undefined;
+    const file = findUpwards(cwd, ".knitprofile");
+    const firstLine = file ? readFileSync(file, "utf8").split(/\r?\n/, 1)[0]?.trim() : undefined;
     profile = firstLine || resolve(cwd);
   }
   const profileStore = resolve(cwd, expandHome(flags.profileStore ?? join(home, ".knit", "profile"), home));
-  const envFile = flags.env !== undefined ? resolve(cwd, expandHome(flags.env, home)) : (await findUpwards(cwd, "knitenv")) ?? join(resolve(cwd), "knitenv");
+  const envFile = flags.env !== undefined ? resolve(cwd, expandHome(flags.env, home)) : findUpwards(cwd, "knitenv") ?? join(resolve(cwd), "knitenv");
   return { profile, profileStore, env: envFile };
 }

@@ -1,7 +1,7 @@
-import { chmod, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parse, stringify } from "yaml";
 import { CommandError } from "../cli/errors.js";
+import { parsePlainYamlMap } from "./plain-yaml.js";
 import { verifyProfile, type Profile } from "./profile.js";
 
 /** The profile store: profile name → profile, a YAML file (default `~/.knit/profile`). */
@@ -15,14 +15,17 @@ function isMissing(error: unknown): boolean {
 export async function loadProfileStore(path: string): Promise<ProfileStore | undefined> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // Synchronously, like the other look-ups before a request (see locate.ts): every command that
+    // talks to the server reads this small file first.
+    text = readFileSync(path, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw new CommandError(`cannot read the profile store ${path}: ${(error as Error).message}`);
   }
-  let parsed: unknown;
+  let parsed: unknown = parsePlainYamlMap(text);
   try {
-    parsed = parse(text);
+    // The yaml package only for a store of another shape: loading it costs more than the request.
+    if (parsed === undefined) parsed = (await import("yaml")).parse(text);
   } catch (error) {
     throw new CommandError(`the profile store ${path} is not valid YAML (${(error as Error).message}); fix it or remove it and run 'knit init' again`);
   }
@@ -37,11 +40,31 @@ export async function loadProfileStore(path: string): Promise<ProfileStore | und
   return store;
 }
 
+/** Reads a knitprofile handed out by the administrator (`knit init`). */
+export async function readKnitProfile(path: string): Promise<Profile> {
+  const [{ readFile }, { parse }] = await Promise.all([import("node:fs/promises"), import("yaml")]);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new CommandError(`cannot read the knitprofile ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (error) {
+    throw new CommandError(`the knitprofile ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return verifyProfile(parsed, `knitprofile ${path}`);
+}
+
 /**
  * Saves the store with mode 0600 in a 0700 folder. The previous content is kept in `<store>.backup`
  * while writing, so a crash mid-write leaves a copy to restore from.
  */
 export async function saveProfileStore(path: string, store: ProfileStore): Promise<void> {
+  // Only `knit init` saves: these load for it alone, not for every command that reads the store.
+  const [{ chmod, copyFile, mkdir, rm, writeFile }, { stringify }] = await Promise.all([import("node:fs/promises"), import("yaml")]);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const backup = `${path}.backup`;
   let backedUp = false;
