@@ -54,6 +54,11 @@ describe("@knitfab/api is browser-safe", () => {
     expect(offending).toEqual([]);
   });
 
+  it("run-statuses.ts imports nothing: the CLI, the console and the domain take the list without loading TypeBox", async () => {
+    const text = await readFile(new URL("run-statuses.ts", sourceFolder), "utf8");
+    expect(specifiers(text)).toEqual([]);
+  });
+
   it("depends on TypeBox only", async () => {
     const manifest = JSON.parse(await readFile(packageJson, "utf8")) as { dependencies?: Record<string, string> };
     expect(Object.keys(manifest.dependencies ?? {})).toEqual(["@sinclair/typebox"]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as contract from "@knitfab/api/run-statuses";
 import {
   FAILED_STATUSES,
   PROCESSING_STATUSES,
@@ -55,6 +56,11 @@ describe("statusChange", () => {
 });
 
 describe("status groups", () => {
+  it("are the wire contract's lists, not copies (issue 10: one run status list)", () => {
+    expect(RUN_STATUSES).toBe(contract.RUN_STATUSES);
+    expect(TERMINAL_STATUSES).toBe(contract.TERMINAL_RUN_STATUSES);
+  });
+
   it("partition the statuses into processing, done and failed", () => {
     expect(RUN_STATUSES).toHaveLength(10);
     expect([...PROCESSING_STATUSES, "done", ...FAILED_STATUSES].sort()).toEqual([...RUN_STATUSES].sort());

@@ -1,21 +1,11 @@
 /** The run state machine (model.md §8). */
 
-export const RUN_STATUSES = [
-  "deactivated",
-  "waiting",
-  "ready",
-  "starting",
-  "running",
-  "completing",
-  "aborting",
-  "done",
-  "failed",
-  "invalidated",
-] as const;
+// The list itself is the wire contract's (one list for the server, the CLI and the console); the
+// rules over it are the domain's.
+import { RUN_STATUSES, TERMINAL_RUN_STATUSES, isRunStatus, isTerminalRunStatus, type RunStatus } from "@knitfab/api/run-statuses";
 
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export { RUN_STATUSES, TERMINAL_RUN_STATUSES as TERMINAL_STATUSES, isRunStatus, isTerminalRunStatus as isTerminalStatus, type RunStatus };
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ["done", "failed", "invalidated"];
 /** Outputs of runs in these states carry `knit#transient:processing`. */
 export const PROCESSING_STATUSES: readonly RunStatus[] = [
   "deactivated",
@@ -28,14 +18,6 @@ export const PROCESSING_STATUSES: readonly RunStatus[] = [
 ];
 /** Outputs of runs in these states carry `knit#transient:failed`. */
 export const FAILED_STATUSES: readonly RunStatus[] = ["failed", "invalidated"];
-
-export function isRunStatus(x: unknown): x is RunStatus {
-  return typeof x === "string" && (RUN_STATUSES as readonly string[]).includes(x);
-}
-
-export function isTerminalStatus(status: RunStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
 
 /** Allowed targets of a real change, per current status. */
 const NEXT: Record<RunStatus, readonly RunStatus[]> = {
@@ -57,7 +39,7 @@ const NEXT: Record<RunStatus, readonly RunStatus[]> = {
  * not even their own status).
  */
 export function statusChange(from: RunStatus, to: RunStatus): "change" | "noop" | "illegal" {
-  if (isTerminalStatus(from)) return "illegal";
+  if (isTerminalRunStatus(from)) return "illegal";
   if (from === to) return "noop";
   return NEXT[from].includes(to) ? "change" : "illegal";
 }

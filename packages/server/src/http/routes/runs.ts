@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { NotFoundError, badRequest, isRunStatus, type RunStatus } from "@knitfab/domain";
+import { FINDABLE_RUN_STATUSES, isFindableRunStatus } from "@knitfab/api/run-statuses";
+import { NotFoundError, badRequest } from "@knitfab/domain";
 import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, retryRun, tearoffRun } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
 import { runDetailJson } from "@knitfab/db";
@@ -7,8 +8,6 @@ import { IdParams, LogQuery, RunFindQuery } from "../schemas.js";
 import { parseTimeWindow } from "./query.js";
 import { sendRunLog } from "./run-log.js";
 import { addWarning } from "../warning.js";
-
-const FINDABLE_STATUSES = ["deactivated", "waiting", "ready", "starting", "running", "completing", "aborting", "done", "failed"];
 
 const commaList = (value: string | undefined): string[] =>
   (value ?? "")
@@ -29,11 +28,11 @@ export async function runRoutes(app: FastifyInstance, options: AppOptions): Prom
     const query = request.query as { plan?: string; knitIdInput?: string; knitIdOutput?: string; status?: string; since?: string; duration?: string };
     const statuses = commaList(query.status);
     for (const status of statuses) {
-      if (!FINDABLE_STATUSES.includes(status) || !isRunStatus(status)) {
+      if (!isFindableRunStatus(status)) {
         // the reference's advice line first (it names only some statuses), then the whole list
         throw badRequest(
           `"status" should be one of "waiting", "deactivated", "starting", "running", "done" or "failed"\n` +
-            `(any of ${FINDABLE_STATUSES.join(", ")}; got "${status}")`,
+            `(any of ${FINDABLE_RUN_STATUSES.join(", ")}; got "${status}")`,
         );
       }
     }
@@ -41,7 +40,7 @@ export async function runRoutes(app: FastifyInstance, options: AppOptions): Prom
       planIds: commaList(query.plan),
       inputKnitIds: commaList(query.knitIdInput),
       outputKnitIds: commaList(query.knitIdOutput),
-      statuses: statuses as RunStatus[],
+      statuses: statuses.filter(isFindableRunStatus),
       ...parseTimeWindow(query.since, query.duration),
     });
     return (await loadRuns(database.db, ids)).map(runDetailJson);
