@@ -59,6 +59,19 @@ function heavyParts(loaded: Loaded): string[] {
   return Object.entries(HEAVY).filter(([, seen]) => seen(loaded)).map(([name]) => name);
 }
 
+/** Which sources esbuild put into the bundle (written by bundle.mjs). */
+const BUNDLE_META = fileURLToPath(new URL("../dist/bundle/meta.json", import.meta.url));
+
+describe("what the knit bundle holds", () => {
+  it("the contract's TypeBox-free run-statuses module, and no TypeBox: every command would build schemas at start", async () => {
+    const { inputs } = JSON.parse(await readFile(BUNDLE_META, "utf8")) as { inputs: Record<string, unknown> };
+    const sources = Object.keys(inputs);
+    expect(sources.filter((source) => /[/\\]@sinclair[/\\]typebox[/\\]/.test(source))).toEqual([]);
+    // the positive control: knit does take runtime values from the contract, and only from that module
+    expect(sources.filter((source) => /(^|[/\\])api[/\\](dist|src)[/\\]/.test(source)).map((source) => source.replace(/^.*[/\\]/, ""))).toEqual(["run-statuses.js"]);
+  });
+});
+
 describe("what a knit command loads", () => {
   it("knit version and knit --help load none of the heavy parts", async () => {
     const version = await knitRecorded(["version"]);

@@ -1,6 +1,5 @@
 import type { ApiClient } from "./http.js";
-import type { DataDetail, PlanDetail, PlanSpec, RunDetail } from "./types.js";
-import type { Tag } from "../cli/values.js";
+import type { DataDetail, PlanDetail, PlanSpec, RunDetail, TagChange } from "@knitfab/api";
 
 /** Typed calls of the frontend API (api.md §2); errors surface as `HttpError`. */
 
@@ -9,12 +8,6 @@ export function findData(client: ApiClient, query: { tags: string[]; since?: str
   if (query.since !== undefined) q.push(["since", query.since]);
   if (query.duration !== undefined) q.push(["duration", query.duration]);
   return client.json("GET", ["data"], { query: q });
-}
-
-export interface TagChange {
-  add?: Tag[];
-  remove?: Tag[];
-  remove_key?: string[];
 }
 
 export function changeDataTags(client: ApiClient, knitId: string, change: TagChange): Promise<DataDetail> {

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { CommandError } from "../cli/errors.js";
-import type { PlanSpec } from "../client/types.js";
+import type { MountpointSpec, PlanSpec } from "@knitfab/api";
 
 function fail(message: string): never {
   throw new CommandError(`fail to parse Plan file: ${message}`);
@@ -54,8 +54,11 @@ export function normaliseImage(image: string): string {
   return `${repository}:${tag}`;
 }
 
+/** A PlanSpec as knit sends it: the mountpoint lists always there (`[]` when the file has none). */
+export type ParsedPlanSpec = PlanSpec & { inputs: MountpointSpec[]; outputs: MountpointSpec[] };
+
 /** Reads a plan YAML document into the PlanSpec the API takes; unknown keys are ignored. */
-export function parsePlanSpec(text: string): PlanSpec {
+export function parsePlanSpec(text: string): ParsedPlanSpec {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -65,7 +68,7 @@ export function parsePlanSpec(text: string): PlanSpec {
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) fail("the document must be a YAML map with at least 'image'");
   const d = doc as Record<string, unknown>;
   if (typeof d.image !== "string" || d.image === "") fail("'image' is required (e.g. image: \"repo/name:tag\")");
-  const spec: PlanSpec = {
+  const spec: ParsedPlanSpec = {
     image: normaliseImage(d.image),
     inputs: mountpoints(d.inputs, "inputs"),
     outputs: mountpoints(d.outputs, "outputs"),

@@ -6,7 +6,8 @@ import { printJson } from "../cli/output.js";
 import { collect, parseGoDuration, parseLooseTime } from "../cli/values.js";
 import { abortRun, deleteRun, findRuns, getRun, retryRun, tearoffRun } from "../client/api.js";
 import { describeHttpError, HttpError, readText } from "../client/http.js";
-import type { RunDetail } from "../client/types.js";
+import type { RunDetail } from "@knitfab/api";
+import { isTerminalRunStatus } from "@knitfab/api/run-statuses";
 
 interface FindOptions {
   planid: string[];
@@ -153,8 +154,6 @@ interface WaitOptions {
   timeout?: string;
 }
 
-const FINAL = new Set(["done", "failed", "invalidated"]);
-
 export function registerRunWait(group: Command, runtime: Runtime): void {
   defineCommand<WaitOptions>(group, runtime, {
     name: "wait <RUN_ID>",
@@ -181,7 +180,7 @@ export function registerRunWait(group: Command, runtime: Runtime): void {
           context.logger.info(`Run ${runId} is ${run.status}`);
           last = run.status;
         }
-        if (FINAL.has(run.status)) break;
+        if (isTerminalRunStatus(run.status)) break;
         if (Date.now() >= deadline) {
           throw new CommandError(`Run ${runId} is still ${run.status} after ${options.timeout}; wait longer, or stop it with 'knit run stop ${runId}'`);
         }

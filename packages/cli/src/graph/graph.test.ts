@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DataDetail, PlanDetail, RunDetail, RunSummary } from "../client/types.js";
+import type { DataDetail, PlanDetail, RunDetail, RunSummary } from "@knitfab/api";
 import { DotGraph } from "./graph.js";
 import { dotToSvg, renderGraph } from "./render.js";
 

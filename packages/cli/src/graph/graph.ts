@@ -1,4 +1,4 @@
-import type { DataDetail, PlanDetail, RunDetail } from "../client/types.js";
+import type { DataDetail, PlanDetail, PlanSummary, RunDetail } from "@knitfab/api";
 import { escapeHtml, escapeQuoted, localTimestamp } from "./html.js";
 
 interface Edge {
@@ -40,10 +40,7 @@ export class DotGraph {
     this.data.set(detail.knitId, dataNode(id, detail, emphasise));
     this.declare(id);
     const up = detail.upstream;
-    if (up?.run) {
-      if (up.log) this.link(`r${up.run.runId}`, id, "(log)");
-      else if (up.mountpoint) this.link(`r${up.run.runId}`, id, up.mountpoint.path);
-    }
+    this.link(`r${up.run.runId}`, id, up.log ? "(log)" : up.mountpoint.path);
     for (const down of detail.downstreams) this.link(id, `r${down.run.runId}`, down.mountpoint.path);
   }
 
@@ -74,8 +71,7 @@ export class DotGraph {
       points.add(point);
       this.declare(point);
       for (const up of input.upstreams) {
-        const from = up.log ? `p${up.plan.planId}@log` : up.mountpoint ? `p${up.plan.planId}@${up.mountpoint.path}` : undefined;
-        if (from) this.link(from, point, "");
+        this.link(up.log ? `p${up.plan.planId}@log` : `p${up.plan.planId}@${up.mountpoint.path}`, point, "");
       }
     }
     for (const output of plan.outputs) {
@@ -168,8 +164,8 @@ function statusCell(status: string): string {
   }
 }
 
-function planTitle(plan: { image?: string; name?: string }): string {
-  return plan.image ? `image = ${escapeHtml(plan.image)}` : escapeHtml(plan.name ?? "");
+function planTitle(plan: PlanSummary): string {
+  return plan.image !== undefined ? `image = ${escapeHtml(plan.image)}` : escapeHtml(plan.name);
 }
 
 function runNode(id: string, run: RunDetail, emphasise: boolean): string {

@@ -1,7 +1,7 @@
 import type { ApiClient } from "../client/http.js";
 import { findData, getPlan, getRun } from "../client/api.js";
 import { CommandError } from "../cli/errors.js";
-import type { DataDetail, PlanDetail, RunDetail } from "../client/types.js";
+import type { DataDetail, PlanDetail, RunDetail } from "@knitfab/api";
 import { DotGraph } from "./graph.js";
 
 export interface WalkOptions {

@@ -6,7 +6,7 @@ import { printJsonBare } from "../cli/output.js";
 import { isSystemTag, type Tag } from "../cli/values.js";
 import { changeDataTags } from "../client/api.js";
 import { describeHttpError, HttpError, readText } from "../client/http.js";
-import type { DataDetail } from "../client/types.js";
+import type { DataDetail } from "@knitfab/api";
 import { createProgress } from "./progress.js";
 import { estimateSize } from "./size.js";
 import { uploadBody } from "./upload-body.js";
