@@ -2,7 +2,7 @@
 // and plans created through the HTTP API. Parts that need runs to execute are in runs.test.ts.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DataDetail, PlanDetail, RunDetail } from "../src/api/types.js";
+import type { DataDetail, PlanDetail, RunDetail } from "@knitfab/api";
 import { poll } from "./support/poll.js";
 import { apiClient, eventually, type ApiClient } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";

@@ -2,7 +2,7 @@
 // expanded render are timed and logged. Times are reported, never asserted.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DataDetail } from "../src/api/types.js";
+import type { DataDetail } from "@knitfab/api";
 import { mapLimit } from "../src/graph/fetch-limit.js";
 import { poll } from "./support/poll.js";
 import { apiClient, eventually } from "./support/api.js";

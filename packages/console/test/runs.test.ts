@@ -2,7 +2,7 @@
 // run, retry it, and delete a finished one, all from the console after confirmation.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PlanDetail, RunDetail } from "../src/api/types.js";
+import type { PlanDetail, RunDetail } from "@knitfab/api";
 import { poll } from "./support/poll.js";
 import { apiClient, eventually, type ApiClient } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";

@@ -1,5 +1,5 @@
 // HTTP calls to the API on the same origin. Every failure becomes an ApiError carrying the server's message.
-import type { DataDetail, PlanDetail, RunDetail, TagChange } from "./types.js";
+import type { DataDetail, PlanDetail, RunDetail, TagChange } from "@knitfab/api";
 
 export class ApiError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 // Builders of API-shaped values for unit tests of graph shaping.
-import type { DataDetail, PlanSummary, RunDetail, RunStatus } from "../api/types.js";
+import type { DataDetail, PlanSummary, RunDetail, RunStatus } from "@knitfab/api";
 
 const uploadPlan: PlanSummary = { planId: "plan-upload", name: "knit#uploaded" };
 const trainPlan: PlanSummary = { planId: "plan-train", image: "train:v1" };

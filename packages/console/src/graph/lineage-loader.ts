@@ -1,7 +1,7 @@
 // Fetches what the lineage view is missing, until the shown part of the graph is fully known.
 // The shape comes first (runs, fetched in batches through the data items they read or write), then
 // the data items' own details (tags), which never change the shape. Expanding asks for the new part only.
-import type { DataDetail, RunDetail } from "../api/types.js";
+import type { DataDetail, RunDetail } from "@knitfab/api";
 import { mapLimit } from "./fetch-limit.js";
 import { visibleLineage, type CollapseOptions, type LineageNodeId, type VisibleLineage } from "./lineage.js";
 

@@ -1,6 +1,6 @@
 // Lineage graph around a Data or a Run: which nodes to show (near ones, with far ones collapsed) and
 // which edges join them. Pure functions over what has been fetched so far; the fetching lives elsewhere.
-import type { DataDetail, RunDetail } from "../api/types.js";
+import type { DataDetail, RunDetail } from "@knitfab/api";
 
 export type LineageNodeId = `data-${string}` | `run-${string}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlanDetail } from "../api/types.js";
+import type { PlanDetail } from "@knitfab/api";
 import { neighbourPlanIds, planGraph } from "./plan-graph.js";
 import { loadPlanGraph } from "./plan-loader.js";
 

@@ -1,6 +1,6 @@
 // The plan graph (admin.md §7.2): plan nodes, their input/output/log nodes, and edges from an output
 // (or log) to each downstream plan input it feeds.
-import type { PlanDetail, PlanSummary } from "../api/types.js";
+import type { PlanDetail, PlanSummary } from "@knitfab/api";
 
 export type PlanGraphNode =
   | { id: string; kind: "plan"; planId: string; plan: PlanSummary; active?: boolean; root: boolean }

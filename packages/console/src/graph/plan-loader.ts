@@ -1,5 +1,5 @@
 // Fetches the whole connected plan graph around one plan, breadth first, a few requests at a time.
-import type { PlanDetail } from "../api/types.js";
+import type { PlanDetail } from "@knitfab/api";
 import { mapLimit } from "./fetch-limit.js";
 import { neighbourPlanIds } from "./plan-graph.js";
 

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api } from "../api/client.js";
-import type { DataDetail } from "../api/types.js";
+import type { DataDetail } from "@knitfab/api";
 import { ChipInput, ErrorLine, RefreshBar, Section, TagChip, TagList } from "../components/common.js";
 import { useFetch } from "../components/use-fetch.js";
 import { displayOrder, isSystemTag, normaliseTag, userTagError } from "../format/tags.js";

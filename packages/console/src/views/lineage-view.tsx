@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/client.js";
 import { emptyRunFilter, runListUrl } from "../api/query.js";
-import type { DataDetail, RunDetail } from "../api/types.js";
+import type { DataDetail, RunDetail } from "@knitfab/api";
 import { ErrorLine, TagList } from "../components/common.js";
 import { displayOrder } from "../format/tags.js";
 import { formatLocal } from "../format/time.js";

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api } from "../api/client.js";
-import type { PlanDetail, PlanDownstream, PlanUpstream } from "../api/types.js";
+import type { PlanDetail, Downstream, Upstream } from "@knitfab/api";
 import { ErrorLine, RefreshBar, Section, TagList } from "../components/common.js";
 import { ConfirmButton } from "../components/confirm.js";
 import { useFetch } from "../components/use-fetch.js";
@@ -25,7 +25,7 @@ export function PlanDetailView({ planId }: { planId: string }) {
   );
 }
 
-function Links({ items }: { items: Array<PlanUpstream | PlanDownstream> }) {
+function Links({ items }: { items: Array<Upstream | Downstream> }) {
   if (items.length === 0) return null;
   return (
     <ul className="links">

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../api/client.js";
-import type { RunDetail } from "../api/types.js";
+import type { RunDetail } from "@knitfab/api";
+import { isTerminalRunStatus } from "@knitfab/api/run-statuses";
 import { ErrorLine, RefreshBar, Section, TagList } from "../components/common.js";
 import { ConfirmButton } from "../components/confirm.js";
 import { useFetch } from "../components/use-fetch.js";
@@ -8,7 +9,7 @@ import { formatLocal } from "../format/time.js";
 import { href } from "../routing/routes.js";
 import { navigate } from "../routing/use-route.js";
 import { RunLog } from "./run-log.js";
-import { FINISHED, LOG_READABLE, planLabel, RunStatusBadge } from "./run-parts.js";
+import { LOG_READABLE, planLabel, RunStatusBadge } from "./run-parts.js";
 
 export function RunDetailView({ runId }: { runId: string }) {
   const [auto, setAuto] = useState(true);
@@ -30,7 +31,7 @@ export function RunDetailView({ runId }: { runId: string }) {
 
 export function RunBody({ run, onChanged }: { run: RunDetail; onChanged?: () => void }) {
   const pseudo = run.plan.image === undefined;
-  const finished = FINISHED.includes(run.status);
+  const finished = isTerminalRunStatus(run.status);
   return (
     <>
       {onChanged && <RunActions run={run} onChanged={onChanged} pseudo={pseudo} finished={finished} />}

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api } from "../api/client.js";
 import { emptyRunFilter, isFilterActive, runListUrl, type RunFilter } from "../api/query.js";
-import { FILTERABLE_RUN_STATUSES } from "../api/types.js";
+import { FINDABLE_RUN_STATUSES, isFindableRunStatus } from "@knitfab/api/run-statuses";
 import { ChipInput, ErrorLine, FilterPanel, RefreshBar } from "../components/common.js";
 import { NavList } from "../components/nav-list.js";
 import { SinceFilter } from "../components/since-filter.js";
@@ -20,7 +20,7 @@ function initialFilter(): RunFilter {
     planIds: ids(query.get("plan")),
     inputKnitIds: ids(query.get("in")),
     outputKnitIds: ids(query.get("out")),
-    statuses: ids(query.get("status")).filter((s) => FILTERABLE_RUN_STATUSES.includes(s as never)),
+    statuses: ids(query.get("status")).filter(isFindableRunStatus),
   };
 }
 
@@ -40,7 +40,7 @@ export function RunList() {
         <ChipInput label="Output Knit IDs" values={filter.outputKnitIds} onChange={(outputKnitIds) => setFilter({ ...filter, outputKnitIds })} />
         <fieldset className="field statuses">
           <legend>Run status</legend>
-          {FILTERABLE_RUN_STATUSES.map((status) => (
+          {FINDABLE_RUN_STATUSES.map((status) => (
             <label key={status} className="toggle">
               <input type="checkbox" checked={filter.statuses.includes(status)} onChange={(e) => toggleStatus(status, e.target.checked)} />
               {status}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { errorFromResponse } from "../api/client.js";
 import { api } from "../api/client.js";
-import type { RunStatus } from "../api/types.js";
+import type { RunStatus } from "@knitfab/api";
 
 const RETRY_MS = 5_000;
 

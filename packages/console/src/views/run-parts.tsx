@@ -1,4 +1,4 @@
-import type { PlanSummary, RunStatus } from "../api/types.js";
+import type { PlanSummary, RunStatus } from "@knitfab/api";
 
 // Plain symbols every system font has (emoji fonts are often missing on servers and CI machines).
 const STATUS_ICON: Record<RunStatus, string> = {
@@ -24,9 +24,8 @@ export function RunStatusBadge({ status }: { status: RunStatus }) {
 
 /** "image:tag" for image plans, the pseudo plan's name otherwise (knit#uploaded, knit#imported). */
 export function planLabel(plan: PlanSummary): string {
-  return plan.image ?? plan.name ?? plan.planId;
+  return plan.image !== undefined ? plan.image : plan.name;
 }
 
-export const FINISHED: readonly RunStatus[] = ["done", "failed", "invalidated"];
 /** Statuses whose log can be read (the reference shows the log button for these). */
 export const LOG_READABLE: readonly RunStatus[] = ["starting", "running", "aborting", "completing", "done", "failed"];

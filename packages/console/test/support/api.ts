@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DataDetail, PlanDetail, RunDetail } from "../../src/api/types.js";
+import type { DataDetail, PlanDetail, RunDetail } from "@knitfab/api";
 
 async function call<T>(base: string, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const init: RequestInit = { method };
