@@ -6,16 +6,8 @@ import { RUN_STATUSES, TERMINAL_RUN_STATUSES, isRunStatus, isTerminalRunStatus, 
 
 export { RUN_STATUSES, TERMINAL_RUN_STATUSES as TERMINAL_STATUSES, isRunStatus, isTerminalRunStatus as isTerminalStatus, type RunStatus };
 
-/** Outputs of runs in these states carry `knit#transient:processing`. */
-export const PROCESSING_STATUSES: readonly RunStatus[] = [
-  "deactivated",
-  "waiting",
-  "ready",
-  "starting",
-  "running",
-  "completing",
-  "aborting",
-];
+/** Outputs of runs in these states carry `knit#transient:processing`: every state a run has not ended in. */
+export const PROCESSING_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((status) => !isTerminalRunStatus(status));
 /** Outputs of runs in these states carry `knit#transient:failed`. */
 export const FAILED_STATUSES: readonly RunStatus[] = ["failed", "invalidated"];
 

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
-import type { Tag } from "@knitfab/domain";
+import { FAILED_STATUSES, PROCESSING_STATUSES, type Tag } from "@knitfab/domain";
 import type { Queryable } from "../database.js";
 import { onlyUuids } from "../uuid.js";
 
@@ -13,9 +13,6 @@ export interface DataQuery {
   /** exclusive upper bound on the effective timestamp */
   until?: Date;
 }
-
-const PROCESSING = ["deactivated", "waiting", "ready", "starting", "running", "completing", "aborting"];
-const FAILED = ["failed", "invalidated"];
 
 /**
  * Data ids matching the query, ordered by knit#timestamp (data without one last), then knitId.
@@ -35,8 +32,8 @@ export async function findKnitIds(q: Queryable, query: DataQuery): Promise<strin
     conditions.push(sql`d.knit_id = ${id}::uuid`);
   }
   if (query.timestamp !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) = ${query.timestamp}`);
-  if (query.transient === "processing") conditions.push(sql`r.status::text = ANY(${PROCESSING}::text[])`);
-  if (query.transient === "failed") conditions.push(sql`r.status::text = ANY(${FAILED}::text[])`);
+  if (query.transient === "processing") conditions.push(sql`r.status::text = ANY(${PROCESSING_STATUSES}::text[])`);
+  if (query.transient === "failed") conditions.push(sql`r.status::text = ANY(${FAILED_STATUSES}::text[])`);
   if (query.since !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) >= ${query.since}`);
   if (query.until !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) < ${query.until}`);
   // Uploads and imports in progress are not data yet: they become visible once complete.
