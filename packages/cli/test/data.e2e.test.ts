@@ -2,15 +2,10 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, readlink, writeFile, symlink, truncate } from "node:fs/promises";
 import { join } from "node:path";
+import type { DataDetail } from "@knitfab/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dotToSvg } from "../src/graph/render.js";
 import { newUser, startServer, type Server, type User } from "./harness.js";
-
-interface DataDetail {
-  knitId: string;
-  tags: string[];
-  upstream: { run: { runId: string } };
-}
 
 let server: Server;
 let user: User;
