@@ -94,3 +94,49 @@ export class StoreFailureError extends KnitError {
     this.name = "StoreFailureError";
   }
 }
+
+/** A path inside a Data that could lead out of it or cannot name a file: refused, never resolved. */
+export class UnsafeDataPathError extends InputError {
+  constructor(path: string, why: string) {
+    super(`invalid path "${path}": ${why}`, {
+      advice: "give a path relative to the data's root, with '/' between names and no '..', like \"sub/dir/file.csv\".",
+      details: { path },
+    });
+    this.name = "UnsafeDataPathError";
+  }
+}
+
+/** Nothing at this path inside the Data (or only a link leading out of it). */
+export class DataPathMissingError extends NotFoundError {
+  constructor(path: string) {
+    super(`no such file or folder in the data: "${path}"`, {
+      advice: 'list the data\'s files with "knit data ls KNIT_ID" to see what it holds.',
+      details: { path },
+    });
+    this.name = "DataPathMissingError";
+  }
+}
+
+/** A file's bytes were asked of a folder. */
+export class NotAFileError extends InputError {
+  constructor(path: string) {
+    super(`"${path}" is a folder, not a file`, {
+      advice: 'list a folder\'s files with "knit data ls KNIT_ID PATH"; only files can be read.',
+      details: { path },
+    });
+    this.name = "NotAFileError";
+  }
+}
+
+/** A byte range that starts past the end of the file (HTTP 416). */
+export class RangeNotSatisfiableError extends InputError {
+  readonly size: number;
+  constructor(size: number) {
+    super("range not satisfiable", {
+      advice: `the file has ${size} bytes: ask for a range that starts before its end.`,
+      details: { size },
+    });
+    this.name = "RangeNotSatisfiableError";
+    this.size = size;
+  }
+}
