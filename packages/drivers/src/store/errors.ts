@@ -28,8 +28,8 @@ export class ChecksumMismatchError extends InputError {
 export class DataMissingError extends NotFoundError {
   constructor(knitId: string) {
     super("not found", {
+      // No `details`: the error body of the contract is `{"message"}` alone.
       advice: `no content is stored for data ${knitId}; check the knitId with "knit data find".`,
-      details: { knitId },
     });
     this.name = "DataMissingError";
   }
@@ -100,7 +100,6 @@ export class UnsafeDataPathError extends InputError {
   constructor(path: string, why: string) {
     super(`invalid path "${path}": ${why}`, {
       advice: "give a path relative to the data's root, with '/' between names and no '..', like \"sub/dir/file.csv\".",
-      details: { path },
     });
     this.name = "UnsafeDataPathError";
   }
@@ -111,7 +110,6 @@ export class DataPathMissingError extends NotFoundError {
   constructor(path: string) {
     super(`no such file or folder in the data: "${path}"`, {
       advice: 'list the data\'s files with "knit data ls KNIT_ID" to see what it holds.',
-      details: { path },
     });
     this.name = "DataPathMissingError";
   }
@@ -122,7 +120,6 @@ export class NotAFileError extends InputError {
   constructor(path: string) {
     super(`"${path}" is a folder, not a file`, {
       advice: 'list a folder\'s files with "knit data ls KNIT_ID PATH"; only files can be read.',
-      details: { path },
     });
     this.name = "NotAFileError";
   }
@@ -134,7 +131,6 @@ export class RangeNotSatisfiableError extends InputError {
   constructor(size: number) {
     super("range not satisfiable", {
       advice: `the file has ${size} bytes: ask for a range that starts before its end.`,
-      details: { size },
     });
     this.name = "RangeNotSatisfiableError";
     this.size = size;
