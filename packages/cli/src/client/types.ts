@@ -83,3 +83,13 @@ export interface PlanSpec {
   service_account?: string;
   active?: boolean;
 }
+
+/** A Data's files at a path (our extension `GET /api/x/data/{knitId}/files`). */
+export interface DataFileList {
+  knitId: string;
+  path: string;
+  type: "file" | "dir";
+  entries: { name: string; path: string; type: "file" | "dir" | "link"; size: number; target?: string }[];
+  totals: { files: number; dirs: number; links: number; bytes: number };
+  truncated: boolean;
+}
