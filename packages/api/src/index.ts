@@ -15,3 +15,4 @@ export * from "./queries.js";
 export * from "./transfer.js";
 export * from "./hooks.js";
 export * from "./endpoints.js";
+export * from "./data-files.js";

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { defineGroup, type Runtime } from "./cli/define.js";
 import type { Extension } from "./cli/extensions.js";
 import { registerCompletion } from "./commands/completion.js";
+import { registerDataCat, registerDataLs } from "./commands/data-browse.js";
 import { registerDataFind } from "./commands/data-find.js";
 import { registerDataPull } from "./commands/data-pull.js";
 import { registerDataPush } from "./commands/data-push.js";
@@ -47,12 +48,14 @@ export function buildProgram(runtime: Runtime, extensions: Extension[]): Command
 
   registerInit(program, runtime);
   // The command table: each group's subcommands by name, defined only when addressed (see fillGroup).
-  defineGroup(program, "data", "push, pull, find and tag Data, and draw its lineage", ["knit data find -t project:demo"], {
+  defineGroup(program, "data", "push, pull, find and tag Data, look inside it, and draw its lineage", ["knit data find -t project:demo"], {
     find: (g) => registerDataFind(g, runtime),
     pull: (g) => registerDataPull(g, runtime),
     push: (g) => registerDataPush(g, runtime),
     tag: (g) => registerDataTag(g, runtime),
     lineage: (g) => registerDataLineage(g, runtime),
+    ls: (g) => registerDataLs(g, runtime),
+    cat: (g) => registerDataCat(g, runtime),
   });
   defineGroup(program, "plan", "register, find and change Plans", ["knit plan apply ./train.plan.yaml"], {
     show: (g) => registerPlanShow(g, runtime),

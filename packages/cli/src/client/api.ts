@@ -1,5 +1,5 @@
 import type { ApiClient } from "./http.js";
-import type { DataDetail, PlanDetail, PlanSpec, RunDetail, TagChange } from "@knitfab/api";
+import type { DataDetail, DataFileList, PlanDetail, PlanSpec, RunDetail, TagChange } from "@knitfab/api";
 
 /** Typed calls of the frontend API (api.md §2); errors surface as `HttpError`. */
 
@@ -12,6 +12,13 @@ export function findData(client: ApiClient, query: { tags: string[]; since?: str
 
 export function changeDataTags(client: ApiClient, knitId: string, change: TagChange): Promise<DataDetail> {
   return client.json("PUT", ["data", knitId], { json: change });
+}
+
+/** Our extension: what is at `path` inside a Data (its folder's entries, or the one file). */
+export function listDataFiles(client: ApiClient, knitId: string, path: string, recursive: boolean): Promise<DataFileList> {
+  const query: [string, string][] = [["path", path]];
+  if (recursive) query.push(["recursive", "true"]);
+  return client.json("GET", ["x", "data", knitId, "files"], { query });
 }
 
 export function findPlans(client: ApiClient, query: { active?: boolean; image?: string; inTags: string[]; outTags: string[] }): Promise<PlanDetail[]> {

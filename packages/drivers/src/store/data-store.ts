@@ -39,6 +39,45 @@ export interface OutgoingData {
   md5(): string;
 }
 
+/** One entry of a Data's content, as a listing shows it. */
+export interface DataFileEntry {
+  /** The last part of `path`. */
+  name: string;
+  /** Relative to the Data's root, '/'-separated. */
+  path: string;
+  type: "file" | "dir" | "link";
+  /** Bytes of a file; 0 for folders and links. */
+  size: number;
+  /** Where a symbolic link points, as stored. */
+  target?: string;
+}
+
+/** What is at a path inside a Data. */
+export interface DataFileList {
+  /** The path listed, normalised ("" is the root). */
+  path: string;
+  /** Whether that path is a folder (its entries are listed) or a file (the one entry). */
+  type: "file" | "dir";
+  entries: DataFileEntry[];
+  /** Of the listed entries. */
+  totals: { files: number; dirs: number; links: number; bytes: number };
+  /** The listing stopped at its bound (MAX_LISTED_ENTRIES); ask for a deeper path. */
+  truncated: boolean;
+}
+
+/** Bytes of a file to read: from `start` to `end` (inclusive, or to the end), or the last `suffix` bytes. */
+export type ByteRange = { start: number; end?: number } | { suffix: number };
+
+/** One file of a Data on its way out. */
+export interface DataFileStream {
+  stream: Readable;
+  /** The whole file's size. */
+  size: number;
+  /** First and last byte (inclusive) that `stream` carries; end is start - 1 for nothing. */
+  start: number;
+  end: number;
+}
+
 /** A partial (unfinished) upload left behind by a crash or an abandoned transfer. */
 export interface PartialUpload {
   name: string;
@@ -84,6 +123,18 @@ export interface DataStore {
   /** Unfinished uploads, for housekeeping to remove stale ones. */
   listPartials(): Promise<PartialUpload[]>;
   removePartial(name: string): Promise<void>;
+  /**
+   * What is at `path` inside the sealed Data `knitId` (the folder's entries, all descendants when
+   * `recursive`). Throws DataMissingError (no sealed content), UnsafeDataPathError (NUL, absolute,
+   * '..') or DataPathMissingError (nothing there, or a link leading out of the Data).
+   */
+  listFiles(knitId: string, path: string, options?: { recursive?: boolean }): Promise<DataFileList>;
+  /**
+   * The bytes of the file at `path` inside the sealed Data `knitId`, streamed, or of `range` of them.
+   * Throws as listFiles does, and NotAFileError for a folder, RangeNotSatisfiableError for a range
+   * past the end.
+   */
+  openFile(knitId: string, path: string, range?: ByteRange): Promise<DataFileStream>;
   /** knitIds with content. */
   list(): Promise<string[]>;
 }

@@ -28,8 +28,8 @@ export class ChecksumMismatchError extends InputError {
 export class DataMissingError extends NotFoundError {
   constructor(knitId: string) {
     super("not found", {
+      // No `details`: the error body of the contract is `{"message"}` alone.
       advice: `no content is stored for data ${knitId}; check the knitId with "knit data find".`,
-      details: { knitId },
     });
     this.name = "DataMissingError";
   }
@@ -92,5 +92,47 @@ export class StoreFailureError extends KnitError {
       cause: new Error(`data store failure (${what})`, { cause: error }),
     });
     this.name = "StoreFailureError";
+  }
+}
+
+/** A path inside a Data that could lead out of it or cannot name a file: refused, never resolved. */
+export class UnsafeDataPathError extends InputError {
+  constructor(path: string, why: string) {
+    super(`invalid path "${path}": ${why}`, {
+      advice: "give a path relative to the data's root, with '/' between names and no '..', like \"sub/dir/file.csv\".",
+    });
+    this.name = "UnsafeDataPathError";
+  }
+}
+
+/** Nothing at this path inside the Data (or only a link leading out of it). */
+export class DataPathMissingError extends NotFoundError {
+  constructor(path: string) {
+    super(`no such file or folder in the data: "${path}"`, {
+      advice: 'list the data\'s files with "knit data ls KNIT_ID" to see what it holds.',
+    });
+    this.name = "DataPathMissingError";
+  }
+}
+
+/** A file's bytes were asked of a folder. */
+export class NotAFileError extends InputError {
+  constructor(path: string) {
+    super(`"${path}" is a folder, not a file`, {
+      advice: 'list a folder\'s files with "knit data ls KNIT_ID PATH"; only files can be read.',
+    });
+    this.name = "NotAFileError";
+  }
+}
+
+/** A byte range that starts past the end of the file (HTTP 416). */
+export class RangeNotSatisfiableError extends InputError {
+  readonly size: number;
+  constructor(size: number) {
+    super("range not satisfiable", {
+      advice: `the file has ${size} bytes: ask for a range that starts before its end.`,
+    });
+    this.name = "RangeNotSatisfiableError";
+    this.size = size;
   }
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream";
 import { extractTarGz } from "../archive/extract.js";
 import { md5Tap } from "../archive/md5.js";
+import { listDataFiles, openDataFile } from "./browse.js";
 import { packDirectory } from "../archive/pack.js";
 import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
 import { defuseTree, type DefuseReport } from "./defuse-tree.js";
@@ -111,6 +112,19 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
       }),
 
     exists: (knitId) => withoutHostPaths(() => isFolder(pathOf(knitId))),
+
+    // Only complete content can be looked into: a run's output being written is no Data yet.
+    listFiles: (knitId, path, options) =>
+      withoutHostPaths(async () => {
+        if (!(await isSealed(knitId)) || !(await isFolder(pathOf(knitId)))) throw new DataMissingError(knitId);
+        return listDataFiles(pathOf(knitId), path, options?.recursive ?? false);
+      }),
+
+    openFile: (knitId, path, range) =>
+      withoutHostPaths(async () => {
+        if (!(await isSealed(knitId)) || !(await isFolder(pathOf(knitId)))) throw new DataMissingError(knitId);
+        return openDataFile(pathOf(knitId), path, range);
+      }),
 
     remove: (knitId) =>
       withoutHostPaths(async () => {

@@ -8,6 +8,7 @@ import { installQueryRules } from "./query-params.js";
 import { installBodyRules } from "./request-body.js";
 import { installOriginRules, type HostRules } from "./request-origin.js";
 import { dataRoutes } from "./routes/data.js";
+import { dataFileRoutes } from "./routes/data-files.js";
 import { planRoutes } from "./routes/plans.js";
 import { runRoutes } from "./routes/runs.js";
 import { CONSOLE_ROUTE, staticConsole } from "./routes/console.js";
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (api) => {
     if (serve.api) {
       await dataRoutes(api, options);
+      await dataFileRoutes(api, options);
       await planRoutes(api, options);
       await runRoutes(api, options);
     }
