@@ -41,7 +41,9 @@ function ensureBuilt() {
   if (!existsSync(join(ROOT, "node_modules", ".package-lock.json"))) {
     say("installing npm packages (npm ci)");
     // The lock file lists every platform's optional packages, so `npm ci` installs exactly what it pins.
-    sh("npm", ["ci", "--no-audit", "--no-fund"]);
+    // Errors only: npm's advisory warnings (a transitive package asking for Node 22 that runs fine on
+    // 20, install scripts awaiting approval) are noise to someone trying the project for the first time.
+    sh("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
   }
   const built = join(ROOT, "packages", "server", "dist", "bin", "knitfab.js");
   const newestSource = newest(join(ROOT, "packages"), /\/src\/.*\.tsx?$/);
