@@ -76,7 +76,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  const dataStored = new Gauge({ name: "knitfab_data_stored", help: "Data recorded.", registers: [registry] });
+  const dataRecords = new Gauge({ name: "knitfab_data_records", help: "Data recorded, outputs of runs not finished yet included.", registers: [registry] });
   const dataBytes = new Gauge({ name: "knitfab_data_stored_bytes", help: "Bytes of the files of Data whose content is complete.", registers: [registry] });
   const freeBytes = new Gauge({ name: "knitfab_data_store_free_bytes", help: "Free space of the data store's file system, for this server's user.", registers: [registry] });
   const warningBytes = new Gauge({
@@ -121,7 +121,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
       lag.set({ loop }, Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : 0);
     }
     backlog.set({ loop: "projection" }, nominations);
-    dataStored.set(totals.count);
+    dataRecords.set(totals.count);
     dataBytes.set(totals.bytes);
   };
 
