@@ -16,7 +16,7 @@ import type { RunLogSource } from "./routes/run-log.js";
 import type { UploadPolicy } from "./routes/transfer.js";
 import { installMonitoring } from "./monitoring.js";
 import { installRequestIdHeader, requestIdOf } from "./request-id.js";
-import { extraApiRoutes } from "./extra-apis.js";
+import { extraApiRoutes, isUpstreamAnswer } from "./extra-apis.js";
 import type { ServerMetrics } from "../monitoring/metrics.js";
 import type { ExtraApiEndpoint } from "../extra-apis-file.js";
 
@@ -64,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // `?pretty` indents JSON; JSON is labelled plainly `application/json`, as the reference does.
   app.addHook("onSend", async (request, reply, payload) => {
-    if (request.routeOptions.config?.proxied) return payload;
+    if (isUpstreamAnswer(request)) return payload;
     reply.header("x-content-type-options", "nosniff");
     const type = reply.getHeader("content-type");
     if (typeof type === "string" && type.startsWith("application/json")) {

@@ -10,11 +10,11 @@ import type { ExtraApiEndpoint } from "../extra-apis-file.js";
  */
 const FORWARDED_METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
 
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /** the answer is an upstream's: sent as it came, without this server's JSON touches */
-    proxied?: boolean;
-  }
+/** Requests answered by an upstream: their answers go out as they came, without this server's JSON touches. */
+const upstreamAnswers = new WeakSet<FastifyRequest>();
+
+export function isUpstreamAnswer(request: FastifyRequest): boolean {
+  return upstreamAnswers.has(request);
 }
 
 /**
@@ -40,7 +40,7 @@ export async function extraApiRoutes(app: FastifyInstance, endpoints: readonly E
     });
     for (const endpoint of endpoints) {
       const handler = forward(endpoint);
-      const options = { schema: { hide: true }, config: { body: "passThrough" as const, proxied: true }, exposeHeadRoute: false };
+      const options = { schema: { hide: true }, config: { body: "passThrough" as const }, exposeHeadRoute: false };
       scope.route({ method: FORWARDED_METHODS, url: endpoint.path, ...options, handler });
       scope.route({ method: FORWARDED_METHODS, url: `${endpoint.path}/*`, ...options, handler });
     }
@@ -52,9 +52,13 @@ function forward(endpoint: ExtraApiEndpoint) {
     const path = (request.raw.url ?? "/").split("?")[0] ?? "/";
     const target = upstreamUrl(endpoint, path);
     return reply.from(target, {
+      rewriteHeaders(headers) {
+        upstreamAnswers.add(request);
+        return headers;
+      },
       onError(errorReply, { error }) {
         request.log.warn({ err: error, upstream: endpoint.proxyTo.origin }, "extra API upstream failed");
-        void errorReply.status(502).type("application/json").send({
+        void errorReply.status(502).send({
           message: `bad gateway\nthe extra API at ${endpoint.path} does not answer now; try again later, or ask the administrator to check its upstream`,
         });
       },
