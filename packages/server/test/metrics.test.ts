@@ -5,7 +5,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { setRunStatus, type Database } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
-import { BACKENDS, callJson, createTestPostgresDatabase, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, createTestPostgresDatabase, rawTarGz, requestRaw, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
 import type { Logger } from "knitfab";
 import { scrapeMetrics } from "./support/prometheus.js";
 
@@ -54,6 +54,10 @@ describe.each(BACKENDS)("metrics and health on %s", (backend) => {
     const ready = await callJson(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: "ready" });
+    // probes reach a server by any name (a pod's address); the metrics keep the Host check
+    expect((await requestRaw(`${server.url}/healthz`, { headers: { host: "probe.elsewhere.example" } })).status).toBe(200);
+    expect((await requestRaw(`${server.url}/readyz`, { headers: { host: "probe.elsewhere.example" } })).status).toBe(200);
+    expect((await requestRaw(`${server.url}/metrics`, { headers: { host: "probe.elsewhere.example" } })).status).toBe(403);
     // an id that is not plain is replaced by a fresh one
     const replaced = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "a b\"c" } });
     expect(replaced.headers.get("x-request-id")).toMatch(UUID);
