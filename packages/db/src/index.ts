@@ -21,3 +21,8 @@ export * from "./data/signing-keys.js";
 export * from "./loops/index.js";
 export * from "./maintenance.js";
 export * from "./wire-json.js";
+export * from "./data/record-size.js";
+export * from "./monitoring/run-counts.js";
+export * from "./monitoring/data-totals.js";
+export * from "./monitoring/pending-nominations.js";
+export * from "./monitoring/ping.js";

@@ -2,6 +2,7 @@ import type { Database } from "@knitfab/db";
 import type { DataStore, WorkerRuntime } from "@knitfab/drivers";
 import type { LifecycleHooks } from "./hooks/lifecycle-hooks.js";
 import type { LoopLogger } from "./loop-runner.js";
+import type { EngineMetrics } from "./engine-metrics.js";
 import type { EngineOptions } from "./options.js";
 import type { WorkerWatch } from "./workers/worker-watch.js";
 
@@ -13,6 +14,7 @@ export interface EngineContext {
   hooks: LifecycleHooks;
   options: EngineOptions;
   logger: LoopLogger;
+  metrics: EngineMetrics;
   watch: WorkerWatch;
   /**
    * Wakes this process's loops at once (in addition to NOTIFY, which reaches every process); with a

@@ -1,6 +1,7 @@
 import type { Database } from "@knitfab/db";
 import type { DataStore, WorkerRuntime } from "@knitfab/drivers";
 import type { EngineContext } from "./engine-context.js";
+import { NO_ENGINE_METRICS, type EngineMetrics } from "./engine-metrics.js";
 import { NO_HOOKS, type HookUrls } from "./hooks/hooks-file.js";
 import { createLifecycleHooks } from "./hooks/lifecycle-hooks.js";
 import { startLoop, type LoopDefinition, type LoopLogger, type RunningLoop } from "./loop-runner.js";
@@ -23,6 +24,8 @@ export interface EngineDependencies {
   hooks?: HookUrls;
   options?: Partial<EngineOptions>;
   logger: LoopLogger;
+  /** where worker starts and failures are counted; nowhere by default */
+  metrics?: EngineMetrics;
 }
 
 export interface Engine {
@@ -48,6 +51,7 @@ export function createEngine(dependencies: EngineDependencies): Engine {
     hooks,
     options,
     logger,
+    metrics: dependencies.metrics ?? NO_ENGINE_METRICS,
     watch,
     wake: (status) => {
       for (const loop of running) loop.wake(status);

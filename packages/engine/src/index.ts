@@ -7,3 +7,4 @@ export { createLifecycleHooks, BeforeHookError, type LifecycleHooks } from "./ho
 export { lazyRuntime } from "./workers/lazy-runtime.js";
 export { unhonouredPlanSettings, unmetNodeRequirements } from "./workers/on-node.js";
 export { runDetailJson } from "./run-json.js";
+export { NO_ENGINE_METRICS, type EngineMetrics } from "./engine-metrics.js";

@@ -22,6 +22,10 @@ export interface ServeConfig {
   /** Host names answered to besides loopback, this machine's name and the listen address; `*`: any */
   allowedHosts: string[];
   uploads: UploadConfig;
+  /** the extra-API file (`--extra-apis`): paths forwarded to other servers */
+  extraApisFile: string | undefined;
+  /** below this many free bytes in the data store, a warning is logged and the metric says so */
+  freeSpaceWarningBytes: number;
 }
 
 /** Bounds on one upload (README, "Configuration"); undefined means unlimited. */
@@ -55,6 +59,8 @@ export interface ServeFlags {
   uploadMaxEntries?: string;
   freeSpaceReserve?: string;
   allowUncheckedUploads?: boolean;
+  extraApis?: string;
+  freeSpaceWarning?: string;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +88,8 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`--database-url must be a postgres:// URL, got "${databaseUrl}"`);
   }
+  const reserveBytes = parseSize("--free-space-reserve", flags.freeSpaceReserve ?? env.KNITFAB_FREE_SPACE_RESERVE ?? DEFAULT_UPLOAD_LIMITS.freeSpaceReserve);
+  const warningText = flags.freeSpaceWarning ?? env.KNITFAB_FREE_SPACE_WARNING;
   return {
     home,
     port,
@@ -97,9 +105,12 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     uploads: {
       maxBytes: parseLimit("--upload-max-size", flags.uploadMaxSize ?? env.KNITFAB_UPLOAD_MAX_SIZE ?? DEFAULT_UPLOAD_LIMITS.maxSize, parseSize),
       maxEntries: parseLimit("--upload-max-entries", flags.uploadMaxEntries ?? env.KNITFAB_UPLOAD_MAX_ENTRIES ?? DEFAULT_UPLOAD_LIMITS.maxEntries, parseCount),
-      reserveBytes: parseSize("--free-space-reserve", flags.freeSpaceReserve ?? env.KNITFAB_FREE_SPACE_RESERVE ?? DEFAULT_UPLOAD_LIMITS.freeSpaceReserve),
+      reserveBytes,
       allowUnchecked: flags.allowUncheckedUploads ?? isTrue(env.KNITFAB_ALLOW_UNCHECKED_UPLOADS),
     },
+    extraApisFile: flags.extraApis ?? env.KNITFAB_EXTRA_APIS,
+    // by default twice the reserve: time to act while uploads still fit
+    freeSpaceWarningBytes: warningText === undefined ? 2 * reserveBytes : parseSize("--free-space-warning", warningText),
   };
 }
 

@@ -18,6 +18,8 @@ import { buildApp } from "./http/app.js";
 import { writeHandout } from "./handout.js";
 import { lockHome } from "./home-lock.js";
 import type { ServeConfig } from "./config.js";
+import { loadExtraApisFile } from "./extra-apis-file.js";
+import { createServerMetrics, type ServerMetrics } from "./monitoring/metrics.js";
 import { VERSION } from "./version.js";
 
 export interface RunningServer {
@@ -50,19 +52,30 @@ export interface ServeOverrides {
  * home folder belongs to this process alone (see lockHome).
  */
 export async function startServer(config: ServeConfig, logger: Logger = consoleLogger, overrides: ServeOverrides = {}): Promise<RunningServer> {
+  // A bad extra-API file stops the start before anything else is touched.
+  const extraApis = config.extraApisFile && config.roles.has("api") ? await loadExtraApisFile(config.extraApisFile) : [];
   await mkdir(config.home, { recursive: true });
   const releaseLock = config.databaseUrl ? async () => {} : await lockHome(config.home);
   let database: Database | undefined;
   let engine: Engine | undefined;
   let stopStatistics = () => {};
   let app: FastifyInstance | undefined;
+  let metrics: ServerMetrics | undefined;
   try {
     database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
     const version = await migrate(database);
     logger.info(`database ready (${database.backend}, schema version ${version})`);
     stopStatistics = startStatisticsRefresh(database);
     const { maxBytes, maxEntries, reserveBytes } = config.uploads;
-    const store = createLocalDataStore(join(config.home, "data"), {
+    const dataFolder = join(config.home, "data");
+    metrics = createServerMetrics({
+      database,
+      dataFolder,
+      freeSpaceWarningBytes: config.freeSpaceWarningBytes,
+      log: { warn: (message) => (logger.warn ?? logger.info)(message), info: (message) => logger.info(message) },
+    });
+    await metrics.checkFreeSpace();
+    const store = createLocalDataStore(dataFolder, {
       ...(maxBytes === undefined ? {} : { maxBytes }),
       ...(maxEntries === undefined ? {} : { maxEntries }),
       reserveBytes,
@@ -82,6 +95,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       runtime: lazyRuntime("docker", () => createDockerRuntime()),
       hooks,
       options: engineOptions,
+      metrics: metrics.engine,
       logger: { error: (message, error) => logger.error(message, error), warn: (message) => (logger.warn ?? logger.info)(message) },
     });
     const loopRoles = ENGINE_LOOPS.filter((loop: EngineLoop) => config.roles.has(loop));
@@ -100,6 +114,8 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         uploads: { allowUnchecked: config.uploads.allowUnchecked },
         logger: config.logLevel === "off" ? false : { level: config.logLevel },
         hosts: { listen: config.listen, allowed: config.allowedHosts },
+        metrics,
+        extraApis,
         ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),
       });
       await app.listen({ port: config.port, host: config.listen });
@@ -112,6 +128,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       logger.info(`knitfab ${VERSION} listening on ${url} (API at ${apiRoot}); profile for "knit init": ${handout}`);
     }
     const db = database;
+    const runningMetrics = metrics;
     return {
       url,
       apiRoot,
@@ -119,6 +136,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       async stop() {
         await closeGracefully(app);
         await runningEngine.stop();
+        runningMetrics.stop();
         stopStatistics();
         await db.close();
         await releaseLock();
@@ -127,6 +145,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   } catch (error) {
     await app?.close().catch(() => {});
     await engine?.stop().catch(() => {});
+    metrics?.stop();
     stopStatistics();
     await database?.close().catch(() => {});
     await releaseLock();

@@ -104,11 +104,62 @@ describe("knitfab serve (the binary)", () => {
     }
   });
 
+  it("refuses to start with a bad extra-APIs file, saying what to fix, before touching its home", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "knitfab-bin-"));
+    const reserved = join(folder, "reserved.yaml");
+    await writeFile(reserved, "endpoints:\n  - path: /api/mine\n    proxy_to: http://127.0.0.1:9/x\n");
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [["--extra-apis", reserved], {}, /^knitfab: could not start: .*reserved\.yaml: endpoints\[0\]: path "\/api\/mine" is reserved: \/api and everything under it belong to knitfab$/m],
+      [[], { KNITFAB_EXTRA_APIS: join(folder, "missing.yaml") }, /^knitfab: could not start: cannot read the extra APIs file .*missing\.yaml: ENOENT/m],
+    ];
+    for (const [flags, env, message] of cases) {
+      const home = join(folder, "home");
+      const child = run(["serve", "--port", String(await freePort()), ...flags], { KNITFAB_HOME: home, ...env });
+      expect(await exitOf(child)).toBe(1);
+      expect(child.output()).toMatch(message);
+      expect(await stat(home).catch(() => undefined)).toBeUndefined();
+    }
+  });
+
+  it("logs requests as JSON lines under the caller's X-Request-Id, proxied ones included", async () => {
+    const home = await mkdtemp(join(tmpdir(), "knitfab-bin-"));
+    const file = join(home, "extra-apis.yaml");
+    // an upstream nobody listens on: the proxy answers 502 and logs why
+    await writeFile(file, `endpoints:\n  - path: /my/api\n    proxy_to: http://127.0.0.1:${await freePort()}/api\n`);
+    const port = await freePort();
+    const server = run(["serve", "--port", String(port), "--log-level", "info", "--extra-apis", file], { KNITFAB_HOME: home });
+    await waitForApi(port, server);
+    const proxied = await fetch(`http://127.0.0.1:${port}/my/api/x`, { headers: { "x-request-id": "trace-42" } });
+    expect(proxied.status).toBe(502);
+    expect(proxied.headers.get("x-request-id")).toBe("trace-42");
+    server.kill("SIGTERM");
+    expect(await exitOf(server)).toBe(0);
+    const traced = server
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.reqId === "trace-42");
+    expect(traced.map((line) => line.msg)).toEqual(expect.arrayContaining(["incoming request", "extra API upstream failed", "request completed"]));
+  });
+
   it("documents every option and its environment variable in --help", async () => {
     const child = run(["serve", "--help"]);
     expect(await exitOf(child)).toBe(0);
-    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--runtime", "--allowed-hosts"]) expect(child.output()).toContain(flag);
-    for (const variable of ["KNITFAB_HOME", "KNITFAB_PORT", "KNITFAB_LISTEN", "KNITFAB_DATABASE_URL", "KNITFAB_ROLE", "KNITFAB_HOOKS", "KNITFAB_ALLOWED_HOSTS"]) {
+    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning"]) {
+      expect(child.output()).toContain(flag);
+    }
+    for (const variable of [
+      "KNITFAB_HOME",
+      "KNITFAB_PORT",
+      "KNITFAB_LISTEN",
+      "KNITFAB_DATABASE_URL",
+      "KNITFAB_ROLE",
+      "KNITFAB_HOOKS",
+      "KNITFAB_ALLOWED_HOSTS",
+      "KNITFAB_EXTRA_APIS",
+      "KNITFAB_FREE_SPACE_WARNING",
+    ]) {
       expect(child.output()).toContain(variable);
     }
   });

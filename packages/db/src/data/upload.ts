@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { notify, type Database, type Queryable } from "../database.js";
 import { CHANNEL } from "../channels.js";
 import { setRunStatus } from "../runs/set-status.js";
+import { recordDataSize } from "./record-size.js";
 
 export interface RootRun {
   runId: string;
@@ -52,13 +53,14 @@ export async function renewRootRun(q: Queryable, root: RootRun, suspendSeconds: 
 
 /**
  * Ends an upload. On success the run goes completing → done (knit#timestamp stamped, nominations
- * computed). On failure nothing of the upload stays visible: the root run and its data record are
+ * computed) and the Data's size (`sizeBytes`, when known) is recorded. On failure nothing of the upload stays visible: the root run and its data record are
  * removed and the partial content is handed to garbage collection.
  */
-export async function finishUpload(database: Database, root: RootRun, succeeded: boolean): Promise<void> {
+export async function finishUpload(database: Database, root: RootRun, succeeded: boolean, sizeBytes?: number): Promise<void> {
   await database.db.transaction().execute(async (trx) => {
     await sql`DELETE FROM data_agent WHERE name = ${root.agentName}`.execute(trx);
     if (succeeded) {
+      if (sizeBytes !== undefined) await recordDataSize(trx, root.knitId, sizeBytes);
       await setRunStatus(trx, root.runId, "completing", { expect: ["running"] });
       await setRunStatus(trx, root.runId, "done");
       return;

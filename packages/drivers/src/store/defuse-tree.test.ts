@@ -77,9 +77,10 @@ describe("defuseTree", () => {
     expect(await listTree(root)).toEqual(["d", "d/dangling-inside", "d/e", "d/e/b", "d/e/model", "d/model-link", "d/via-link"]);
   });
 
-  it("is idempotent and reports nothing for a clean tree", async () => {
+  it("is idempotent and reports nothing for a clean tree but the size of its files", async () => {
     await writeFile(join(root, "d/e/model"), "m");
-    expect(await defuseTree(root)).toEqual({ privilegeBits: [], specialFiles: [], outsideLinks: [] });
-    expect(await defuseTree(root)).toEqual({ privilegeBits: [], specialFiles: [], outsideLinks: [] });
+    await writeFile(join(root, "d/weights"), "0123456789");
+    expect(await defuseTree(root)).toEqual({ privilegeBits: [], specialFiles: [], outsideLinks: [], bytes: 11 });
+    expect(await defuseTree(root)).toEqual({ privilegeBits: [], specialFiles: [], outsideLinks: [], bytes: 11 });
   });
 });

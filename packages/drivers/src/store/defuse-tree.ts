@@ -10,6 +10,8 @@ export interface DefuseReport {
   specialFiles: string[];
   /** symbolic links removed because they lead (or could lead) outside the folder */
   outsideLinks: string[];
+  /** total size of the regular files kept (the Data's size, for the stored-bytes metric) */
+  bytes: number;
 }
 
 /** setuid and setgid: a file keeping them runs with its owner's (often root's) rights on the host. */
@@ -22,7 +24,7 @@ const PRIVILEGE_BITS = 0o6000;
  * never followed while walking. Call it only once nothing writes into the folder any more.
  */
 export async function defuseTree(root: string): Promise<DefuseReport> {
-  const report: DefuseReport = { privilegeBits: [], specialFiles: [], outsideLinks: [] };
+  const report: DefuseReport = { privilegeBits: [], specialFiles: [], outsideLinks: [], bytes: 0 };
   const realRoot = await realpath(root);
   await defuseFolder(root, realRoot, "", report);
   return report;
@@ -50,6 +52,7 @@ async function defuseFolder(folder: string, realRoot: string, prefix: string, re
       report.privilegeBits.push(name);
     }
     if (stats.isDirectory()) await defuseFolder(absolute, realRoot, name, report);
+    else report.bytes += stats.size;
   }
 }
 

@@ -177,7 +177,7 @@ describe("local data store: run outputs and housekeeping", () => {
     await writeFile(join(path, "shell"), "#!/bin/sh\n", { mode: 0o4755 });
     await chmod(join(path, "shell"), 0o4755);
     await symlink("/etc/shadow", join(path, "secrets"));
-    expect(await store.seal("out-1")).toEqual({ privilegeBits: ["shell"], specialFiles: [], outsideLinks: ["secrets"] });
+    expect(await store.seal("out-1")).toEqual({ privilegeBits: ["shell"], specialFiles: [], outsideLinks: ["secrets"], bytes: "#!/bin/sh\n".length });
     expect((await stat(path)).mode & 0o777).toBe(0o755);
     expect((await stat(join(path, "shell"))).mode & 0o7777).toBe(0o755);
     expect(await readdir(path)).toEqual(["shell"]);

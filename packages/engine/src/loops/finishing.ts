@@ -1,4 +1,4 @@
-import { CHANNEL, claimRun, loadRuns, pendingReasons, setWorkerPendingReason, suspendRun, type ClaimedRun, type RunRecord } from "@knitfab/db";
+import { CHANNEL, claimRun, recordDataSize, loadRuns, pendingReasons, setWorkerPendingReason, suspendRun, type ClaimedRun, type RunRecord } from "@knitfab/db";
 import type { EngineContext } from "../engine-context.js";
 import type { LoopDefinition } from "../loop-runner.js";
 import { beforeHooks, commit, withClaim } from "../transitions.js";
@@ -86,7 +86,8 @@ async function sealOutputs(context: EngineContext, run: RunRecord): Promise<void
   const { store, logger } = context;
   for (const output of [...run.outputs, ...(run.log ? [run.log] : [])]) {
     if (!(await store.exists(output.knitId))) await store.allocate(output.knitId);
-    const { privilegeBits, specialFiles, outsideLinks } = await store.seal(output.knitId);
+    const { privilegeBits, specialFiles, outsideLinks, bytes } = await store.seal(output.knitId);
+    await recordDataSize(context.database.db, output.knitId, bytes);
     const defused = [
       ...privilegeBits.map((name) => `${name} (setuid/setgid bits cleared)`),
       ...specialFiles.map((name) => `${name} (special file removed)`),

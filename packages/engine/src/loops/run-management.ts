@@ -68,7 +68,8 @@ async function manageWorker(context: EngineContext, claimed: ClaimedRun): Promis
   if (state.phase === "missing") {
     if (claimed.status === "ready") return startWorker(context, claimed, run, worker);
     await beforeHooks(context, run);
-    await commit(context, claimed, "aborting", { exit: { code: 254, message: "worker for the run is not found" } });
+    const outcome = await commit(context, claimed, "aborting", { exit: { code: 254, message: "worker for the run is not found" } });
+    if (outcome === "change") context.metrics.workerFailed("WorkerMissing");
     return;
   }
   const observed = observe(context, claimed, state);
@@ -85,19 +86,26 @@ async function manageWorker(context: EngineContext, claimed: ClaimedRun): Promis
   if (!(claimed.status === "ready" && observed.to === "starting")) await beforeHooks(context, run);
   const outcome = await commit(context, claimed, observed.to, observed.exit ? { exit: observed.exit } : {});
   if (outcome === "change" && (observed.to === "starting" || observed.to === "running")) followWorker(context, run);
+  if (outcome === "change" && observed.failure) context.metrics.workerFailed(observed.failure);
 }
 
 /** What the worker's state means for the run. */
 function observe(context: EngineContext, claimed: ClaimedRun, state: Exclude<WorkerState, { phase: "missing" }>): {
   to: RunStatus;
   exit?: { code: number; message: string };
+  /** why the worker failed, for the metrics (see EngineMetrics.workerFailed) */
+  failure?: string;
 } {
   switch (state.phase) {
     case "pending": {
       const waited = Date.now() - claimed.updatedAt.getTime();
       if (claimed.status !== "ready" && waited > context.options.startTimeoutMs) {
         const why = state.stuck ? `[${state.stuck.reason}] ${state.stuck.message}` : "[StartTimeout] the worker did not start";
-        return { to: "aborting", exit: { code: 255, message: `(pod ${workerName(claimed.runId)}) ${why} (waited ${Math.round(waited / 1000)} s)` } };
+        return {
+          to: "aborting",
+          exit: { code: 255, message: `(pod ${workerName(claimed.runId)}) ${why} (waited ${Math.round(waited / 1000)} s)` },
+          failure: state.stuck?.reason ?? "StartTimeout",
+        };
       }
       return { to: "starting" };
     }
@@ -106,7 +114,7 @@ function observe(context: EngineContext, claimed: ClaimedRun, state: Exclude<Wor
     case "succeeded":
       return { to: "completing", exit: { code: 0, message: "" } };
     case "failed":
-      return { to: "aborting", exit: { code: state.exitCode, message: state.message } };
+      return { to: "aborting", exit: { code: state.exitCode, message: state.message }, failure: "TaskFailed" };
   }
 }
 
@@ -131,6 +139,7 @@ async function startWorker(context: EngineContext, claimed: ClaimedRun, run: Run
     if (!(error instanceof WorkerStartError)) throw error;
     return refusedStart(context, claimed, run, error);
   }
+  context.metrics.workerStarted();
   const outcome = await commit(context, claimed, "starting", { env });
   if (outcome === "moved") {
     // Aborted (and perhaps already finished) while we were starting it: do not leave the worker behind.
@@ -153,7 +162,10 @@ async function refusedStart(context: EngineContext, claimed: ClaimedRun, run: Ru
   if (error.final || failures >= options.startAttempts) {
     await beforeHooks(context, run);
     const outcome = await commit(context, claimed, "aborting", { exit: { code: 255, message } });
-    if (outcome === "change") logger.warn?.(`run ${run.runId} cannot start and failed with exit 255: ${message}`);
+    if (outcome === "change") {
+      logger.warn?.(`run ${run.runId} cannot start and failed with exit 255: ${message}`);
+      context.metrics.workerFailed(error.reason);
+    }
     return;
   }
   const reason = `start attempt ${failures} of ${options.startAttempts} was refused, trying again: ${message}`;

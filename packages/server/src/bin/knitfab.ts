@@ -55,6 +55,20 @@ program
   )
   .addOption(
     new Option(
+      "--free-space-warning <size>",
+      "below this much free space in the data folder a warning is logged (once per crossing) and the metric " +
+        "knitfab_data_store_free_space_low is 1 (default: twice --free-space-reserve)",
+    ).env("KNITFAB_FREE_SPACE_WARNING"),
+  )
+  .addOption(
+    new Option(
+      "--extra-apis <file>",
+      "YAML file of extra APIs, endpoints: [{path, proxy_to}]: requests to each path and below are forwarded to proxy_to " +
+        "(/api, /metrics, /healthz and /readyz are reserved); a bad file stops the start",
+    ).env("KNITFAB_EXTRA_APIS"),
+  )
+  .addOption(
+    new Option(
       "--allow-unchecked-uploads",
       // read by resolveServeConfig: commander would take KNITFAB_ALLOW_UNCHECKED_UPLOADS=false for true
       "accept uploads without an x-checksum-md5 trailer or header (by default they are refused: knit data push always sends one) " +
@@ -66,7 +80,10 @@ program
     "\nExamples:\n  knitfab serve                              # embedded, http://127.0.0.1:30803\n" +
       "  knitfab serve --home /srv/knitfab --listen 0.0.0.0\n" +
       "  knitfab serve --database-url postgres://knit@db/knit --role api\n" +
-      "Then: knit init ~/.knitfab/handout/knitprofile",
+      "Then: knit init ~/.knitfab/handout/knitprofile\n" +
+      "\nMonitoring (outside /api): GET /metrics (Prometheus text format), GET /healthz (the process answers),\n" +
+      "GET /readyz (and its database does; 503 if not). Request logs are JSON lines with a reqId\n" +
+      "(the caller's X-Request-Id when given, echoed in every answer); see --log-level.",
   )
   .action(async (flags: ServeFlags) => {
     let config;

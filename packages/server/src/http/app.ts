@@ -15,6 +15,11 @@ import { CONSOLE_ROUTE, staticConsole } from "./routes/console.js";
 import { backendRoutes } from "./routes/backend.js";
 import type { RunLogSource } from "./routes/run-log.js";
 import type { UploadPolicy } from "./routes/transfer.js";
+import { installMonitoring } from "./monitoring.js";
+import { installRequestIdHeader, requestIdOf } from "./request-id.js";
+import { extraApiRoutes, isUpstreamAnswer } from "./extra-apis.js";
+import type { ServerMetrics } from "../monitoring/metrics.js";
+import type { ExtraApiEndpoint } from "../extra-apis-file.js";
 
 export interface AppOptions {
   database: Database;
@@ -31,6 +36,10 @@ export interface AppOptions {
   serve?: { api: boolean; backend: boolean };
   /** the Host names to answer to; by default loopback and this machine's name */
   hosts?: HostRules;
+  /** Prometheus metrics to serve at /metrics and to time requests into; none by default */
+  metrics?: ServerMetrics;
+  /** paths forwarded to other servers (--extra-apis) */
+  extraApis?: readonly ExtraApiEndpoint[];
 }
 
 
@@ -38,6 +47,7 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    genReqId: requestIdOf,
     // `/api/plans` and `/api/plans/` are the same route, as in the reference.
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 16 * 1024 * 1024,
@@ -48,12 +58,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(installMethodRules(app, { ignore: [CONSOLE_ROUTE] }));
   // Order matters: who may ask (Host, Origin) before what the body may be.
+  installRequestIdHeader(app);
   installOriginRules(app, options.hosts ?? { listen: "127.0.0.1", allowed: [] });
   installBodyRules(app);
   installQueryRules(app);
 
   // `?pretty` indents JSON; JSON is labelled plainly `application/json`, as the reference does.
   app.addHook("onSend", async (request, reply, payload) => {
+    if (isUpstreamAnswer(request)) return payload;
     reply.header("x-content-type-options", "nosniff");
     const type = reply.getHeader("content-type");
     if (typeof type === "string" && type.startsWith("application/json")) {
@@ -84,6 +96,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     if (serve.backend) await backendRoutes(api, options);
   });
+  installMonitoring(app, { database: options.database, ...(options.metrics ? { metrics: options.metrics } : {}) });
+  if (serve.api) await extraApiRoutes(app, options.extraApis ?? []);
   if (serve.api && options.consoleDir) await staticConsole(app, options.consoleDir);
   return app;
 }

@@ -11,8 +11,10 @@ import type { InvalidBodyWording } from "./errors.js";
  *   page on another origin can send without asking, so it is refused.
  * - `BodyTypes`: a body of one of these media types. Anything else is refused before it is read,
  *   so a cross-origin page cannot pass a form off as JSON or as an upload.
+ * - `"passThrough"`: any body of any type reaches the handler unread, as a stream (the extra-API
+ *   proxy: bodies are the upstream's business). The route must not parse JSON itself.
  */
-export type BodyRule = "none" | BodyTypes;
+export type BodyRule = "none" | "passThrough" | BodyTypes;
 
 export interface BodyTypes {
   /** accepted media types, lower case (parameters such as charset are allowed unless `exact`) */
@@ -61,13 +63,13 @@ export function installBodyRules(app: FastifyInstance): void {
 
   app.addHook("onRequest", async (request) => {
     const rule = ruleOf(request);
-    if (rule) checkContentType(request, rule);
+    if (rule && rule !== "passThrough") checkContentType(request, rule);
   });
   app.addHook("preParsing", async (request, _reply, payload) => {
     const rule = ruleOf(request);
     // Nothing to read (no route, a route without body, an empty body): without these headers
     // Fastify parses nothing, and Node drains what was sent.
-    if (request.is404 || rule === "none" || (rule?.emptyIsNoChange && hasEmptyBody(request.headers))) {
+    if (request.is404 || rule === "none" || (typeof rule === "object" && rule.emptyIsNoChange && hasEmptyBody(request.headers))) {
       delete request.headers["content-type"];
       delete request.headers["content-length"];
       delete request.headers["transfer-encoding"];
@@ -76,7 +78,7 @@ export function installBodyRules(app: FastifyInstance): void {
   });
   app.addHook("preValidation", async (request) => {
     const rule = ruleOf(request);
-    if (rule !== undefined && rule !== "none" && rule.emptyIsNoChange && request.body === undefined) request.body = {};
+    if (rule !== undefined && typeof rule !== "string" && rule.emptyIsNoChange && request.body === undefined) request.body = {};
   });
 }
 
@@ -85,7 +87,7 @@ function ruleOf(request: FastifyRequest): BodyRule | undefined {
   return request.routeOptions.config?.body ?? "none";
 }
 
-function checkContentType(request: FastifyRequest, rule: BodyRule): void {
+function checkContentType(request: FastifyRequest, rule: Exclude<BodyRule, "passThrough">): void {
   const header = request.headers["content-type"];
   const media = header?.split(";")[0]?.trim().toLowerCase();
   if (rule === "none") {

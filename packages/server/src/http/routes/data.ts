@@ -99,9 +99,9 @@ export function uploadHandler({ database, store, uploads }: AppOptions) {
     // A long upload keeps its run alive; if this process dies, the deadline lapses and the run is discarded.
     const keepAlive = setInterval(() => void renewRootRun(database.db, root, UPLOAD_DEADLINE_SECONDS).catch(() => {}), 10_000);
     try {
-      await receiveTarGz(store, root.knitId, body, request, reply, policy);
+      const received = await receiveTarGz(store, root.knitId, body, request, reply, policy);
       clearInterval(keepAlive);
-      await finishUpload(database, root, true);
+      await finishUpload(database, root, true, received.bytes);
     } catch (error) {
       clearInterval(keepAlive);
       await finishUpload(database, root, false).catch((finishError: unknown) => request.log.error({ err: finishError }, "could not discard the upload run"));

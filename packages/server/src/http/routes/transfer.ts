@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { InputError } from "@knitfab/domain";
-import type { DataStore, OutgoingData } from "@knitfab/drivers";
+import type { DataStore, OutgoingData, ReceivedData } from "@knitfab/drivers";
 
 export const CHECKSUM_TRAILER = "x-checksum-md5";
 
@@ -28,10 +28,10 @@ export function uploadStream(request: FastifyRequest): Readable {
  * Streams an upload into the store. The checksum arrives as an HTTP trailer (or a header), so it
  * is read only after the body ended; the store verifies it before the data becomes visible.
  */
-export async function receiveTarGz(store: DataStore, knitId: string, body: Readable, request: FastifyRequest, reply: FastifyReply, policy: UploadPolicy): Promise<void> {
+export async function receiveTarGz(store: DataStore, knitId: string, body: Readable, request: FastifyRequest, reply: FastifyReply, policy: UploadPolicy): Promise<ReceivedData> {
   const raw = request.raw;
   try {
-    await store.receive(knitId, body, {
+    return await store.receive(knitId, body, {
       announced: () => [raw.headers[CHECKSUM_TRAILER], raw.trailers[CHECKSUM_TRAILER]].filter((value) => typeof value === "string"),
       required: !policy.allowUnchecked,
     });
