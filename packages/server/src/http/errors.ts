@@ -51,7 +51,9 @@ function describeError(error: FastifyError | Error, request: FastifyRequest): { 
     const wording = (aboutBody ? request.routeOptions.config?.invalidBody : undefined) ?? { reason: "bad request" };
     return { status, message: new InputError(wording.reason, { ...(wording.advice ? { advice: wording.advice } : {}), cause: new Error(httpish.message) }).wireMessage };
   }
-  return { status: 500, message: `unexpected error\n caused by:${error.message}` };
+  // What went wrong inside is for the log, not the client: messages of unexpected errors can name
+  // host paths, SQL or addresses. The request id finds the log line.
+  return { status: 500, message: `unexpected error\nthe server failed; its log has the details under request id ${request.id}` };
 }
 
 /**
