@@ -1,5 +1,5 @@
 // HTTP calls to the API on the same origin. Every failure becomes an ApiError carrying the server's message.
-import type { DataDetail, PlanDetail, RunDetail, TagChange } from "@knitfab/api";
+import type { DataDetail, DataFileList, PlanDetail, RunDetail, TagChange } from "@knitfab/api";
 
 export class ApiError extends Error {
   constructor(
@@ -27,13 +27,13 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   return new ApiError(response.status, message);
 }
 
-async function request(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+async function request(method: string, url: string, body?: unknown, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url, {
       method,
       signal,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
@@ -50,6 +50,63 @@ async function json<T>(method: string, url: string, body?: unknown, signal?: Abo
 }
 
 const id = (value: string) => encodeURIComponent(value);
+
+/**
+ * Our `/api/x/` extension (README "Extensions to the API"). The paths are written out here because
+ * @knitfab/api's EXTENSION_PATHS lives beside TypeBox schemas, which the bundle must not pull in.
+ */
+const dataFilesUrl = (knitId: string, path: string) => `/api/x/data/${id(knitId)}/files?${new URLSearchParams({ path, recursive: "true" }).toString()}`;
+const dataFileUrl = (knitId: string, path: string) => `/api/x/data/${id(knitId)}/file?${new URLSearchParams({ path }).toString()}`;
+
+/** A byte range of a file: the first `length` bytes, or the last `suffix` bytes. */
+export type FileRange = { length: number } | { suffix: number };
+
+/** Bytes read from a file, with where they sit in it. */
+export interface FileBytes {
+  bytes: Uint8Array;
+  /** Offset of the first byte in the file. */
+  start: number;
+  /** The file's size in bytes. */
+  size: number;
+}
+
+/**
+ * Reads one range of a Data's file. The read stops after the range's length even if the server sent
+ * more (a 200 with the whole file), so a large file is never held whole in memory.
+ */
+async function readFileRange(knitId: string, path: string, range: FileRange, signal?: AbortSignal): Promise<FileBytes> {
+  const header = "length" in range ? `bytes=0-${Math.max(0, range.length - 1)}` : `bytes=-${range.suffix}`;
+  const response = await request("GET", dataFileUrl(knitId, path), undefined, signal, { Range: header });
+  const limit = "length" in range ? range.length : range.suffix;
+  const bytes = await readAtMost(response, limit);
+  const contentRange = /^bytes (\d+)-\d+\/(\d+)$/.exec(response.headers.get("content-range") ?? "");
+  if (response.status === 206 && contentRange) return { bytes, start: Number(contentRange[1]), size: Number(contentRange[2]) };
+  // A whole file (200): what we kept is its beginning.
+  const length = Number(response.headers.get("content-length") ?? bytes.length);
+  return { bytes, start: 0, size: Number.isFinite(length) ? length : bytes.length };
+}
+
+async function readAtMost(response: Response, limit: number): Promise<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.length;
+  }
+  await reader.cancel().catch(() => undefined);
+  const joined = new Uint8Array(Math.min(total, limit));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, joined.length - offset);
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
 
 export const api = {
   listData: (url: string, signal?: AbortSignal) => json<DataDetail[]>("GET", url, undefined, signal),
@@ -79,6 +136,11 @@ export const api = {
   async deleteRun(runId: string): Promise<void> {
     await request("DELETE", `/api/runs/${id(runId)}/`);
   },
+
+  /** Every file and folder of a sealed data item, with totals. */
+  listFiles: (knitId: string, signal?: AbortSignal) => json<DataFileList>("GET", dataFilesUrl(knitId, ""), undefined, signal),
+  readFileRange,
+  dataFileUrl,
 
   dataDownloadUrl: (knitId: string) => `/api/data/${id(knitId)}/`,
   runLogUrl: (runId: string, follow: boolean) => `/api/runs/${id(runId)}/log${follow ? "?follow" : ""}`,

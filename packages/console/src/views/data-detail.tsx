@@ -6,6 +6,7 @@ import { useFetch } from "../components/use-fetch.js";
 import { displayOrder, isSystemTag, normaliseTag, userTagError } from "../format/tags.js";
 import { formatLocal } from "../format/time.js";
 import { href } from "../routing/routes.js";
+import { FilesSection } from "./data-files.js";
 import { planLabel, RunStatusBadge } from "./run-parts.js";
 
 export function DataDetailView({ knitId }: { knitId: string }) {
@@ -39,6 +40,7 @@ function DataBody({ data, onChanged }: { data: DataDetail; onChanged: () => void
         </a>
       </div>
       <TagEditor data={data} onChanged={onChanged} />
+      <FilesSection knitId={data.knitId} status={data.upstream.run.status} />
       <Section title="Upstream run">
         <p>
           <a href={href.run(data.upstream.run.runId)} className="mono">

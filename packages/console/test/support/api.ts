@@ -1,9 +1,9 @@
 // Creates data and plans through the real HTTP API, as a user of `knit` would.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { DataDetail, PlanDetail, RunDetail } from "@knitfab/api";
 
 async function call<T>(base: string, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
@@ -21,11 +21,14 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
   return (text === "" ? undefined : JSON.parse(text)) as T;
 }
 
-/** A tar.gz of one small file, made with the system tar (entry names relative, no "./"). */
-export function tarball(files: Record<string, string>): Uint8Array {
+/** A tar.gz of small files ("sub/name" makes the folder), made with the system tar (entry names relative, no "./"). */
+export function tarball(files: Record<string, string | Uint8Array>): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), "knitfab-console-data-"));
   try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
     return new Uint8Array(execFileSync("tar", ["-czf", "-", "-C", dir, ...Object.keys(files)]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -34,7 +37,7 @@ export function tarball(files: Record<string, string>): Uint8Array {
 
 export function apiClient(base: string) {
   return {
-    async upload(tags: string[], files: Record<string, string> = { "file.txt": "hello\n" }): Promise<DataDetail> {
+    async upload(tags: string[], files: Record<string, string | Uint8Array> = { "file.txt": "hello\n" }): Promise<DataDetail> {
       const created = await call<DataDetail>(base, "POST", "/api/data/", tarball(files), "application/tar+gzip");
       if (tags.length === 0) return created;
       return call<DataDetail>(base, "PUT", `/api/data/${created.knitId}/`, { add: tags, remove: [] });
