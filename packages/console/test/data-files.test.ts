@@ -4,7 +4,7 @@ import { crc32, deflateSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataDetail } from "@knitfab/api";
-import { apiClient } from "./support/api.js";
+import { apiClient, eventually } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";
 import { poll } from "./support/poll.js";
 import { startKnitfab, type RunningServer } from "./support/server.js";
@@ -125,6 +125,27 @@ describe("data files", () => {
     await openFile(page, /pixel\.png/);
     await poll(() => image.evaluate((element) => (element as HTMLImageElement).complete)).toBe(true);
     await screenshot(page, "data-files-image");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("says a Data whose run has not ended has no files to see yet", async () => {
+    const api = apiClient(server.url);
+    // Inactive: its run is created but never executes, so its output Data stays unsealed.
+    const plan = await api.applyPlan({
+      image: "localhost/busybox:test",
+      entrypoint: ["sh", "-c", "true"],
+      inputs: [{ path: "/in/files", tags: ["type:files"] }],
+      outputs: [{ path: "/out/copy", tags: ["type:copy"] }],
+      active: false,
+    });
+    const run = await eventually("the projection to create a run of the plan", async () => (await api.findRuns(`?plan=${plan.planId}`))[0]);
+    const output = run.outputs[0];
+    if (!output) throw new Error(`run ${run.runId} has no output`);
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${server.url}/#/data/${output.knitId}`);
+    await poll(() => page.getByTestId("files-unsealed").textContent()).toBe(`The files can be seen once the data is complete; its run is ${run.status}.`);
+    expect(await page.getByRole("alert").count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,7 +1,8 @@
 // The Data page's "Files" section: the data's file tree with totals, and a preview of one file.
 // Previews read byte ranges of the file (64 KiB of text, 512 bytes of binary), never a large file whole.
 import { useState } from "react";
-import type { DataFileEntry, DataFileList } from "@knitfab/api";
+import type { DataFileEntry, DataFileList, RunStatus } from "@knitfab/api";
+import { isTerminalRunStatus } from "@knitfab/api/run-statuses";
 import { api, type FileRange } from "../api/client.js";
 import { ErrorLine, Section } from "../components/common.js";
 import { useFetch } from "../components/use-fetch.js";
@@ -14,13 +15,20 @@ const SNIFF_BYTES = 512;
 const TABLE_ROWS = 100;
 
 /** `status` of the upstream run: the listing is loaded again when it changes (a Data seals when its run ends). */
-export function FilesSection({ knitId, status }: { knitId: string; status: string }) {
+export function FilesSection({ knitId, status }: { knitId: string; status: RunStatus }) {
   const listing = useFetch(`files:${knitId}:${status}`, (signal) => api.listFiles(knitId, signal));
   const [selected, setSelected] = useState<DataFileEntry>();
   const files = listing.value;
   return (
     <Section title="Files">
-      <ErrorLine error={listing.error} />
+      {/* Only sealed Data can be looked into: before its run ends the server knows no content (404). */}
+      {listing.error && !isTerminalRunStatus(status) ? (
+        <p className="muted" data-testid="files-unsealed">
+          The files can be seen once the data is complete; its run is {status}.
+        </p>
+      ) : (
+        <ErrorLine error={listing.error} />
+      )}
       {listing.loading && !files && <p className="muted">loading…</p>}
       {files && (
         <>
