@@ -20,8 +20,6 @@ export interface EngineOptions {
   maxWorkers: number;
   /** Steps of the run-management and finishing loops in flight at once in this process. */
   concurrency: number;
-  /** Labels of this machine, matched against plans' `on_node` `must` entries. */
-  nodeLabels: Record<string, string>;
   /** Housekeeping period; it also runs when the engine starts. */
   housekeepingMs: number;
   /** Partial uploads older than this without a live transfer record are removed. */
@@ -41,7 +39,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   hookTimeoutMs: 10_000,
   maxWorkers: 16,
   concurrency: 4,
-  nodeLabels: {},
   housekeepingMs: 30_000,
   partialGraceMs: 600_000,
   uploadRecheckMs: 10_000,
@@ -49,17 +46,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 
 export class EngineConfigError extends Error {
   override name = "EngineConfigError";
-}
-
-/** `k=v,k2=v2` (commas or whitespace between pairs) → labels; an entry without `=` is refused. */
-export function parseNodeLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
-    const at = entry.indexOf("=");
-    if (at <= 0) throw new EngineConfigError(`node label "${entry}" is not KEY=VALUE; write for example gpu=a100`);
-    labels[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return labels;
 }
 
 const DURATION_KEYS: Record<string, keyof EngineOptions> = {
@@ -79,7 +65,7 @@ const DURATION_KEYS: Record<string, keyof EngineOptions> = {
 
 /** Engine options from `KNITFAB_*` environment variables over the defaults; bad values are refused with the variable's name. */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv, base: EngineOptions = DEFAULT_ENGINE_OPTIONS): EngineOptions {
-  const options: EngineOptions = { ...base, nodeLabels: { ...base.nodeLabels } };
+  const options: EngineOptions = { ...base };
   for (const [variable, key] of Object.entries(DURATION_KEYS)) {
     const text = env[variable];
     if (text === undefined || text === "") continue;
@@ -89,6 +75,5 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv, base: EngineOptions
   }
   if (options.startAttempts < 1) throw new EngineConfigError("KNITFAB_START_ATTEMPTS must be at least 1");
   if (options.concurrency < 1) throw new EngineConfigError("KNITFAB_LOOP_CONCURRENCY must be at least 1");
-  if (env.KNITFAB_NODE_LABELS) options.nodeLabels = { ...options.nodeLabels, ...parseNodeLabels(env.KNITFAB_NODE_LABELS) };
   return options;
 }

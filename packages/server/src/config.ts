@@ -1,6 +1,8 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { memoryToBytes } from "@knitfab/drivers";
+import { checkBackendNames } from "./backends.js";
+import { ConfigError } from "./config-error.js";
 
 export const LOOP_ROLES = ["projection", "initialize", "run-management", "finishing", "garbage-collection", "housekeeping"] as const;
 export type LoopRole = (typeof LOOP_ROLES)[number];
@@ -14,6 +16,9 @@ export interface ServeConfig {
   databaseUrl: string | undefined;
   roles: Set<Exclude<Role, "all">>;
   hooksFile: string | undefined;
+  /** the data store by name (backends.ts): `local` */
+  store: string;
+  /** the worker runtime by name (backends.ts): `docker` */
   runtime: string;
   logLevel: string;
   consoleDir: string | undefined;
@@ -50,6 +55,7 @@ export interface ServeFlags {
   databaseUrl?: string;
   role?: string;
   hooks?: string;
+  store?: string;
   runtime?: string;
   logLevel?: string;
   console?: string;
@@ -63,9 +69,7 @@ export interface ServeFlags {
   freeSpaceWarning?: string;
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 /** Flags win over environment variables, which win over defaults. Validated once, here. */
 export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
@@ -90,6 +94,8 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   }
   const reserveBytes = parseSize("--free-space-reserve", flags.freeSpaceReserve ?? env.KNITFAB_FREE_SPACE_RESERVE ?? DEFAULT_UPLOAD_LIMITS.freeSpaceReserve);
   const warningText = flags.freeSpaceWarning ?? env.KNITFAB_FREE_SPACE_WARNING;
+  const backends = { store: flags.store ?? env.KNITFAB_STORE ?? "local", runtime: flags.runtime ?? env.KNITFAB_RUNTIME ?? "docker" };
+  checkBackendNames(backends);
   return {
     home,
     port,
@@ -97,7 +103,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     databaseUrl: databaseUrl || undefined,
     roles,
     hooksFile: flags.hooks ?? env.KNITFAB_HOOKS,
-    runtime: flags.runtime ?? env.KNITFAB_RUNTIME ?? "docker",
+    ...backends,
     logLevel: flags.logLevel ?? env.KNITFAB_LOG_LEVEL ?? "warn",
     consoleDir: flags.console ?? env.KNITFAB_CONSOLE_DIR,
     nodeLabels: parseLabels([...(env.KNITFAB_NODE_LABELS ? [env.KNITFAB_NODE_LABELS] : []), ...[flags.nodeLabel ?? []].flat()]),

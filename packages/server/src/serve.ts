@@ -1,12 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase, migrate, startStatisticsRefresh, type Database } from "@knitfab/db";
-import { createDockerRuntime, createLocalDataStore } from "@knitfab/drivers";
 import {
   ENGINE_LOOPS,
   createEngine,
   engineOptionsFromEnv,
-  lazyRuntime,
   loadHooksFile,
   NO_HOOKS,
   type Engine,
@@ -14,6 +12,7 @@ import {
   type EngineOptions,
 } from "@knitfab/engine";
 import type { FastifyInstance } from "fastify";
+import { createBackends } from "./backends.js";
 import { buildApp } from "./http/app.js";
 import { writeHandout } from "./handout.js";
 import { lockHome } from "./home-lock.js";
@@ -52,7 +51,8 @@ export interface ServeOverrides {
  * home folder belongs to this process alone (see lockHome).
  */
 export async function startServer(config: ServeConfig, logger: Logger = consoleLogger, overrides: ServeOverrides = {}): Promise<RunningServer> {
-  // A bad extra-API file stops the start before anything else is touched.
+  // Unknown store or runtime names, and a bad extra-API file, stop the start before anything is touched.
+  const { store, runtime } = createBackends(config);
   const extraApis = config.extraApisFile && config.roles.has("api") ? await loadExtraApisFile(config.extraApisFile) : [];
   await mkdir(config.home, { recursive: true });
   const releaseLock = config.databaseUrl ? async () => {} : await lockHome(config.home);
@@ -66,33 +66,22 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     const version = await migrate(database);
     logger.info(`database ready (${database.backend}, schema version ${version})`);
     stopStatistics = startStatisticsRefresh(database);
-    const { maxBytes, maxEntries, reserveBytes } = config.uploads;
-    const dataFolder = join(config.home, "data");
     metrics = createServerMetrics({
       database,
-      dataFolder,
+      freeSpace: () => store.freeSpace(),
       freeSpaceWarningBytes: config.freeSpaceWarningBytes,
       log: { warn: (message) => (logger.warn ?? logger.info)(message), info: (message) => logger.info(message) },
     });
     await metrics.checkFreeSpace();
-    const store = createLocalDataStore(dataFolder, {
-      ...(maxBytes === undefined ? {} : { maxBytes }),
-      ...(maxEntries === undefined ? {} : { maxEntries }),
-      reserveBytes,
-    });
 
     // The engine: loops by role, one worker runtime per process (created on first use, so the API
     // runs even before a container engine is reachable), lifecycle hooks from --hooks.
-    if (config.runtime !== "docker") {
-      throw new Error(`--runtime "${config.runtime}" is not available here; use docker (Docker or Podman through the Docker Engine API)`);
-    }
-    const fromEnv = engineOptionsFromEnv(process.env);
-    const engineOptions = { ...fromEnv, nodeLabels: { ...fromEnv.nodeLabels, ...config.nodeLabels }, ...overrides.engine };
+    const engineOptions = { ...engineOptionsFromEnv(process.env), ...overrides.engine };
     const hooks = config.hooksFile ? await loadHooksFile(config.hooksFile) : NO_HOOKS;
     engine = createEngine({
       database,
       store,
-      runtime: lazyRuntime("docker", () => createDockerRuntime()),
+      runtime,
       hooks,
       options: engineOptions,
       metrics: metrics.engine,

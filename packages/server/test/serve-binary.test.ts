@@ -102,6 +102,15 @@ describe("knitfab serve (the binary)", () => {
       expect(await exitOf(child), args.join(" ")).toBe(2);
       expect(child.output()).toMatch(/^knitfab: --/);
     }
+    // store and runtime are chosen by name; an unknown one is refused with the names known
+    for (const [args, env, said] of [
+      [["serve", "--store", "pvc"], {}, /^knitfab: --store "pvc" is unknown; known: local \(/],
+      [["serve"], { KNITFAB_RUNTIME: "kubernetes" }, /^knitfab: --runtime "kubernetes" is unknown; known: docker \(/],
+    ] as const) {
+      const child = run([...args], { ...env, KNITFAB_HOME: await mkdtemp(join(tmpdir(), "knitfab-bin-")) });
+      expect(await exitOf(child), args.join(" ")).toBe(2);
+      expect(child.output()).toMatch(said);
+    }
   });
 
   it("refuses to start with a bad extra-APIs file, saying what to fix, before touching its home", async () => {
@@ -146,7 +155,7 @@ describe("knitfab serve (the binary)", () => {
   it("documents every option and its environment variable in --help", async () => {
     const child = run(["serve", "--help"]);
     expect(await exitOf(child)).toBe(0);
-    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning"]) {
+    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--store", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning"]) {
       expect(child.output()).toContain(flag);
     }
     for (const variable of [
@@ -156,6 +165,8 @@ describe("knitfab serve (the binary)", () => {
       "KNITFAB_DATABASE_URL",
       "KNITFAB_ROLE",
       "KNITFAB_HOOKS",
+      "KNITFAB_STORE",
+      "KNITFAB_RUNTIME",
       "KNITFAB_ALLOWED_HOSTS",
       "KNITFAB_EXTRA_APIS",
       "KNITFAB_FREE_SPACE_WARNING",

@@ -11,6 +11,7 @@ const base: WorkerSpec = {
   env: {},
   mounts: [],
   resources: {},
+  onNode: { may: [], prefer: [], must: [] },
   labels: {},
 };
 
@@ -37,8 +38,8 @@ describe("container creation options", () => {
       args: ["--epochs", "3"],
       env: { A: "1", B: "x=y" },
       mounts: [
-        { source: "/data/in", target: "/in/1", readOnly: true },
-        { source: "/data/out", target: "/out/1", readOnly: false },
+        { volume: { kind: "host-folder", path: "/data/in" }, target: "/in/1", readOnly: true },
+        { volume: { kind: "host-folder", path: "/data/out" }, target: "/out/1", readOnly: false },
       ],
     });
     expect(options.Entrypoint).toEqual(["python", "-m", "train"]);
@@ -55,11 +56,17 @@ describe("container creation options", () => {
   });
 
   it("refuses mount paths a bind cannot express", () => {
-    expect(() => containerCreateOptions({ ...base, mounts: [{ source: "/a:b", target: "/in", readOnly: true }] })).toThrow(
+    expect(() => containerCreateOptions({ ...base, mounts: [{ volume: { kind: "host-folder", path: "/a:b" }, target: "/in", readOnly: true }] })).toThrow(
       /contains ":"/,
     );
-    expect(() => containerCreateOptions({ ...base, mounts: [{ source: "/a", target: "in", readOnly: true }] })).toThrow(
+    expect(() => containerCreateOptions({ ...base, mounts: [{ volume: { kind: "host-folder", path: "/a" }, target: "in", readOnly: true }] })).toThrow(
       /not absolute/,
+    );
+  });
+
+  it("refuses a volume kind it cannot mount (a claim is a Kubernetes runtime's), naming no host path", () => {
+    expect(() => containerCreateOptions({ ...base, mounts: [{ volume: { kind: "claim", claimName: "data-knitid-k" }, target: "/in", readOnly: true }] })).toThrow(
+      /cannot mount claim "data-knitid-k" at \/in/,
     );
   });
 

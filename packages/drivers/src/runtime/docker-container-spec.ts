@@ -3,6 +3,7 @@
  * Pure: no engine is contacted here, so the mapping is tested on its own.
  */
 import type Docker from "dockerode";
+import { describeVolume } from "../volume.js";
 import { cpuToNanoCpus, deviceCount, memoryToBytes } from "./quantities.js";
 import { WORKER_LABELS, workerName, type WorkerSpec } from "./worker-runtime.js";
 
@@ -51,8 +52,15 @@ export function containerCreateOptions(spec: WorkerSpec): Docker.ContainerCreate
   return options;
 }
 
+/** A bind mount of a host folder: the only kind of volume a container engine on this machine can mount. */
 function bindOf(mount: WorkerSpec["mounts"][number]): string {
-  for (const path of [mount.source, mount.target]) {
+  const { volume } = mount;
+  if (volume.kind !== "host-folder") {
+    throw new Error(
+      `the docker runtime cannot mount ${describeVolume(volume)} at ${mount.target}: it mounts folders of the local data store only; use --store local with --runtime docker`,
+    );
+  }
+  for (const path of [volume.path, mount.target]) {
     // The bind syntax is colon separated; such a path would be read as another field.
     if (path.includes(":") || path.includes(",")) {
       throw new Error(`mount path "${path}" contains ":" or ","; the container engine cannot bind it. Use another path.`);
@@ -61,7 +69,7 @@ function bindOf(mount: WorkerSpec["mounts"][number]): string {
       throw new Error(`mount path "${path}" is not absolute; bind mounts need absolute paths on both sides.`);
     }
   }
-  return `${mount.source}:${mount.target}:${mount.readOnly ? "ro" : "rw"}`;
+  return `${volume.path}:${mount.target}:${mount.readOnly ? "ro" : "rw"}`;
 }
 
 type ResourceLimits = Pick<Docker.HostConfig, "NanoCpus" | "Memory" | "MemorySwap" | "DeviceRequests">;

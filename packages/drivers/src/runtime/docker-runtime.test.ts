@@ -59,6 +59,7 @@ function specOf(overrides: Partial<WorkerSpec> & { runId: string }): WorkerSpec 
     env: {},
     mounts: [],
     resources: {},
+    onNode: { may: [], prefer: [], must: [] },
     labels: {},
     ...overrides,
   };
@@ -94,8 +95,8 @@ describe("docker runtime on podman", () => {
         runId,
         args: ["sh", "-c", "tr a-z A-Z < /in/message > /out/result"],
         mounts: [
-          { source: input, target: "/in", readOnly: true },
-          { source: output, target: "/out", readOnly: false },
+          { volume: { kind: "host-folder", path: input }, target: "/in", readOnly: true },
+          { volume: { kind: "host-folder", path: output }, target: "/out", readOnly: false },
         ],
       }),
     );
@@ -110,7 +111,7 @@ describe("docker runtime on podman", () => {
       specOf({
         runId,
         args: ["sh", "-c", "echo tamper > /in/new"],
-        mounts: [{ source: input, target: "/in", readOnly: true }],
+        mounts: [{ volume: { kind: "host-folder", path: input }, target: "/in", readOnly: true }],
       }),
     );
     expect(state).toEqual({ phase: "failed", exitCode: 1, message: "(container main) Error" });
@@ -241,7 +242,7 @@ describe("docker runtime on podman", () => {
     const spec = specOf({
       runId,
       args: ["sh", "-c", "echo ran >> /out/count"],
-      mounts: [{ source: output, target: "/out", readOnly: false }],
+      mounts: [{ volume: { kind: "host-folder", path: output }, target: "/out", readOnly: false }],
     });
     await Promise.all([runtime.start(spec), runtime.start(spec)]);
     await runtime.start(spec);

@@ -13,9 +13,11 @@ import { engineMessage, engineStatus, isNotFound } from "./docker-errors.js";
 import { createLogDemultiplexer } from "./docker-log-stream.js";
 import { resolveDockerEndpoint } from "./docker-socket.js";
 import { neverStarted, startErrorState, workerStateOf, type ContainerFacts } from "./docker-state.js";
+import { unplacedReason } from "./placement.js";
 import {
   WORKER_LABELS,
   WorkerStartError,
+  WorkerUnschedulableError,
   workerName,
   type LogOptions,
   type WorkerRuntime,
@@ -35,6 +37,11 @@ export interface DockerRuntimeOptions {
   startGraceMs?: number;
   /** How often waiting for a not-yet-started container looks again. Default 100 ms. */
   pollIntervalMs?: number;
+  /**
+   * Labels of this machine (`--node-label`, KNITFAB_NODE_LABELS): a worker whose on_node `must`
+   * labels it lacks is not started (WorkerUnschedulableError). Default none.
+   */
+  nodeLabels?: Readonly<Record<string, string>>;
 }
 
 export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerRuntime {
@@ -53,6 +60,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   const memoryOomIsExit137 = options.memoryOomIsExit137 ?? true;
   const startGraceMs = options.startGraceMs ?? 10_000;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const nodeLabels = { ...options.nodeLabels };
 
   // What the engine cannot remember for us: a container whose start was refused (Podman keeps it
   // "created" without the error). Another process rediscovers it by starting it again.
@@ -112,6 +120,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   }
 
   async function start(spec: WorkerSpec): Promise<void> {
+    // Placement first: every worker runs on this one machine, if its labels allow (service accounts
+    // and `prefer` mean nothing here; the plan was told so when it was applied).
+    const unplaced = unplacedReason(spec.onNode, nodeLabels);
+    if (unplaced !== undefined) throw new WorkerUnschedulableError(unplaced);
     // Validate and translate first: a bad spec throws before anything exists.
     let createOptions: Docker.ContainerCreateOptions;
     try {
@@ -289,6 +301,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   return {
     name: "docker",
     start: explainUnreachable(where, start),
+    unplaceable: async (onNode) => unplacedReason(onNode, nodeLabels),
     inspect: explainUnreachable(where, inspect),
     logs: explainUnreachable(where, logs),
     remove: explainUnreachable(where, remove),

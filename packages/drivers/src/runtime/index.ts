@@ -10,3 +10,4 @@ export {
 } from "./docker-socket.js";
 export { parseQuantity, cpuToNanoCpus, memoryToBytes, deviceCount } from "./quantities.js";
 export { containerCreateOptions, resourceLimits } from "./docker-container-spec.js";
+export { unmetNodeRequirements, unplacedReason } from "./placement.js";

@@ -1,15 +1,37 @@
 /**
  * The worker runtime the engine drives: one worker (container, Job, ...) per run.
- * Nothing here names a particular engine, so Docker/Podman and Kubernetes Jobs fit the same shape.
+ * Nothing here names a particular engine, so Docker/Podman and Kubernetes Jobs fit the same shape:
+ * Data arrive as opaque DataVolumes from the store, and placement (`onNode`) is decided here, by the
+ * runtime, from what it knows of its nodes.
  */
+import type { DataVolume } from "../volume.js";
 
 export interface WorkerMount {
-  /** Host-side location of the data (a folder for local stores). */
-  source: string;
+  /** The Data, as the store handed it out; only the runtime looks inside (and may refuse a kind it cannot mount). */
+  volume: DataVolume;
   /** Path inside the worker. */
   target: string;
   readOnly: boolean;
 }
+
+/** A node label `key=value`, as a plan's on_node names it. */
+export interface NodeLabel {
+  key: string;
+  value: string;
+}
+
+/**
+ * Where a worker may run (the plan's on_node, spec/model.md): the reference's meaning, as
+ * Kubernetes tolerations and node affinity. `may`: allowed on nodes with these labels (a toleration);
+ * `prefer`: rather on such nodes; `must`: only on a node that has, for each key, one of its values.
+ */
+export interface NodePlacement {
+  may: NodeLabel[];
+  prefer: NodeLabel[];
+  must: NodeLabel[];
+}
+
+export const ANY_NODE: NodePlacement = { may: [], prefer: [], must: [] };
 
 export interface WorkerSpec {
   runId: string;
@@ -25,6 +47,10 @@ export interface WorkerSpec {
   /** Kubernetes quantities: `"cpu": "500m"`, `"memory": "1Gi"`, `"nvidia.com/gpu": "1"`. */
   resources: Record<string, string>;
   labels: Record<string, string>;
+  /** The Kubernetes service account the worker runs as; a runtime without such a notion ignores it. */
+  serviceAccount?: string;
+  /** Where the worker may run; the runtime decides placement (see WorkerUnschedulableError). */
+  onNode: NodePlacement;
 }
 
 export type WorkerState =
@@ -60,13 +86,33 @@ export class WorkerStartError extends Error {
   }
 }
 
+/**
+ * No node this runtime knows can take the worker now (its `onNode.must` labels are nowhere), and
+ * nothing was created. Not a failure: the run waits, with `message` (which says what is missing and
+ * how to provide it) shown to users, and the start is tried again later. A runtime whose scheduler
+ * waits by itself (Kubernetes) may instead create the worker and report it pending.
+ */
+export class WorkerUnschedulableError extends Error {
+  override name = "WorkerUnschedulableError";
+  /** The word Kubernetes reports for the same situation. */
+  readonly reason = "Unschedulable";
+}
+
 export interface WorkerRuntime {
   readonly name: string;
   /**
    * Creates and starts the worker of a run. Idempotent: an existing worker for the run is left alone.
-   * Throws WorkerStartError when the worker cannot be made (see there); other errors are transient.
+   * Throws WorkerStartError when the worker cannot be made (see there), WorkerUnschedulableError
+   * when it cannot be placed yet; other errors are transient.
    */
   start(spec: WorkerSpec): Promise<void>;
+  /**
+   * Why a worker placed so cannot run now (what is missing, and how to provide it), or undefined
+   * when it can, or when this runtime's scheduler makes it wait by itself. Touches nothing. The
+   * engine asks before a start's before-hooks, so a waiting run does not call them again and again;
+   * `start` checks again (WorkerUnschedulableError), as labels may change in between.
+   */
+  unplaceable(onNode: NodePlacement): Promise<string | undefined>;
   inspect(runId: string): Promise<WorkerState>;
   /** stdout and stderr interleaved, raw bytes; undefined when the run has no worker. */
   logs(runId: string, options: LogOptions): Promise<NodeJS.ReadableStream | undefined>;

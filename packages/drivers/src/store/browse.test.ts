@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DataVolume } from "../volume.js";
 import type { DataStore } from "./data-store.js";
 import { DataMissingError, DataPathMissingError, NotAFileError, RangeNotSatisfiableError, UnsafeDataPathError } from "./errors.js";
 import { createLocalDataStore } from "./local-data-store.js";
@@ -12,12 +13,17 @@ import { createLocalDataStore } from "./local-data-store.js";
 let work: string;
 let store: DataStore;
 const model = randomBytes(70_000);
+/** The local store's volumes are host folders; this test looks into them (nothing outside the drivers may). */
+const folderOf = (volume: DataVolume): string => {
+  if (volume.kind !== "host-folder") throw new Error(`a local store handed out ${volume.kind}`);
+  return volume.path;
+};
 
 /** A sealed Data `k-1`: files, a folder two deep, an empty file, links inside and outside. */
 beforeEach(async () => {
   work = await mkdtemp(join(tmpdir(), "knitfab-browse-"));
   store = createLocalDataStore(join(work, "store"));
-  const folder = await store.allocate("k-1", "importer");
+  const folder = folderOf(await store.prepare("k-1", "importer"));
   await mkdir(join(folder, "nested/deeper"), { recursive: true });
   await writeFile(join(folder, "nested/deeper/model.bin"), model);
   await writeFile(join(folder, "readme.txt"), "0123456789abcdefghij");
@@ -102,7 +108,7 @@ describe("data store: browsing a sealed Data", () => {
 
   it("never follows a link out of the Data, to a file or through a folder, and names no host path", async () => {
     // A sealed Data has no such link (sealing defuses them); this is the second line of defence.
-    const folder = store.pathOf("k-1");
+    const folder = folderOf(store.volumeOf("k-1"));
     await symlink(join(work, "secret.txt"), join(folder, "outside"));
     await symlink("../../..", join(folder, "up"));
     for (const path of ["outside", "up/secret.txt", "up"]) {
@@ -123,7 +129,7 @@ describe("data store: browsing a sealed Data", () => {
     await expect(store.openFile("k-1", "nested")).rejects.toBeInstanceOf(NotAFileError);
     await expect(store.openFile("k-1", "")).rejects.toBeInstanceOf(NotAFileError);
     await expect(store.listFiles("k-2", "")).rejects.toBeInstanceOf(DataMissingError);
-    const writing = await store.allocate("k-3");
+    const writing = folderOf(await store.prepare("k-3"));
     await writeFile(join(writing, "partial.txt"), "half");
     await expect(store.listFiles("k-3", "")).rejects.toBeInstanceOf(DataMissingError);
     await expect(store.openFile("k-3", "partial.txt")).rejects.toBeInstanceOf(DataMissingError);

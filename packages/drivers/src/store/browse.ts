@@ -28,7 +28,7 @@ export function dataPathParts(path: string): string[] {
  * `root` (a link to elsewhere in the Data works; one leading out of it is as absent as a missing file).
  * Returns the real path; throws DataPathMissingError for anything else.
  */
-async function resolveInside(root: string, parts: string[], shown: string): Promise<string> {
+export async function resolveInside(root: string, parts: string[], shown: string): Promise<string> {
   const realRoot = await realpath(root);
   let real: string;
   try {

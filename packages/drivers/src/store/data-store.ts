@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { DataVolume } from "../volume.js";
 import type { DefuseReport } from "./defuse-tree.js";
 
 /** What `receive` stored. */
@@ -84,10 +85,27 @@ export interface PartialUpload {
   mtime: Date;
 }
 
+/** Who writes into a prepared volume: a run's worker (any user of its image) or an importer. */
+export type VolumeWriter = "worker" | "importer";
+
+/** How to follow a growing file (see DataStore.followFile). */
+export interface FollowOptions {
+  /** Whether the writer may still append; once false (and all is read) the stream ends. */
+  stillWriting: () => Promise<boolean>;
+  /** How often to look for more bytes (the store's own default when unset). */
+  pollMs?: number;
+}
+
 /**
  * Where Data content lives, keyed by knitId. Content is written once and becomes visible only when
  * complete and verified. Implemented by local folders (embedded and single server) and, later, by
- * PersistentVolumeClaims reached through data agents; only `allocate`/`pathOf` speak of host paths.
+ * PersistentVolumeClaims reached through data agents. Nothing here hands out a host path: a Data
+ * a worker writes or reads is a DataVolume, opaque to everyone but the runtime that mounts it, and
+ * every read or write the server or the engine does itself (transfers, browsing, run logs) is a
+ * method here. Errors that may reach a client name no host path.
+ *
+ * Two kinds of Data: *unsealed* (prepared for a worker or an importer, being written) and *sealed*
+ * (complete; never written again). Uploads are sealed on arrival.
  */
 export interface DataStore {
   /**
@@ -100,20 +118,50 @@ export interface DataStore {
   receive(knitId: string, tarGz: Readable, checksum?: ExpectedChecksum): Promise<ReceivedData>;
   /** The content of `knitId` as gzip(tar). Throws DataMissingError when it has none. */
   send(knitId: string): Promise<OutgoingData>;
+  /** Whether `knitId` has content, sealed or being written (prepared). */
   exists(knitId: string): Promise<boolean>;
   /** Deletes the content; doing so for an absent knitId is not an error. */
   remove(knitId: string): Promise<void>;
   /**
-   * An empty writable folder (idempotent); returns its host path. For a run's `worker` it is writable
-   * by any user a task may run as; for an `importer` (a process of the server's user) by that user only.
+   * Makes `knitId` an empty writable volume (idempotent: what was written stays) and returns it,
+   * for a runtime to mount or an importer to fill. For a `worker` (default) it is writable by any
+   * user a task may run as; for an `importer` (a process of the server's user) by that user only.
+   * Throws DataSealedError once sealed.
    */
-  allocate(knitId: string, writer?: "worker" | "importer"): Promise<string>;
-  /** Host path of the content folder of `knitId` (whether or not it exists). */
-  pathOf(knitId: string): string;
+  prepare(knitId: string, writer?: VolumeWriter): Promise<DataVolume>;
+  /**
+   * The volume of `knitId` for a runtime to mount (an input's sealed content, an output prepared
+   * before), whether or not it exists; never looked into outside the drivers.
+   */
+  volumeOf(knitId: string): DataVolume;
+  /**
+   * Writes `content` as the file at `path` (relative, '/'-separated) of the prepared, unsealed
+   * `knitId`, from its first byte: what was there is replaced, so a repeated or late writer of the
+   * same bytes only rewrites them (the run log is written so, live and again at the end). An empty
+   * stream leaves an empty file. Folders on the way are made. Throws DataMissingError (not
+   * prepared), DataSealedError, UnsafeDataPathError, InsufficientSpaceError (its `code` the file
+   * system's ENOSPC/EDQUOT), StoreFailureError; a failure of `content` or an abort
+   * of `signal` rejects with that failure.
+   */
+  writeFile(knitId: string, path: string, content: NodeJS.ReadableStream, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * The bytes of the file at `path` of `knitId` (sealed or not): what is there, then what is
+   * appended, until `stillWriting()` says no and all is read (or the reader destroys the stream).
+   * For a run's log while another process records it. Throws DataMissingError when `knitId` has no
+   * content, UnsafeDataPathError, DataPathMissingError when the file is not there.
+   */
+  followFile(knitId: string, path: string, options: FollowOptions): Promise<Readable>;
+  /**
+   * The raw bytes of every regular file of `knitId` (sealed or not), one after another in path
+   * order: the stored-log format (the reference's log Data holds one file, `log`, but any layout
+   * reads). Throws DataMissingError when `knitId` has no content.
+   */
+  readConcatenated(knitId: string): Promise<Readable>;
   /**
    * Marks written content complete: it is never handed out for writing again (idempotent). What a
    * container or importer left that is unsafe on the host (setuid/setgid bits, device files, FIFOs,
    * sockets, links leading outside) is defused first, as uploads are; the report says what was.
+   * Throws DataMissingError when `knitId` was never prepared.
    */
   seal(knitId: string): Promise<DefuseReport>;
   /** The opaque name of the Data's volume for outsiders (`data-knitid-<knitId>`, as the reference's PVC). */
@@ -137,4 +185,9 @@ export interface DataStore {
   openFile(knitId: string, path: string, range?: ByteRange): Promise<DataFileStream>;
   /** knitIds with content. */
   list(): Promise<string[]>;
+  /**
+   * Free bytes where the store writes, for the free-space metric and warning; undefined when the
+   * store cannot tell (a remote volume provisioner).
+   */
+  freeSpace(): Promise<number | undefined>;
 }

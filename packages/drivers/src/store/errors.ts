@@ -70,10 +70,13 @@ export class ChecksumMissingError extends InputError {
 
 /** Storing the upload would leave less free space than the server keeps in reserve. */
 export class InsufficientSpaceError extends TooLargeError {
-  constructor(why: string) {
+  /** The file system's own code (ENOSPC, EDQUOT) when it refused a write; the engine waits on it. */
+  readonly code: string | undefined;
+  constructor(why: string, options?: { code?: string }) {
     super(`not enough free space: ${why}`, {
       advice: "nothing was stored; upload less, or ask the administrator to free space on the server.",
     });
+    this.code = options?.code;
     this.name = "InsufficientSpaceError";
   }
 }

@@ -1,4 +1,17 @@
-export type { ByteRange, DataFileEntry, DataFileList, DataFileStream, DataStore, OutgoingData, PartialUpload, ReceivedData } from "./data-store.js";
+export type {
+  ByteRange,
+  DataFileEntry,
+  DataFileList,
+  DataFileStream,
+  DataStore,
+  ExpectedChecksum,
+  FollowOptions,
+  OutgoingData,
+  PartialUpload,
+  ReceivedData,
+  UploadLimits,
+  VolumeWriter,
+} from "./data-store.js";
 export { MAX_LISTED_ENTRIES } from "./browse.js";
 export {
   ChecksumMismatchError,
@@ -6,6 +19,7 @@ export {
   DataMissingError,
   DataPathMissingError,
   DataSealedError,
+  InsufficientSpaceError,
   InvalidKnitIdError,
   NotAFileError,
   RangeNotSatisfiableError,

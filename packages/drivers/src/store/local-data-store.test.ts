@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UnsafeArchiveError } from "../archive/errors.js";
 import { packDirectory } from "../archive/pack.js";
 import { rawTarGz } from "../archive/raw-archive.js";
+import type { DataVolume } from "../volume.js";
 import type { DataStore } from "./data-store.js";
 import { ChecksumMismatchError, ChecksumMissingError, DataExistsError, DataMissingError, DataSealedError, InvalidKnitIdError } from "./errors.js";
 import { createLocalDataStore } from "./local-data-store.js";
@@ -23,6 +24,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
+
+/** The local store's volumes are host folders; this test looks into them (nothing outside the drivers may). */
+const folderOf = (volume: DataVolume): string => {
+  if (volume.kind !== "host-folder") throw new Error(`a local store handed out ${volume.kind}`);
+  return volume.path;
+};
+const pathOf = (knitId: string): string => folderOf(store.volumeOf(knitId));
 
 // Node's own stream consumer reads a stream whole (test data is small)
 const collect = (stream: Readable): Promise<Buffer> => buffer(stream);
@@ -54,7 +62,7 @@ describe("local data store: receive and send", () => {
     expect(received).toEqual({ files: 3, bytes: 200_005, md5: md5(archive) });
     expect(await store.exists("k-1")).toBe(true);
     expect(await store.list()).toEqual(["k-1"]);
-    expect(await readFile(join(store.pathOf("k-1"), "readme.txt"), "utf8")).toBe("data\n");
+    expect(await readFile(join(pathOf("k-1"), "readme.txt"), "utf8")).toBe("data\n");
 
     const outgoing = await store.send("k-1");
     const sent = await collect(outgoing.stream);
@@ -62,8 +70,8 @@ describe("local data store: receive and send", () => {
     // What we send back extracts to the same tree.
     const again = createLocalDataStore(join(work, "other"));
     await again.receive("copy", Readable.from([sent]), expecting(() => outgoing.md5()));
-    expect(await readFile(join(again.pathOf("copy"), "nested/deeper/model.bin"))).toEqual(
-      await readFile(join(store.pathOf("k-1"), "nested/deeper/model.bin")),
+    expect(await readFile(join(folderOf(again.volumeOf("copy")), "nested/deeper/model.bin"))).toEqual(
+      await readFile(join(pathOf("k-1"), "nested/deeper/model.bin")),
     );
   });
 
@@ -135,7 +143,7 @@ describe("local data store: receive and send", () => {
     await store.receive("k-1", Readable.from([rawTarGz([{ path: "v", content: "first" }])]));
     const second = Readable.from([rawTarGz([{ path: "v", content: "second" }])]);
     await expect(store.receive("k-1", second)).rejects.toBeInstanceOf(DataExistsError);
-    expect(await readFile(join(store.pathOf("k-1"), "v"), "utf8")).toBe("first");
+    expect(await readFile(join(pathOf("k-1"), "v"), "utf8")).toBe("first");
     expect(await store.listPartials()).toEqual([]);
     // An uploaded data with no files is complete too, so it cannot be written again either.
     await store.receive("empty", Readable.from([rawTarGz([])]));
@@ -150,17 +158,18 @@ describe("local data store: receive and send", () => {
 });
 
 describe("local data store: run outputs and housekeeping", () => {
-  it("allocate gives one writable folder (idempotent), seal closes it for writing", async () => {
-    const path = await store.allocate("out-1");
-    expect(path).toBe(store.pathOf("out-1"));
+  it("prepare gives one writable folder (idempotent), seal closes it for writing", async () => {
+    const path = folderOf(await store.prepare("out-1"));
+    expect(path).toBe(pathOf("out-1"));
+    expect(path).toBe(join(root, "data", "out-1"));
     expect((await stat(path)).mode & 0o777).toBe(0o777);
     await writeFile(join(path, "result.txt"), "42");
-    expect(await store.allocate("out-1")).toBe(path);
+    expect(folderOf(await store.prepare("out-1"))).toBe(path);
     expect(await readFile(join(path, "result.txt"), "utf8")).toBe("42");
 
     await store.seal("out-1");
     await store.seal("out-1");
-    await expect(store.allocate("out-1")).rejects.toBeInstanceOf(DataSealedError);
+    await expect(store.prepare("out-1")).rejects.toBeInstanceOf(DataSealedError);
     await expect(store.receive("out-1", Readable.from([rawTarGz([])]))).rejects.toBeInstanceOf(DataExistsError);
     const sent = await collect((await store.send("out-1")).stream);
     expect(sent.length).toBeGreaterThan(0);
@@ -168,10 +177,10 @@ describe("local data store: run outputs and housekeeping", () => {
   });
 
   it("keeps its folders private, gives an importer a private folder, and seals outputs defused and read-only for others", async () => {
-    const path = await store.allocate("out-1");
+    const path = folderOf(await store.prepare("out-1"));
     expect((await stat(root)).mode & 0o777).toBe(0o700);
     for (const inner of ["data", ".partial", ".sealed"]) expect((await stat(join(root, inner))).mode & 0o777).toBe(0o700);
-    expect((await stat(await store.allocate("imp-1", "importer"))).mode & 0o777).toBe(0o700);
+    expect((await stat(folderOf(await store.prepare("imp-1", "importer")))).mode & 0o777).toBe(0o700);
     await writeFile(join(path, "shell"), "#!/bin/sh\n", { mode: 0o4755 });
     await chmod(join(path, "shell"), 0o4755);
     await symlink("/etc/shadow", join(path, "secrets"));
@@ -187,10 +196,10 @@ describe("local data store: run outputs and housekeeping", () => {
     for (const bad of ["/home/x/data/data/k", "data-knitid-", "data-knitid-../x", "k-1"]) expect(store.knitIdOfReference(bad)).toBeUndefined();
   });
 
-  it("an allocated but empty folder may still receive an upload, as an empty volume may", async () => {
-    await store.allocate("k-1");
+  it("a prepared but empty folder may still receive an upload, as an empty volume may", async () => {
+    await store.prepare("k-1");
     await store.receive("k-1", Readable.from([rawTarGz([{ path: "f", content: "x" }])]));
-    expect(await readFile(join(store.pathOf("k-1"), "f"), "utf8")).toBe("x");
+    expect(await readFile(join(pathOf("k-1"), "f"), "utf8")).toBe("x");
   });
 
   it("remove is idempotent and forgets the seal", async () => {
@@ -219,9 +228,9 @@ describe("local data store: run outputs and housekeeping", () => {
 
   it("refuses knitIds and partial names that are not plain names", async () => {
     for (const bad of ["", ".", "..", "../x", "a/b", ".hidden", "x\0y"]) {
-      expect(() => store.pathOf(bad)).toThrow(InvalidKnitIdError);
+      expect(() => store.volumeOf(bad)).toThrow(InvalidKnitIdError);
       await expect(store.receive(bad, Readable.from([rawTarGz([])]))).rejects.toBeInstanceOf(InvalidKnitIdError);
-      await expect(store.allocate(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
+      await expect(store.prepare(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
       await expect(store.remove(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
       await expect(store.removePartial(bad)).rejects.toBeInstanceOf(InvalidKnitIdError);
     }

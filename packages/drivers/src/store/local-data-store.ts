@@ -1,12 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, rename, stat, statfs, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { chmod, lstat, mkdir, open, readdir, rename, stat, statfs, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { pipeline } from "node:stream";
+import { pipeline as pipelineAsync } from "node:stream/promises";
 import { extractTarGz } from "../archive/extract.js";
 import { md5Tap } from "../archive/md5.js";
-import { listDataFiles, openDataFile } from "./browse.js";
+import { dataPathParts, listDataFiles, openDataFile, resolveInside } from "./browse.js";
+import { concatenatedFiles } from "./concatenated-files.js";
+import { followOpenFile } from "./follow-file.js";
 import { packDirectory } from "../archive/pack.js";
 import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
+import type { DataVolume } from "../volume.js";
 import { defuseTree, type DefuseReport } from "./defuse-tree.js";
 import {
   ChecksumMismatchError,
@@ -17,6 +22,7 @@ import {
   InsufficientSpaceError,
   InvalidKnitIdError,
   StoreFailureError,
+  UnsafeDataPathError,
 } from "./errors.js";
 import { removeTree } from "./remove-tree.js";
 import { KnitError } from "@knitfab/domain/errors";
@@ -35,6 +41,9 @@ const PARTIAL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  * - `.partial/<name>/`   uploads being extracted, renamed into `data/` only once verified,
  *                        on the same file system so the rename is atomic;
  * - `.sealed/<knitId>`   marker: the content is complete and never handed out for writing again.
+ *
+ * Its volumes are `{ kind: "host-folder", path: <root>/data/<knitId> }`, which the docker runtime
+ * bind-mounts; the host path stays between this store and that runtime.
  */
 export function createLocalDataStore(root: string, limits: UploadLimits = {}): DataStore {
   const dataDir = join(root, "data");
@@ -53,6 +62,7 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
   };
 
   const pathOf = (knitId: string): string => join(dataDir, checkedKnitId(knitId));
+  const volumeOf = (knitId: string): DataVolume => ({ kind: "host-folder", path: pathOf(knitId) });
   const markerOf = (knitId: string): string => join(sealedDir, checkedKnitId(knitId));
 
   const isFolder = async (path: string): Promise<boolean> => {
@@ -68,8 +78,16 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
     return entries !== undefined && entries.length > 0;
   };
 
+  /** Content being written: present and not sealed (else DataSealedError / DataMissingError). */
+  const requireUnsealed = async (knitId: string): Promise<string> => {
+    const folder = pathOf(knitId);
+    if (await isSealed(knitId)) throw new DataSealedError(knitId);
+    if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+    return folder;
+  };
+
   return {
-    pathOf,
+    volumeOf,
 
     async receive(knitId, tarGz, checksum): Promise<ReceivedData> {
       const target = pathOf(knitId);
@@ -133,7 +151,7 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
         await removeTree(markerOf(knitId));
       }),
 
-    allocate: (knitId, writer = "worker") =>
+    prepare: (knitId, writer = "worker") =>
       withoutHostPaths(async () => {
         const folder = pathOf(knitId);
         await prepared();
@@ -142,8 +160,51 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
         // A task may run as any user of its image, so its output folder is writable by all; only the
         // engine reaches it, since the store's root is private. An importer runs as the server's user.
         await chmod(folder, writer === "worker" ? 0o777 : 0o700);
-        return folder;
+        return volumeOf(knitId);
       }),
+
+    async writeFile(knitId, path, content, options) {
+      const parts = dataPathParts(path);
+      const name = parts.pop();
+      if (name === undefined) throw new UnsafeDataPathError(path, "it names the Data's root, not a file");
+      let sourceError: unknown;
+      content.once("error", (error) => (sourceError = error));
+      try {
+        const folder = await requireUnsealed(knitId);
+        if (parts.length > 0) await mkdir(join(folder, ...parts), { recursive: true });
+        // The folder may hold what a task wrote: a link on the way may not lead the write outside.
+        const parent = await resolveInside(folder, parts, parts.join("/"));
+        const handle = await open(
+          join(parent, name),
+          constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+          0o644,
+        );
+        const target = handle.createWriteStream();
+        await pipelineAsync(content, target, ...(options?.signal ? [{ signal: options.signal }] : []));
+      } catch (error) {
+        if (error === sourceError || (options?.signal?.aborted && error instanceof Error && error.name === "AbortError")) throw error;
+        throw storeError(error);
+      }
+    },
+
+    followFile: (knitId, path, options) =>
+      withoutHostPaths(async () => {
+        const folder = pathOf(knitId);
+        if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+        const parts = dataPathParts(path);
+        const real = await resolveInside(folder, parts, parts.join("/"));
+        const handle = await open(real, "r");
+        return followOpenFile(handle, options.stillWriting, options.pollMs);
+      }),
+
+    readConcatenated: (knitId) =>
+      withoutHostPaths(async () => {
+        const folder = pathOf(knitId);
+        if (!(await isFolder(folder))) throw new DataMissingError(knitId);
+        return concatenatedFiles(folder);
+      }),
+
+    freeSpace: () => withoutHostPaths(() => freeBytesAt(root)),
 
     seal: (knitId) =>
       withoutHostPaths(async (): Promise<DefuseReport> => {
@@ -242,7 +303,8 @@ async function withoutHostPaths<T>(operation: () => Promise<T>): Promise<T> {
 function storeError(error: unknown): unknown {
   if (error instanceof KnitError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ENOSPC" || code === "EDQUOT") return new InsufficientSpaceError("the disk is full");
+  // The file system's code is kept (not its message, which names host paths): the engine waits on it.
+  if (code === "ENOSPC" || code === "EDQUOT") return new InsufficientSpaceError("the disk is full", { code });
   return new StoreFailureError(error);
 }
 
@@ -256,6 +318,18 @@ async function prepareFolders(root: string, folders: readonly string[]): Promise
   for (const folder of folders) {
     await mkdir(folder, { recursive: true, mode: 0o700 });
     await chmod(folder, 0o700);
+  }
+}
+
+/** Free bytes of the file system that holds (or will hold) `folder`. */
+async function freeBytesAt(folder: string): Promise<number> {
+  for (let at = folder; ; at = dirname(at)) {
+    try {
+      const stats = await statfs(at);
+      return stats.bavail * stats.bsize;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || dirname(at) === at) throw error;
+    }
   }
 }
 

@@ -85,7 +85,7 @@ async function releaseWorker(context: EngineContext, run: RunRecord): Promise<bo
 async function sealOutputs(context: EngineContext, run: RunRecord): Promise<void> {
   const { store, logger } = context;
   for (const output of [...run.outputs, ...(run.log ? [run.log] : [])]) {
-    if (!(await store.exists(output.knitId))) await store.allocate(output.knitId);
+    if (!(await store.exists(output.knitId))) await store.prepare(output.knitId);
     const { privilegeBits, specialFiles, outsideLinks, bytes } = await store.seal(output.knitId);
     await recordDataSize(context.database.db, output.knitId, bytes);
     const defused = [

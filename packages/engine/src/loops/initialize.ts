@@ -4,7 +4,7 @@ import type { LoopDefinition } from "../loop-runner.js";
 import { beforeHooks, commit, withClaim } from "../transitions.js";
 import { touchLogFile } from "../workers/log-files.js";
 
-/** waiting → ready: gives every output and the log an empty writable folder (spec/loops.md §3). */
+/** waiting → ready: gives every output and the log an empty writable volume (spec/loops.md §3). */
 export function initializeLoop(context: EngineContext): LoopDefinition {
   return {
     name: "initialize",
@@ -24,8 +24,8 @@ export function initializeLoop(context: EngineContext): LoopDefinition {
         const [run] = await loadRuns(context.database.db, [claimed.runId]);
         if (!run || run.status !== claimed.status) return;
         await beforeHooks(context, run);
-        // Idempotent: a crash after this point finds the folders there and allocates them again.
-        for (const output of [...run.outputs, ...(run.log ? [run.log] : [])]) await context.store.allocate(output.knitId);
+        // Idempotent: a crash after this point finds the volumes there and prepares them again.
+        for (const output of [...run.outputs, ...(run.log ? [run.log] : [])]) await context.store.prepare(output.knitId);
         if (run.log) await touchLogFile(context.store, run.log.knitId);
         await commit(context, claimed, "ready");
       });

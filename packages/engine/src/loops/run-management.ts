@@ -17,11 +17,10 @@ import {
   type WorkerContext,
 } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
-import { WorkerStartError, workerName, type WorkerState } from "@knitfab/drivers";
+import { WorkerStartError, WorkerUnschedulableError, workerName, type WorkerState } from "@knitfab/drivers";
 import type { EngineContext } from "../engine-context.js";
 import type { LoopDefinition } from "../loop-runner.js";
 import { beforeHooks, commit, withClaim } from "../transitions.js";
-import { unmetNodeRequirements, unmetReason } from "../workers/on-node.js";
 import { workerSpecOf } from "../workers/worker-spec.js";
 
 const ACTIVE: readonly RunStatus[] = ["starting", "running"];
@@ -119,23 +118,16 @@ function observe(context: EngineContext, claimed: ClaimedRun, state: Exclude<Wor
 }
 
 async function startWorker(context: EngineContext, claimed: ClaimedRun, run: RunRecord, worker: WorkerContext): Promise<void> {
-  const { database, runtime, store, options } = context;
-  const unmet = unmetNodeRequirements(worker.onNode, options.nodeLabels);
-  if (unmet.length > 0) {
-    // Not an error: the run waits, visibly, until the machine gets the label or the run is aborted.
-    const reason = unmetReason(unmet, options.nodeLabels);
-    if (reason !== worker.pendingReason) {
-      await setWorkerPendingReason(database.db, run.runId, reason);
-      context.logger.warn?.(`run ${run.runId}: ${reason}`);
-    }
-    await releaseWorkerSlot(database.db, run.runId);
-    await suspendRun(database.db, run.runId, "ready", options.watchDebounceMs);
-    return;
-  }
+  const { database, runtime, store } = context;
+  const spec = workerSpecOf(run, worker, store, {});
+  // Placement is the runtime's: asked before the hooks, so a waiting run does not call them again and again.
+  const unplaced = await runtime.unplaceable(spec.onNode);
+  if (unplaced !== undefined) return waitForPlacement(context, run, worker, unplaced);
   const env = await beforeHooks(context, run);
   try {
-    await runtime.start(workerSpecOf(run, worker, store, env));
+    await runtime.start({ ...spec, env: { ...spec.env, ...env } });
   } catch (error) {
+    if (error instanceof WorkerUnschedulableError) return waitForPlacement(context, run, worker, error.message);
     if (!(error instanceof WorkerStartError)) throw error;
     return refusedStart(context, claimed, run, error);
   }
@@ -147,6 +139,20 @@ async function startWorker(context: EngineContext, claimed: ClaimedRun, run: Run
     return;
   }
   followWorker(context, run);
+}
+
+/**
+ * Not an error: the run waits, visibly (the reason shows in the run log's 503 and the server log),
+ * until the runtime can place it (the machine gets the label) or the run is aborted.
+ */
+async function waitForPlacement(context: EngineContext, run: RunRecord, worker: WorkerContext, reason: string): Promise<void> {
+  const { database, options } = context;
+  if (reason !== worker.pendingReason) {
+    await setWorkerPendingReason(database.db, run.runId, reason);
+    context.logger.warn?.(`run ${run.runId}: ${reason}`);
+  }
+  await releaseWorkerSlot(database.db, run.runId);
+  await suspendRun(database.db, run.runId, "ready", options.watchDebounceMs);
 }
 
 /**

@@ -11,6 +11,7 @@ export function lazyRuntime(name: string, create: () => WorkerRuntime): WorkerRu
   return {
     name,
     start: (spec) => get().start(spec),
+    unplaceable: (onNode) => get().unplaceable(onNode),
     inspect: (runId) => get().inspect(runId),
     logs: (runId, options) => get().logs(runId, options),
     remove: (runId) => get().remove(runId),

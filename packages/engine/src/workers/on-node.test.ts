@@ -1,21 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { engineOptionsFromEnv, parseNodeLabels } from "../options.js";
-import { unmetNodeRequirements } from "./on-node.js";
+import { engineOptionsFromEnv } from "../options.js";
+import { unhonouredPlanSettings } from "./on-node.js";
 
-describe("on_node on one machine", () => {
-  const must = (key: string, value: string) => ({ mode: "must" as const, key, value });
-  it("requires every must key, any of its values", () => {
-    expect(unmetNodeRequirements([must("gpu", "a100"), must("gpu", "h100"), must("zone", "x")], { gpu: "h100", zone: "x" })).toEqual([]);
-    expect(unmetNodeRequirements([must("gpu", "a100"), must("gpu", "h100")], { zone: "x" })).toEqual(["gpu=a100|h100"]);
-    expect(unmetNodeRequirements([must("gpu", "a100")], { gpu: "t4" })).toEqual(["gpu=a100"]);
+// Placement itself (on_node `must` against the machine's labels) is the runtime's: see
+// packages/drivers/src/runtime/placement.test.ts and the runtime contract.
+describe("on_node and service accounts with the docker runtime", () => {
+  it("says when a plan is applied what the docker runtime does not honour", () => {
+    expect(unhonouredPlanSettings({ serviceAccount: null, onNode: [{ mode: "must", key: "gpu", value: "a" }, { mode: "may", key: "b", value: "c" }] })).toEqual([]);
+    const notes = unhonouredPlanSettings({ serviceAccount: "trainer", onNode: [{ mode: "prefer", key: "zone", value: "x" }] });
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain('service_account "trainer"');
+    expect(notes[1]).toContain("on_node prefer zone=x");
   });
-  it("ignores may and prefer", () => {
-    expect(unmetNodeRequirements([{ mode: "may", key: "gpu", value: "a" }, { mode: "prefer", key: "b", value: "c" }], {})).toEqual([]);
-  });
-  it("parses machine labels from configuration and refuses malformed ones", () => {
-    expect(parseNodeLabels("gpu=a100, zone=x")).toEqual({ gpu: "a100", zone: "x" });
-    expect(() => parseNodeLabels("gpu")).toThrow(/KEY=VALUE/);
-    expect(engineOptionsFromEnv({ KNITFAB_NODE_LABELS: "a=b", KNITFAB_MAX_WORKERS: "3" })).toMatchObject({ nodeLabels: { a: "b" }, maxWorkers: 3 });
+  it("reads engine tunables from the environment and refuses malformed ones", () => {
+    expect(engineOptionsFromEnv({ KNITFAB_MAX_WORKERS: "3" })).toMatchObject({ maxWorkers: 3 });
     expect(() => engineOptionsFromEnv({ KNITFAB_LEASE_MS: "soon" })).toThrow(/KNITFAB_LEASE_MS/);
   });
 });

@@ -1,7 +1,11 @@
 import type { RunRecord, WorkerContext } from "@knitfab/db";
-import type { DataStore, WorkerSpec } from "@knitfab/drivers";
+import type { DataStore, NodePlacement, WorkerSpec } from "@knitfab/drivers";
 
-/** The worker of a run: inputs read-only at their paths, outputs writable; the log is captured, not mounted. */
+/**
+ * The worker of a run: inputs read-only at their paths, outputs writable; the log is captured, not
+ * mounted. Volumes come from the store and go to the runtime as they are; placement (on_node) and
+ * the service account are the runtime's to honour.
+ */
 export function workerSpecOf(run: RunRecord, context: WorkerContext, store: DataStore, env: Record<string, string>): WorkerSpec {
   return {
     runId: run.runId,
@@ -11,10 +15,19 @@ export function workerSpecOf(run: RunRecord, context: WorkerContext, store: Data
     args: context.args,
     env: { ...context.env, ...env },
     mounts: [
-      ...run.inputs.map((input) => ({ source: store.pathOf(input.knitId), target: input.mountpoint.path, readOnly: true })),
-      ...run.outputs.map((output) => ({ source: store.pathOf(output.knitId), target: output.mountpoint.path, readOnly: false })),
+      ...run.inputs.map((input) => ({ volume: store.volumeOf(input.knitId), target: input.mountpoint.path, readOnly: true })),
+      ...run.outputs.map((output) => ({ volume: store.volumeOf(output.knitId), target: output.mountpoint.path, readOnly: false })),
     ],
     resources: context.resources,
     labels: { "knitfab/worker.plan": run.plan.planId },
+    ...(context.serviceAccount ? { serviceAccount: context.serviceAccount } : {}),
+    onNode: placementOf(context.onNode),
   };
+}
+
+/** The plan's on_node entries, by mode. */
+function placementOf(onNode: WorkerContext["onNode"]): NodePlacement {
+  const placement: NodePlacement = { may: [], prefer: [], must: [] };
+  for (const { mode, key, value } of onNode) placement[mode].push({ key, value });
+  return placement;
 }

@@ -23,6 +23,7 @@ program
     new Option("--role <roles>", `what this process runs, comma-separated: ${ROLES.join(", ")} (default: all)`).env("KNITFAB_ROLE"),
   )
   .addOption(new Option("--hooks <file>", "lifecycle hooks YAML (lifecycle-hooks.before / .after URL lists)").env("KNITFAB_HOOKS"))
+  .addOption(new Option("--store <name>", "data store: local, i.e. folders under --home (default: local)").env("KNITFAB_STORE"))
   .addOption(new Option("--runtime <name>", "worker runtime: docker, i.e. Docker or Podman through the Docker Engine API (default: docker)").env("KNITFAB_RUNTIME"))
   .addOption(
     new Option("--node-label <key=value...>", "labels of this machine, matched by plans' on_node (repeatable)").env("KNITFAB_NODE_LABELS"),

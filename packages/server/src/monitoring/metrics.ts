@@ -1,5 +1,3 @@
-import { statfs } from "node:fs/promises";
-import { dirname } from "node:path";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { countPendingNominations, countRunsByStatus, dataTotals, type Database } from "@knitfab/db";
 import { RUN_STATUSES, type RunStatus } from "@knitfab/domain";
@@ -26,8 +24,8 @@ export interface ServerMetrics {
 
 export interface MetricsSources {
   database: Database;
-  /** the data store's folder; free space is that of its file system */
-  dataFolder: string;
+  /** free bytes where the data store writes (DataStore.freeSpace); undefined when the store cannot tell */
+  freeSpace: () => Promise<number | undefined>;
   /** below this many free bytes the data store counts as low on space (warned once per crossing) */
   freeSpaceWarningBytes: number;
   /** where the low-space warning and its recovery are said */
@@ -91,7 +89,8 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
 
   let isLow = false;
   const checkFreeSpace = async (): Promise<void> => {
-    const free = await freeBytesOf(sources.dataFolder);
+    const free = await sources.freeSpace();
+    if (free === undefined) return;
     freeBytes.set(free);
     const nowLow = free < sources.freeSpaceWarningBytes;
     if (nowLow && !isLow) {
@@ -141,16 +140,4 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     checkFreeSpace,
     stop: () => clearInterval(timer),
   };
-}
-
-/** Free bytes for unprivileged users where `folder` is, or where it will be (its nearest existing parent). */
-async function freeBytesOf(folder: string): Promise<number> {
-  for (let at = folder; ; at = dirname(at)) {
-    try {
-      const stats = await statfs(at);
-      return stats.bavail * stats.bsize;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || dirname(at) === at) throw error;
-    }
-  }
 }

@@ -43,7 +43,7 @@ describe.each(BACKENDS)("engine live control on %s", (backend) => {
 
   beforeAll(async () => {
     await preparePodman();
-    server = await startEngineServer(backend, { engine: { startTimeoutMs: 2_000, nodeLabels: { zone: "here" } } });
+    server = await startEngineServer(backend, { engine: { startTimeoutMs: 2_000 }, flags: { nodeLabel: ["zone=here"] } });
     apiRoot = server.apiRoot;
   });
   afterAll(async () => {

@@ -40,8 +40,9 @@ export async function backendRoutes(app: FastifyInstance, options: AppOptions): 
     { schema: { tags: ["backend"], summary: "Begin a custom import: returns a JWT naming the data to fill (application/jwt)" } },
     async (_request, reply) => {
       const root = await createRootRun(database, "knit#imported", IMPORT_DEADLINE_SECONDS);
-      // The importer is a process of the server's user; the token names the volume, not a host path.
-      await store.allocate(root.knitId, "importer");
+      // The importer is a process of the server's user; the token names the volume, not a host path
+      // (the volume the store prepared is the store's and the importer's business, never the API's).
+      await store.prepare(root.knitId, "importer");
       const key = await signingKeyValidFor(database, IMPORT_DEADLINE_SECONDS);
       const token = await new SignJWT({ "knitfab/knitId": root.knitId, "knitfab/runId": root.runId })
         .setProtectedHeader({ alg: "HS256", kid: key.kid, typ: "JWT" })

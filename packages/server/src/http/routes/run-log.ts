@@ -1,12 +1,13 @@
 import type { FastifyReply } from "fastify";
-import { join } from "node:path";
-import { concatenatedFiles } from "./concatenated-files.js";
-import { followFile } from "./follow-file.js";
 import { NotFoundError, UnavailableError } from "@knitfab/domain";
+import { DataPathMissingError } from "@knitfab/drivers";
 import { loadRuns, pendingReasons } from "@knitfab/db";
 import type { AppOptions } from "../app.js";
 
-/** Where live logs come from (the worker runtime); the stored log is read from the log Data. */
+/** The file of a log Data the engine writes (the reference's `log`). */
+const LOG_FILE = "log";
+
+/** Where live logs come from (the worker runtime); the stored log is read from the log Data, through the store. */
 export interface RunLogSource {
   /** A live stream of the worker's output, ending when the worker ends; undefined if no worker exists. */
   follow(runId: string): Promise<NodeJS.ReadableStream | undefined>;
@@ -39,10 +40,15 @@ export async function sendRunLog(options: AppOptions, runId: string, follow: boo
         const [now] = await loadRuns(options.database.db, [run.runId]);
         return now !== undefined && (now.status === "starting" || now.status === "running");
       };
-      return reply.send(followFile(join(options.store.pathOf(logKnitId), "log"), stillRunning));
+      // No log file yet (a crash right after the log Data was prepared): the stored bytes, below.
+      const growing = await options.store.followFile(logKnitId, LOG_FILE, { stillWriting: stillRunning }).catch((error: unknown) => {
+        if (error instanceof DataPathMissingError) return undefined;
+        throw error;
+      });
+      if (growing) return reply.send(growing);
     }
   }
-  const stream = (await options.store.exists(run.log.knitId)) ? concatenatedFiles(options.store.pathOf(run.log.knitId)) : undefined;
+  const stream = (await options.store.exists(run.log.knitId)) ? await options.store.readConcatenated(run.log.knitId) : undefined;
   if (!stream) throw new NotFoundError("not found", { advice: "the log of this run has not been written yet" });
   reply.header("content-type", "application/octet-stream");
   return reply.send(stream);

@@ -3,7 +3,10 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 
-/** The raw bytes of every regular file under `dir`, in path order, one after another (the stored-log format). */
+/**
+ * The raw bytes of every regular file under `dir`, in path order, one after another (the stored-log
+ * format). Links are not followed: a log Data is the engine's own, but this never leads out of it.
+ */
 export function concatenatedFiles(dir: string): Readable {
   async function* files(folder: string): AsyncGenerator<string> {
     const entries = await readdir(folder, { withFileTypes: true });

@@ -1,17 +1,19 @@
-import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**
- * Streams a growing file: what is there, then what is appended, until `stillWriting()` says the
- * writer is done and nothing more arrived (or the reader goes away). Used for a live run log when
- * this process cannot reach the worker itself; the engine keeps the file growing as the worker writes.
+ * Streams a growing file of the local store, opened already (so a missing file is the caller's
+ * error, before any byte is sent): what is there, then what is appended, until `stillWriting()`
+ * says the writer is done and nothing more arrived (or the reader goes away). Used for a live run
+ * log when the reading process cannot reach the worker itself; the engine keeps the file growing.
  */
-export function followFile(path: string, stillWriting: () => Promise<boolean>, pollMs = 250): Readable {
+export function followOpenFile(handle: FileHandle, stillWriting: () => Promise<boolean>, pollMs = 250): Readable {
   const abort = new AbortController();
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= handle.close());
   const stream = Readable.from(
     (async function* () {
-      const handle = await open(path, "r");
       try {
         let offset = 0;
         const buffer = Buffer.alloc(64 * 1024);
@@ -31,10 +33,14 @@ export function followFile(path: string, stillWriting: () => Promise<boolean>, p
           await sleep(pollMs, undefined, { signal: abort.signal });
         }
       } finally {
-        await handle.close();
+        await close();
       }
     })(),
   );
-  stream.on("close", () => abort.abort());
+  // A reader gone before the first read never runs the generator's `finally`: close here too.
+  stream.on("close", () => {
+    abort.abort();
+    void close().catch(() => undefined);
+  });
   return stream;
 }

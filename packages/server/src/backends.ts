@@ -1,0 +1,76 @@
+/**
+ * The one place the server chooses its data store and worker runtime, by name from configuration
+ * (`--store`, `--runtime`). Everything else speaks only of DataStore and WorkerRuntime, so a further
+ * pair (a PersistentVolumeClaim store and a Kubernetes runtime) is a new entry here and nothing else.
+ */
+import { join } from "node:path";
+import { createDockerRuntime, createLocalDataStore, type DataStore, type WorkerRuntime } from "@knitfab/drivers";
+import { lazyRuntime } from "@knitfab/engine";
+import type { ServeConfig } from "./config.js";
+import { ConfigError } from "./config-error.js";
+
+/** What a store is made from: the server's configuration, validated already. */
+type StoreFactory = (config: ServeConfig) => DataStore;
+/** What a runtime is made from; called on first use (see lazyRuntime), so it may fail until an engine appears. */
+type RuntimeFactory = (config: ServeConfig) => WorkerRuntime;
+
+interface Backend<F> {
+  /** What `--help` and errors say of it. */
+  summary: string;
+  create: F;
+}
+
+export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
+  local: {
+    summary: "folders under <home>/data on this machine",
+    create: (config) => {
+      const { maxBytes, maxEntries, reserveBytes } = config.uploads;
+      return createLocalDataStore(join(config.home, "data"), {
+        ...(maxBytes === undefined ? {} : { maxBytes }),
+        ...(maxEntries === undefined ? {} : { maxEntries }),
+        reserveBytes,
+      });
+    },
+  },
+};
+
+export const RUNTIMES: Readonly<Record<string, Backend<RuntimeFactory>>> = {
+  docker: {
+    summary: "Docker or Podman through the Docker Engine API (DOCKER_HOST or the usual sockets)",
+    create: (config) => createDockerRuntime({ nodeLabels: config.nodeLabels }),
+  },
+};
+
+export interface Backends {
+  store: DataStore;
+  runtime: WorkerRuntime;
+}
+
+/**
+ * The store and the runtime the configuration names. An unknown name stops the start with the
+ * names known; the runtime itself is made on first use, so the API serves before a container
+ * engine is reachable.
+ */
+export function createBackends(config: ServeConfig): Backends {
+  const store = known("--store", STORES, config.store);
+  const runtime = known("--runtime", RUNTIMES, config.runtime);
+  return {
+    store: store.create(config),
+    runtime: lazyRuntime(config.runtime, () => runtime.create(config)),
+  };
+}
+
+/** Checks the names alone, before anything is opened (config resolution calls it). */
+export function checkBackendNames(config: Pick<ServeConfig, "store" | "runtime">): void {
+  known("--store", STORES, config.store);
+  known("--runtime", RUNTIMES, config.runtime);
+}
+
+function known<F>(flag: string, registry: Readonly<Record<string, Backend<F>>>, name: string): Backend<F> {
+  const backend = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (backend === undefined) {
+    const names = Object.entries(registry).map(([known, { summary }]) => `${known} (${summary})`);
+    throw new ConfigError(`${flag} "${name}" is unknown; known: ${names.join("; ")}`);
+  }
+  return backend;
+}
