@@ -140,7 +140,9 @@ export function describeDataStoreContract(name: string, make: () => Promise<Data
     });
 
     it("refuses writes outside a prepared volume and paths leading out of it", async () => {
-      await expect(store.writeFile(newKnitId(), "log", Readable.from(["x"]))).rejects.toBeInstanceOf(DataMissingError);
+      const unread = Readable.from(["x"]);
+      await expect(store.writeFile(newKnitId(), "log", unread)).rejects.toBeInstanceOf(DataMissingError);
+      expect(unread.destroyed).toBe(true);
       await expect(store.seal(newKnitId())).rejects.toBeInstanceOf(DataMissingError);
       const knitId = newKnitId();
       await store.prepare(knitId);

@@ -141,7 +141,7 @@ export interface DataStore {
    * stream leaves an empty file. Folders on the way are made. Throws DataMissingError (not
    * prepared), DataSealedError, UnsafeDataPathError, InsufficientSpaceError (its `code` the file
    * system's ENOSPC/EDQUOT), StoreFailureError; a failure of `content` or an abort
-   * of `signal` rejects with that failure.
+   * of `signal` rejects with that failure. On any failure `content` is destroyed, as a pipeline does.
    */
   writeFile(knitId: string, path: string, content: NodeJS.ReadableStream, options?: { signal?: AbortSignal }): Promise<void>;
   /**

@@ -182,6 +182,8 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
         const target = handle.createWriteStream();
         await pipelineAsync(content, target, ...(options?.signal ? [{ signal: options.signal }] : []));
       } catch (error) {
+        // As a pipeline would: a source nobody will read is let go (a followed log holds a connection).
+        (content as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
         if (error === sourceError || (options?.signal?.aborted && error instanceof Error && error.name === "AbortError")) throw error;
         throw storeError(error);
       }
