@@ -93,6 +93,10 @@ export function derivePodStatus(pod: V1Pod, observed: PodObservation, now: strin
 
   // Podman removes an init container once it has exited 0: an absent one is done when the play
   // call has returned, or when a later container (init or main) exists already.
+  const firstMainStart = [...observed.main.values()]
+    .map((main) => main.startedAt)
+    .filter((time): time is string => Boolean(time))
+    .sort()[0];
   let initFailed = false;
   let initsComplete = initNames.length === 0 || observed.initDone;
   const initStatuses: V1ContainerStatus[] = initNames.map((name, index) => {
@@ -108,7 +112,8 @@ export function derivePodStatus(pod: V1Pod, observed: PodObservation, now: strin
         ready: true,
         restartCount: 0,
         started: false,
-        state: { terminated: { exitCode: 0, reason: "Completed", startedAt: toDate(observed.startTime), finishedAt: toDate(now) } },
+        // Podman keeps no record of it: it ended no later than the first main container started.
+        state: { terminated: { exitCode: 0, reason: "Completed", startedAt: toDate(observed.startTime), finishedAt: toDate(firstMainStart ?? observed.startTime) } },
       };
     }
     const result = status(name, container, "PodInitializing");
