@@ -20,7 +20,8 @@ fi
 
 kube_version="$(cd "$mod" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 etcd_version="$(cd "$mod" && go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
-sum="$(sha256sum "$mod/go.mod" "$mod/go.sum" "$mod/cmd/etcd/main.go" | sha256sum | cut -c1-12)"
+# Content only (not paths), so the key is the same however the script is called.
+sum="$(cat "$mod/go.mod" "$mod/go.sum" "$mod/cmd/etcd/main.go" "$root/scripts/build-kube-control-plane.sh" | sha256sum | cut -c1-12)"
 cache_root="${KNITFAB_KUBE_CACHE:-$HOME/.cache/knitfab}"
 dir="$cache_root/kube-$kube_version-etcd-$etcd_version-$sum"
 bin="$dir/bin"
@@ -52,7 +53,14 @@ trap 'rm -rf "$tmp"' EXIT
 (
   cd "$mod"
   export CGO_ENABLED=0
-  go build -trimpath -ldflags='-s -w' -o "$tmp/" \
+  # The version the binaries report (/version, User-Agent), stamped as Kubernetes' own build does;
+  # without it they would say v0.0.0-master.
+  minor="${kube_version#v1.}"; minor="${minor%%.*}"
+  stamp=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp="$stamp -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  go build -trimpath -ldflags="-s -w$stamp" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler

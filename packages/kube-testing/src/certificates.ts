@@ -81,9 +81,11 @@ export class TestCertificateAuthority {
   }
 }
 
-/** An EC private key for signing service-account tokens (the API server reads the public half from it). */
-export function serviceAccountSigningKey(dir: string): string {
-  const file = join(dir, "service-account.key");
-  openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", file]);
-  return file;
+/** An EC key pair for service-account tokens: the API server signs with the private half and verifies with the public one. */
+export function serviceAccountKeys(dir: string): { privateKey: string; publicKey: string } {
+  const privateKey = join(dir, "service-account.key");
+  const publicKey = join(dir, "service-account.pub");
+  openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", privateKey]);
+  openssl(["pkey", "-in", privateKey, "-pubout", "-out", publicKey]);
+  return { privateKey, publicKey };
 }

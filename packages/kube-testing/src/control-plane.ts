@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { controlPlaneBinaries } from "./binaries.js";
-import { TestCertificateAuthority, serviceAccountSigningKey, type ClientIdentity } from "./certificates.js";
+import { TestCertificateAuthority, serviceAccountKeys, type ClientIdentity } from "./certificates.js";
 import { writeKubeconfig } from "./kubeconfig.js";
 import { freePort, startProcess, type ManagedProcess } from "./processes.js";
 
@@ -102,7 +102,7 @@ async function start(
   };
 
   const ca = new TestCertificateAuthority(pki);
-  const serviceAccountKey = serviceAccountSigningKey(pki);
+  const serviceAccountKey = serviceAccountKeys(pki);
   const [etcdPort, etcdPeerPort, apiPort, controllerManagerPort, schedulerPort] = await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
   );
@@ -154,8 +154,8 @@ async function start(
     // DefaultTolerationSeconds, DefaultStorageClass, Priority, ResourceQuota, ... stay on).
     "--enable-admission-plugins=NodeRestriction",
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
-    `--service-account-key-file=${serviceAccountKey}`,
-    `--service-account-signing-key-file=${serviceAccountKey}`,
+    `--service-account-key-file=${serviceAccountKey.publicKey}`,
+    `--service-account-signing-key-file=${serviceAccountKey.privateKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--allow-privileged=true",
     "--profiling=false",
@@ -180,7 +180,7 @@ async function start(
     // own service account as in a cluster.
     "--controllers=*",
     "--use-service-account-credentials=true",
-    `--service-account-private-key-file=${serviceAccountKey}`,
+    `--service-account-private-key-file=${serviceAccountKey.privateKey}`,
     `--root-ca-file=${ca.cert}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--v=1",

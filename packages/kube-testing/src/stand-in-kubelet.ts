@@ -205,22 +205,30 @@ class NodeAgent {
       },
       setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
     );
-    await this.renewLease(true);
+    await this.renewLease();
   }
 
-  private async renewLease(create = false): Promise<void> {
-    const body = {
-      metadata: { name: this.name, namespace: "kube-node-lease" },
-      spec: { holderIdentity: this.name, leaseDurationSeconds: LEASE_SECONDS, renewTime: new Date() },
-    };
-    if (create) {
-      await this.coordination.createNamespacedLease({ namespace: "kube-node-lease", body });
-    } else {
-      await this.coordination.patchNamespacedLease(
-        { name: this.name, namespace: "kube-node-lease", body: { spec: { renewTime: new Date() } } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
-    }
+  /**
+   * Creates or renews the node's lease by server-side apply. renewTime is a MicroTime, which the
+   * API server parses only with six fractional digits, so it is written here as text.
+   */
+  private async renewLease(): Promise<void> {
+    const renewTime = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+    await this.coordination.patchNamespacedLease(
+      {
+        name: this.name,
+        namespace: "kube-node-lease",
+        fieldManager: "stand-in-kubelet",
+        force: true,
+        body: {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name: this.name, namespace: "kube-node-lease" },
+          spec: { holderIdentity: this.name, leaseDurationSeconds: LEASE_SECONDS, renewTime },
+        },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
+    );
   }
 
   async start(): Promise<void> {
