@@ -444,9 +444,9 @@ class PodWorker {
       await this.sleep(1000);
     }
 
-    // 2. Images: only the local Podman store; a missing one is an image pull error, retried with back-off.
-    let attempt = 0;
-    for (;;) {
+    // 2. Images: only the local Podman store. A missing one fails like a failed pull: ErrImagePull
+    // at each try (with the kubelet's events), ImagePullBackOff while waiting for the next try.
+    for (let attempt = 1; ; attempt += 1) {
       if (this.terminating) return;
       const missing = new Map<string, string>();
       for (const container of allContainers) {
@@ -454,25 +454,25 @@ class PodWorker {
         if (!(await this.node.podman.imageExists(image))) missing.set(container.name, image);
       }
       if (missing.size === 0) break;
-      attempt += 1;
-      const waiting = new Map<string, WaitingReason>();
+      const pulling = new Map<string, WaitingReason>();
+      const backOff = new Map<string, WaitingReason>();
       for (const [name, image] of missing) {
         const message = `Failed to pull image "${image}": stand-in kubelet: the image is not in the local Podman store, and a stand-in kubelet never pulls`;
-        if (attempt === 1) {
-          await this.node.event(pod, "Normal", "Pulling", `Pulling image "${image}"`, name);
-          await this.node.event(pod, "Warning", "Failed", message, name);
-          await this.node.event(pod, "Warning", "Failed", "Error: ErrImagePull", name);
-          waiting.set(name, { reason: "ErrImagePull", message });
-        } else {
-          if (attempt === 2) {
-            await this.node.event(pod, "Normal", "BackOff", `Back-off pulling image "${image}"`, name);
-            await this.node.event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name);
-          }
-          waiting.set(name, { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}": ${message}` });
-        }
+        if (attempt === 1) await this.node.event(pod, "Normal", "Pulling", `Pulling image "${image}"`, name);
+        await this.node.event(pod, "Warning", "Failed", message, name);
+        await this.node.event(pod, "Warning", "Failed", "Error: ErrImagePull", name);
+        pulling.set(name, { reason: "ErrImagePull", message });
+        backOff.set(name, { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` });
       }
-      await this.publish(this.observation({ waiting }));
-      await this.sleep(attempt === 1 ? 1000 : 5000);
+      await this.publish(this.observation({ waiting: pulling }));
+      await this.sleep(1000);
+      if (this.terminating) return;
+      for (const [name, image] of missing) {
+        await this.node.event(pod, "Normal", "BackOff", `Back-off pulling image "${image}"`, name);
+        await this.node.event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name);
+      }
+      await this.publish(this.observation({ waiting: backOff }));
+      await this.sleep(Math.min(5000 * attempt, 20_000));
     }
 
     // 3. Play the pod and follow its containers until they have all ended.
@@ -509,8 +509,9 @@ class PodWorker {
     for (;;) {
       const state = play.state;
       const observation = await this.observe(state === "done");
-      const status = await this.publish(observation);
-      if (status.phase === "Succeeded" || status.phase === "Failed") break;
+      const { status, stored } = await this.publish(observation);
+      // Done once the API server has the final status; until then keep observing and writing.
+      if ((status.phase === "Succeeded" || status.phase === "Failed") && stored) break;
       if (typeof state === "object" && !/init container/.test(state.error)) {
         // Podman refused the pod itself (not an init container's failure, which the observation shows).
         const waiting: WaitingReason = { reason: "CreateContainerError", message: `podman kube play: ${state.error}` };
@@ -579,8 +580,13 @@ class PodWorker {
     return { observation, stopping };
   }
 
-  /** Writes the status when it changed, with kubelet events for starts and ends; returns it. */
-  private async publish(input: ReturnType<PodWorker["observation"]> | { observation: ReturnType<PodWorker["observation"]>; stopping: boolean }): Promise<V1PodStatus> {
+  /**
+   * Writes the status when it changed, with kubelet events for starts and ends; returns it, and
+   * whether the API server now has it (a write fails while the API server restarts, say).
+   */
+  private async publish(
+    input: ReturnType<PodWorker["observation"]> | { observation: ReturnType<PodWorker["observation"]>; stopping: boolean },
+  ): Promise<{ status: V1PodStatus; stored: boolean }> {
     const { observation, stopping } = "observation" in input ? input : { observation: input, stopping: false };
     const status = derivePodStatus(this.latest, observation, new Date().toISOString(), stopping);
     // Keep the transition time of conditions that did not change.
@@ -603,11 +609,13 @@ class PodWorker {
         await this.node.writeStatus(this.latest, status);
         this.written = status;
       } catch (error) {
-        // A pod deleted meanwhile (404) or a passing API outage: the next round writes again.
-        if (errorStatus(error) !== 404) process.stderr.write(`stand-in kubelet: status of ${this.describePod()}: ${describe(error)}\n`);
+        // A pod deleted meanwhile (404) or a passing API outage: the caller tries again.
+        if (errorStatus(error) === 404) return { status, stored: true };
+        if (process.env.KNITFAB_KUBE_VERBOSE) process.stderr.write(`stand-in kubelet: status of ${this.describePod()}: ${describe(error)}\n`);
+        return { status, stored: false };
       }
     }
-    return status;
+    return { status, stored: true };
   }
 
   private async report(key: string, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {

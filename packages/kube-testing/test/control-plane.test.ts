@@ -18,6 +18,9 @@ const scripts = fileURLToPath(new URL("../../../scripts/", import.meta.url));
 const IMAGE = "localhost/busybox:test";
 const NAMESPACE = "default";
 const GPU_TAINT = { key: "knitfab.test/gpu", value: "true", effect: "NoSchedule" };
+/** Each test waits at most WAIT_MS for one state, inside a test timeout that leaves room for the message. */
+const WAIT_MS = 100_000;
+const TEST_TIMEOUT = { timeout: 150_000 };
 
 let controlPlane: ControlPlane;
 let kubelet: StandInKubelet;
@@ -58,7 +61,7 @@ afterAll(async () => {
   await controlPlane?.close();
 }, 120_000);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -95,7 +98,7 @@ async function createPod(name: string, spec: V1PodSpec): Promise<void> {
   await core.createNamespacedPod({ namespace: NAMESPACE, body: { metadata: { name, namespace: NAMESPACE }, spec } });
 }
 
-describe("real control plane", () => {
+describe("real control plane", TEST_TIMEOUT, () => {
   it("serves the API of the version it was built at, with RBAC deciding what a service account may do", async () => {
     const version = await controlPlane.adminConfig().makeApiClient(VersionApi).getCode();
     expect(version.gitVersion).toMatch(/^v1\.36\./);
@@ -128,7 +131,7 @@ describe("real control plane", () => {
   });
 });
 
-describe("Jobs through the real Job controller, scheduler and the stand-in kubelet", () => {
+describe("Jobs through the real Job controller, scheduler and the stand-in kubelet", TEST_TIMEOUT, () => {
   it("runs an init container then the main container on a claim, and the Job completes", async () => {
     await core.createNamespacedPersistentVolumeClaim({
       namespace: NAMESPACE,
@@ -216,13 +219,19 @@ describe("Jobs through the real Job controller, scheduler and the stand-in kubel
 
   it("reports ErrImagePull, with the kubelet's warning event, for an image the machine does not have", async () => {
     await createPod("missing-image", { restartPolicy: "Never", containers: [{ name: "main", image: "localhost/knitfab-no-such-image:1" }] });
+    // A kubelet alternates ErrImagePull (at each try) and ImagePullBackOff (between tries).
     const waiting = await until("an image pull error", async () => {
       const current = await core.readNamespacedPod({ name: "missing-image", namespace: NAMESPACE });
-      return current.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ErrImagePull" ? current.status.containerStatuses[0].state.waiting : undefined;
+      const state = current.status?.containerStatuses?.[0]?.state?.waiting;
+      return state?.reason === "ErrImagePull" || state?.reason === "ImagePullBackOff" ? state : undefined;
     });
     expect(waiting.message).toContain("localhost/knitfab-no-such-image:1");
-    const events = await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: "involvedObject.name=missing-image" });
-    expect(events.items.filter((event) => event.type === "Warning").map((event) => event.message)).toContain("Error: ErrImagePull");
+    const warnings = await until("the ErrImagePull warning event", async () => {
+      const events = await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: "involvedObject.name=missing-image,type=Warning" });
+      const messages = events.items.map((event) => event.message);
+      return messages.includes("Error: ErrImagePull") ? messages : undefined;
+    });
+    expect(warnings.some((message) => message?.startsWith('Failed to pull image "localhost/knitfab-no-such-image:1"'))).toBe(true);
     const pod = await core.readNamespacedPod({ name: "missing-image", namespace: NAMESPACE });
     expect(pod.status?.phase).toBe("Pending");
     const backOff = await until("the back-off", async () => {
@@ -251,7 +260,20 @@ describe("Jobs through the real Job controller, scheduler and the stand-in kubel
   });
 });
 
-describe("placement by the real scheduler", () => {
+describe("restarts", TEST_TIMEOUT, () => {
+  it("keeps a pod's status current across an API server restart", async () => {
+    await createPod("across-restart", { restartPolicy: "Never", containers: [{ name: "main", image: IMAGE, command: ["sh", "-c", "sleep 4; exit 4"] }] });
+    await until("the pod to run", async () => (await core.readNamespacedPod({ name: "across-restart", namespace: NAMESPACE })).status?.phase === "Running");
+    await controlPlane.restartApiServer();
+    const pod = await until("the pod to fail after the restart", async () => {
+      const current = await core.readNamespacedPod({ name: "across-restart", namespace: NAMESPACE });
+      return current.status?.phase === "Failed" ? current : undefined;
+    });
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(4);
+  });
+});
+
+describe("placement by the real scheduler", TEST_TIMEOUT, () => {
   const gpuAffinity = {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
