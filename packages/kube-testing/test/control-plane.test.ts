@@ -6,6 +6,7 @@
  * (minutes) or fails saying why; nothing is skipped.
  */
 import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +30,8 @@ let batch: BatchV1Api;
 let podman: PodmanApi;
 
 beforeAll(async () => {
-  const socket = (await run("sh", [`${scripts}podman-service.sh`])).stdout.trim().split("\n").pop() ?? "";
+  // Started from a temporary folder: conmon writes an `oom` file into the service's working folder.
+  const socket = (await run("sh", [`${scripts}podman-service.sh`], { cwd: tmpdir() })).stdout.trim().split("\n").pop() ?? "";
   await run("sh", [`${scripts}make-test-image.sh`, IMAGE]);
   podman = new PodmanApi(socket);
   controlPlane = await startControlPlane();
