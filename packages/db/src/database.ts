@@ -1,7 +1,13 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
-import { mkdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { pgliteDialect } from "./pglite-dialect.js";
+import { PGLITE_CONFIGURATION } from "./pglite-settings.js";
 
 /** We write SQL by hand (one file per operation), so the Kysely instance needs no table typing. */
 export type Schema = Record<string, never>;
@@ -97,8 +103,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  if (!dataDir.startsWith("memory://")) await createPgliteFolder(dataDir);
+  const pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_CONFIGURATION });
   const db = new Kysely<Schema>({ dialect: pgliteDialect(pglite) });
   return {
     backend: "pglite",
@@ -112,6 +118,51 @@ async function openPglite(dataDir: string): Promise<Database> {
       await pglite.close();
     },
   };
+}
+
+/**
+ * The child process that runs PGlite's initdb. Why a child: initdb runs in a WebAssembly instance of
+ * its own whose memory (about 600 MB) a Node process never gives back, so doing it in the server
+ * would leave the server that much bigger for as long as it runs; the child exits and its memory
+ * goes with it. Arguments: PGlite's module URL, the folder, the configuration lines as JSON.
+ */
+const PGLITE_INIT = `
+const [entry, dataDir, configuration] = process.argv.slice(1);
+const { PGlite } = await import(entry);
+const pglite = await PGlite.create(dataDir, { postgresqlconf: JSON.parse(configuration) });
+await pglite.close();
+`;
+
+/**
+ * Makes `dataDir` a PGlite database folder unless it is one already. initdb runs in a child process
+ * (see pglite-init.ts) into a sibling folder that is renamed into place only when complete, so a
+ * crash during the first start leaves no half-made database behind, only a stray sibling that the
+ * next start removes.
+ */
+async function createPgliteFolder(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, "PG_VERSION"))) return;
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(`${dataDir} holds files but no database (no PG_VERSION): move them away, or choose another folder`);
+  }
+  const parent = dirname(dataDir);
+  mkdirSync(parent, { recursive: true });
+  const staging = join(parent, `.${basename(dataDir)}.initdb-${process.pid}`);
+  for (const name of readdirSync(parent)) {
+    if (name.startsWith(`.${basename(dataDir)}.initdb-`)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+  const pgliteEntry = pathToFileURL(createRequire(import.meta.url).resolve("@electric-sql/pglite")).href;
+  try {
+    await promisify(execFile)(process.execPath, ["--input-type=module", "--eval", PGLITE_INIT, pgliteEntry, staging, JSON.stringify(PGLITE_CONFIGURATION)], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    const detail = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`could not create the embedded database in ${dataDir}${detail ? `: ${detail}` : ""}`, { cause: error });
+  }
+  // An empty folder (made by an earlier start that died before this point, or by the user) is replaced.
+  if (existsSync(dataDir)) rmdirSync(dataDir);
+  renameSync(staging, dataDir);
 }
 
 function quoteIdent(name: string): string {
