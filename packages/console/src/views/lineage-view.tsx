@@ -9,14 +9,27 @@ import { formatLocal } from "../format/time.js";
 import { GraphCanvas, type CanvasEdge, type CanvasNode } from "../graph/graph-canvas.js";
 import { dataNodeId, runNodeId, type LineageNodeId, type VisibleLineage, type VisibleLineageNode } from "../graph/lineage.js";
 import { emptyLineageState, fillLineage } from "../graph/lineage-loader.js";
+import { GROUP_THRESHOLD, groupFanouts, type GroupedLineage, type GroupedNode } from "../graph/fanout-groups.js";
+import { groupCardLines, groupTitle, RunGroupPanel } from "./run-group-panel.js";
 import { href } from "../routing/routes.js";
 import { RunBody } from "./run-detail.js";
 import { planLabel } from "./run-parts.js";
 
 const DEFAULT_DEPTH = 6;
-const DEFAULT_FANOUT = 12;
+/**
+ * Neighbours of one node walked before the rest fold into a "more" node. Fan-outs of one plan are
+ * drawn as groups (graph/fanout-groups.ts), so the walk goes wider than the 12 cards a user could
+ * read around one node; the groups, not this bound, keep the drawing small.
+ */
+const GROUPED_FANOUT = 1000;
 
-function cardOf(node: VisibleLineageNode, root: string): CanvasNode {
+const grouping = (visible: VisibleLineage, root: string, expandedGroups: ReadonlySet<string>): GroupedLineage =>
+  groupFanouts(visible, { threshold: GROUP_THRESHOLD, expanded: expandedGroups, root });
+
+function cardOf(node: GroupedNode, root: string): CanvasNode {
+  if (node.kind === "group") {
+    return { id: node.id, data: { kind: "group", title: groupTitle(node.group), lines: groupCardLines(node.group) } };
+  }
   if (node.kind === "more") {
     return { id: node.id, data: { kind: "more", title: `+${node.count} more`, lines: ["click to show them"] } };
   }
@@ -41,6 +54,7 @@ function cardOf(node: VisibleLineageNode, root: string): CanvasNode {
 export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) {
   const root: LineageNodeId = kind === "data" ? dataNodeId(id) : runNodeId(id);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [expandedGroups, setExpandedGroups] = useState<ReadonlySet<string>>(new Set());
   const [depth, setDepth] = useState(DEFAULT_DEPTH);
   const [visible, setVisible] = useState<VisibleLineage>();
   const [loading, setLoading] = useState(true);
@@ -54,6 +68,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
     state.current = emptyLineageState();
     startedAt.current = performance.now();
     setExpanded(new Set());
+    setExpandedGroups(new Set());
     setDepth(DEFAULT_DEPTH);
     setSelected(undefined);
     setVisible(undefined);
@@ -66,7 +81,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
     void fillLineage(
       state.current,
       root,
-      { depth, fanout: DEFAULT_FANOUT, expanded },
+      { depth, fanout: GROUPED_FANOUT, expanded },
       {
         getData: (k) => api.getData(k),
         getRun: (r) => api.getRun(r),
@@ -80,11 +95,12 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
       },
       8,
       () => cancelled,
+      (progress) => grouping(progress, root, expandedGroups).foldedData,
     ).then(() => !cancelled && setLoading(false));
     return () => {
       cancelled = true;
     };
-  }, [root, depth, expanded]);
+  }, [root, depth, expanded, expandedGroups]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => event.key === "Escape" && setSelected(undefined);
@@ -92,17 +108,18 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const nodes = useMemo(() => (visible?.nodes ?? []).map((n) => cardOf(n, root)), [visible, root]);
-  const edges: CanvasEdge[] = useMemo(() => visible?.edges ?? [], [visible]);
+  const grouped = useMemo(() => (visible ? grouping(visible, root, expandedGroups) : undefined), [visible, root, expandedGroups]);
+  const nodes = useMemo(() => (grouped?.nodes ?? []).map((n) => cardOf(n, root)), [grouped, root]);
+  const edges: CanvasEdge[] = useMemo(() => grouped?.edges ?? [], [grouped]);
   // Framed when the whole graph is too large to read: the root, with its surroundings around it.
   const focus = useMemo(() => [root], [root]);
   const expand = (nodeId: string) => setExpanded((current) => new Set([...current, nodeId]));
   const onNodeClick = (nodeId: string) => {
-    const node = visible?.nodes.find((n) => n.id === nodeId);
+    const node = grouped?.nodes.find((n) => n.id === nodeId);
     if (node?.kind === "more") expand(node.parent);
     else setSelected(nodeId);
   };
-  const selectedNode = visible?.nodes.find((n) => n.id === selected);
+  const selectedNode = grouped?.nodes.find((n) => n.id === selected);
   const rootFailure = state.current.failures.get(id);
 
   return (
@@ -117,12 +134,28 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
         </button>
         <span className="muted" aria-live="polite">
           {loading ? "loading…" : ""} {visible ? `${visible.nodes.length} nodes` : ""}
+          {grouped && grouped.groups.length > 0 ? `, ${grouped.groups.length} fan-out groups drawn as one card each` : ""}
         </span>
       </div>
       <ErrorLine error={rootFailure} />
       <div className="graph-body">
         <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={shapeFinal} focus={focus} />
-        {selectedNode && selectedNode.kind !== "more" && (
+        {selectedNode?.kind === "group" && (
+          <aside className="side-panel" aria-label="Details">
+            <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>
+              ×
+            </button>
+            <RunGroupPanel
+              group={selectedNode.group}
+              runs={state.current.runs}
+              onExpand={() => {
+                setExpandedGroups((current) => new Set([...current, selectedNode.id]));
+                setSelected(undefined);
+              }}
+            />
+          </aside>
+        )}
+        {selectedNode && selectedNode.kind !== "more" && selectedNode.kind !== "group" && (
           <aside className="side-panel" aria-label="Details">
             <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>
               ×
