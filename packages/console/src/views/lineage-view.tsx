@@ -134,7 +134,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
         </button>
         <span className="muted" aria-live="polite">
           {loading ? "loading…" : ""} {visible ? `${visible.nodes.length} nodes` : ""}
-          {grouped && grouped.groups.length > 0 ? `, ${grouped.groups.length} fan-out groups drawn as one card each` : ""}
+          {grouped && grouped.groups.length > 0 ? `, ${grouped.groups.length} fan-out ${grouped.groups.length === 1 ? "group" : "groups"} drawn as one card each` : ""}
         </span>
       </div>
       <ErrorLine error={rootFailure} />
