@@ -7,10 +7,11 @@ import { ErrorLine, TagList } from "../components/common.js";
 import { displayOrder } from "../format/tags.js";
 import { formatLocal } from "../format/time.js";
 import { GraphCanvas, type CanvasEdge, type CanvasNode } from "../graph/graph-canvas.js";
-import { dataNodeId, runNodeId, type LineageNodeId, type VisibleLineage, type VisibleLineageNode } from "../graph/lineage.js";
+import { dataNodeId, runNodeId, type LineageNodeId, type VisibleLineage } from "../graph/lineage.js";
 import { emptyLineageState, fillLineage } from "../graph/lineage-loader.js";
 import { GROUP_THRESHOLD, groupFanouts, type GroupedLineage, type GroupedNode } from "../graph/fanout-groups.js";
 import { groupCardLines, groupTitle, RunGroupPanel } from "./run-group-panel.js";
+import { LoadedTimeline } from "./run-timeline.js";
 import { href } from "../routing/routes.js";
 import { RunBody } from "./run-detail.js";
 import { planLabel } from "./run-parts.js";
@@ -60,6 +61,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
   const [loading, setLoading] = useState(true);
   const [shapeFinal, setShapeFinal] = useState(false);
   const [selected, setSelected] = useState<string>();
+  const [timeline, setTimeline] = useState(false);
   const state = useRef(emptyLineageState());
   const startedAt = useRef(performance.now());
 
@@ -132,13 +134,21 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
         <button type="button" onClick={() => setDepth(depth + 2)}>
           Show further (depth {depth} → {depth + 2})
         </button>
+        <button type="button" aria-pressed={timeline} onClick={() => setTimeline(!timeline)} disabled={loading && !timeline}>
+          {timeline ? "Graph" : "Timeline"}
+        </button>
         <span className="muted" aria-live="polite">
           {loading ? "loading…" : ""} {visible ? `${visible.nodes.length} nodes` : ""}
           {grouped && grouped.groups.length > 0 ? `, ${grouped.groups.length} fan-out ${grouped.groups.length === 1 ? "group" : "groups"} drawn as one card each` : ""}
         </span>
       </div>
       <ErrorLine error={rootFailure} />
-      <div className="graph-body">
+      {timeline && (
+        <div className="lineage-timeline">
+          <LineageTimeline runs={state.current.runs} root={root} />
+        </div>
+      )}
+      <div className="graph-body" style={timeline ? { display: "none" } : undefined}>
         <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={shapeFinal} focus={focus} />
         {selectedNode?.kind === "group" && (
           <aside className="side-panel" aria-label="Details">
@@ -200,4 +210,14 @@ function RunPanel({ runId, detail }: { runId: string; detail?: RunDetail }) {
       {detail ? <RunBody run={detail} /> : <p className="muted">loading…</p>}
     </div>
   );
+}
+
+/** The image-based runs of the lineage (uploads take no time worth drawing) on a time axis. */
+function LineageTimeline({ runs, root }: { runs: ReadonlyMap<string, RunDetail>; root: string }) {
+  const { runIds, labels } = useMemo(() => {
+    const shown = [...runs.values()].filter((run) => run.plan.image !== undefined);
+    return { runIds: shown.map((run) => run.runId).sort(), labels: new Map(shown.map((run) => [run.plan.planId, planLabel(run.plan)])) };
+  }, [runs]);
+  if (runIds.length === 0) return <p className="muted">No run of an image-based plan in this lineage.</p>;
+  return <LoadedTimeline fetchKey={`lineage-timeline:${root}:${runIds.length}`} planIds={[]} runIds={runIds} labels={labels} />;
 }
