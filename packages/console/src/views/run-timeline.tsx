@@ -48,7 +48,10 @@ export function RunTimelineChart({ entries, labels }: { entries: readonly RunTim
   const span = Math.max(1, to - from);
   const left = (t: number) => `${(((t - from) / span) * 100).toFixed(3)}%`;
   const width = (a: number, b: number) => `${Math.max(0.15, ((b - a) / span) * 100).toFixed(3)}%`;
-  const label = (planId: string) => labels.get(planId) ?? planId.slice(0, 8);
+  // Plans of one image read alike: their short ids tell them apart.
+  const named = (planId: string) => labels.get(planId) ?? planId.slice(0, 8);
+  const shared = new Set(totals.map((p) => named(p.planId)).filter((name, index, all) => all.indexOf(name) !== index));
+  const label = (planId: string) => (shared.has(named(planId)) ? `${named(planId)} (${planId.slice(0, 8)})` : named(planId));
 
   return (
     <div className="timeline" data-testid="timeline">
