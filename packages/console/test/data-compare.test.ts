@@ -50,9 +50,11 @@ describe("compare two Data", () => {
     await poll(() => new URL(page.url()).hash).toBe(`#/data/${older.knitId}/compare/${newer.knitId}`);
 
     const summary = page.getByTestId("compare-summary");
-    await poll(() => summary.textContent(), { timeout: 30_000 }).toContain("2 different, 1 only left, 1 only right");
+    await poll(() => summary.textContent(), { timeout: 30_000 }).toContain("1 same, 3 different, 1 only left, 1 only right");
     const status = async (path: string) => page.locator(`[data-testid="compare-row"][data-path="${path}"]`).getAttribute("data-status");
     expect(await status("README.md")).toBe("same");
+    // the folder holds a file that differs
+    expect(await status("sub")).toBe("different");
     // Same size, other bytes: told apart by reading both (small) files.
     expect(await status("sub/weights.bin")).toBe("different");
     expect(await status("metrics.txt")).toBe("different");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DataFileEntry } from "@knitfab/api";
-import { CONTENT_BUDGET_BYTES, CONTENT_MAX_BYTES, compareListings, comparePaths, contentToRead, countRows, textDiff } from "./data-compare.js";
+import { CONTENT_BUDGET_BYTES, CONTENT_MAX_BYTES, compareListings, comparePaths, contentToRead, countRows, rollUpFolders, textDiff } from "./data-compare.js";
 
 const file = (path: string, size: number): DataFileEntry => ({ name: path.split("/").at(-1) ?? path, path, type: "file", size });
 const dir = (path: string): DataFileEntry => ({ name: path.split("/").at(-1) ?? path, path, type: "dir", size: 0 });
@@ -20,6 +20,13 @@ describe("compare listings", () => {
       "x type-differs",
     ]);
     expect(countRows(rows)).toEqual({ same: 1, different: 2, onlyLeft: 1, onlyRight: 1, notCompared: 1 });
+  });
+
+  it("marks a folder different when something inside it is not the same", () => {
+    const left = [dir("a"), file("a/x", 1), dir("b"), file("b/y", 1), dir("c"), dir("c/d")];
+    const right = [dir("a"), file("a/x", 2), dir("b"), file("b/y", 1), dir("c"), dir("c/d")];
+    const rows = rollUpFolders(compareListings(left, right));
+    expect(rows.map((r) => `${r.path} ${r.status}`)).toEqual(["a different", "a/x different", "b same-size", "b/y same-size", "c same", "c/d same"]);
   });
 
   it("sorts a folder's entries right after it", () => {

@@ -71,6 +71,20 @@ export function contentToRead(rows: readonly CompareRow[]): CompareRow[] {
   return wanted;
 }
 
+/**
+ * A folder on both sides reads "different" when something inside it differs, and "same-size" (not
+ * known) when something inside it was not read; "same" only when all inside is the same.
+ */
+export function rollUpFolders(rows: readonly CompareRow[]): CompareRow[] {
+  const inside = (folder: string, status: (s: CompareStatus) => boolean) => rows.some((row) => status(row.status) && row.path.startsWith(`${folder}/`));
+  return rows.map((row) => {
+    if (row.status !== "same" || row.left?.type !== "dir") return row;
+    if (inside(row.path, (s) => s !== "same" && s !== "same-size")) return { ...row, status: "different" as const };
+    if (inside(row.path, (s) => s === "same-size")) return { ...row, status: "same-size" as const };
+    return row;
+  });
+}
+
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

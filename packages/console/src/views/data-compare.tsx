@@ -14,6 +14,7 @@ import {
   compareListings,
   contentToRead,
   countRows,
+  rollUpFolders,
   sameBytes,
   textDiff,
   type CompareRow,
@@ -52,7 +53,7 @@ async function compareData(left: string, right: string, signal: AbortSignal): Pr
     if (!content || row.status !== "same-size") return row;
     return { ...row, status: sameBytes(content.left, content.right) ? ("same" as const) : ("different" as const) };
   });
-  return { left: leftList, right: rightList, rows: settled, contents };
+  return { left: leftList, right: rightList, rows: rollUpFolders(settled), contents };
 }
 
 export function DataCompareView({ left, right }: { left: string; right: string }) {
