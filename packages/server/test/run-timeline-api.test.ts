@@ -77,4 +77,9 @@ describe.each(BACKENDS)("run timeline API on %s", (backend) => {
       expect(String(response.body.message)).toContain(message);
     }
   });
+
+  it("is in the OpenAPI document, under the extension prefix", async () => {
+    const document = await callJson<{ paths: Record<string, unknown> }>(api("/openapi.json"));
+    expect(Object.keys(document.body.paths)).toContain("/api/x/runs/timeline");
+  });
 });
