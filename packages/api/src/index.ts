@@ -16,3 +16,4 @@ export * from "./transfer.js";
 export * from "./hooks.js";
 export * from "./endpoints.js";
 export * from "./data-files.js";
+export * from "./run-timeline.js";

@@ -3,6 +3,7 @@ import { formatRoute, href, type Route, type Tab } from "./routing/routes.js";
 import { useRoute } from "./routing/use-route.js";
 import { DataDetailView } from "./views/data-detail.js";
 import { DataList } from "./views/data-list.js";
+import { DataCompareView } from "./views/data-compare.js";
 import { LineageView } from "./views/lineage-view.js";
 import { NotFoundView } from "./views/not-found.js";
 import { PlanDetailView } from "./views/plan-detail.js";
@@ -27,6 +28,8 @@ function Page({ route }: { route: Route }) {
       return <LineageView kind={route.tab === "data" ? "data" : "run"} id={route.id} />;
     case "graph":
       return <PlanGraphView planId={route.id} />;
+    case "compare":
+      return <DataCompareView left={route.id} right={route.other} />;
     case "notFound":
       return <NotFoundView tab={route.tab} hash={route.hash} />;
   }

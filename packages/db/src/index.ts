@@ -10,6 +10,7 @@ export * from "./runs/load-runs.js";
 export * from "./runs/find-runs.js";
 export * from "./runs/set-status.js";
 export * from "./runs/user-actions.js";
+export * from "./runs/run-timeline.js";
 export * from "./data/load-data.js";
 export * from "./data/find-data.js";
 export * from "./data/change-tags.js";

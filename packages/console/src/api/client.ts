@@ -1,5 +1,5 @@
 // HTTP calls to the API on the same origin. Every failure becomes an ApiError carrying the server's message.
-import type { DataDetail, DataFileList, PlanDetail, RunDetail, TagChange } from "@knitfab/api";
+import type { DataDetail, DataFileList, PlanDetail, RunDetail, RunTimeline, TagChange } from "@knitfab/api";
 
 export class ApiError extends Error {
   constructor(
@@ -141,6 +141,9 @@ export const api = {
   listFiles: (knitId: string, signal?: AbortSignal) => json<DataFileList>("GET", dataFilesUrl(knitId, ""), undefined, signal),
   readFileRange,
   dataFileUrl,
+
+  /** Runs with the times they entered each status (extension): `plan=ID,ID` and/or `run=ID,ID`. */
+  runTimeline: (query: URLSearchParams, signal?: AbortSignal) => json<RunTimeline>("GET", `/api/x/runs/timeline?${query.toString()}`, undefined, signal),
 
   dataDownloadUrl: (knitId: string) => `/api/data/${id(knitId)}/`,
   runLogUrl: (runId: string, follow: boolean) => `/api/runs/${id(runId)}/log${follow ? "?follow" : ""}`,

@@ -17,7 +17,7 @@ import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { layoutInWorker, LayoutSuperseded } from "./layout-client.js";
 
 export interface CardData extends Record<string, unknown> {
-  kind: "data" | "run" | "more" | "plan" | "input" | "output" | "log";
+  kind: "data" | "run" | "more" | "plan" | "input" | "output" | "log" | "group";
   title: string;
   lines: string[];
   status?: string;
@@ -43,10 +43,10 @@ export interface CanvasEdge {
 const LARGE = 300;
 /** Below this zoom card text cannot be read. */
 const LEGIBLE_ZOOM = 0.7;
-const WIDTH: Record<CardData["kind"], number> = { data: 250, run: 250, more: 170, plan: 250, input: 200, output: 200, log: 200 };
+const WIDTH: Record<CardData["kind"], number> = { data: 250, run: 250, more: 170, plan: 250, input: 200, output: 200, log: 200, group: 340 };
 
 /** Text lines a card has room for; fixed per kind so loading details never changes the layout. */
-const LINES: Record<CardData["kind"], number> = { data: 3, run: 2, more: 1, plan: 2, input: 2, output: 2, log: 2 };
+const LINES: Record<CardData["kind"], number> = { data: 3, run: 2, more: 1, plan: 2, input: 2, output: 2, log: 2, group: 4 };
 /** Cards that can say "+N more" keep a row for it. */
 const EXPANDABLE = new Set<CardData["kind"]>(["data", "run"]);
 

@@ -86,13 +86,16 @@ export async function fillLineage(
   onProgress: (visible: VisibleLineage, shapeFinal: boolean) => void,
   concurrency = 8,
   isCancelled: () => boolean = () => false,
+  /** Data items the view will not draw (folded into a group): their details are not fetched. */
+  undrawn: (visible: VisibleLineage) => ReadonlySet<string> = () => new Set(),
 ): Promise<VisibleLineage> {
   for (;;) {
     const visible = visibleLineage(state, root, options);
     const notFailed = (id: string) => !state.failures.has(id);
     const structure = visible.missing.structure.filter(notFailed);
     const runs = visible.missing.runs.filter(notFailed);
-    const details = visible.missing.data.filter(notFailed);
+    const skipped = undrawn(visible);
+    const details = visible.missing.data.filter((id) => notFailed(id) && !skipped.has(id));
     const shapeFinal = structure.length + runs.length === 0;
     onProgress(visible, shapeFinal);
     if (isCancelled() || (shapeFinal && details.length === 0)) return visible;

@@ -41,4 +41,13 @@ describe("hash routes", () => {
     expect(href.planGraph("p")).toBe("#/plans/p/graph");
     expect(href.runLineage("r")).toBe("#/runs/r/lineage");
   });
+
+  it("reads the comparison of two Data, and a comparison without its second Data as the detail view", () => {
+    const route: Route = { tab: "data", view: "compare", id: "k 1", other: "k2" };
+    expect(formatRoute(route)).toBe("#/data/k%201/compare/k2");
+    expect(parseRoute(formatRoute(route))).toEqual(route);
+    expect(href.dataCompare("a", "b")).toBe("#/data/a/compare/b");
+    expect(parseRoute("#/data/k1/compare")).toEqual({ tab: "data", view: "detail", id: "k1" });
+    expect(parseRoute("#/runs/r1/compare/r2")).toEqual({ tab: "runs", view: "detail", id: "r1" });
+  });
 });

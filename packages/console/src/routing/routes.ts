@@ -7,6 +7,8 @@ export type Route =
   | { tab: Tab; view: "detail"; id: string }
   | { tab: "data" | "runs"; view: "lineage"; id: string }
   | { tab: "plans"; view: "graph"; id: string }
+  /** Two Data side by side: `#/data/<left>/compare/<right>`. */
+  | { tab: "data"; view: "compare"; id: string; other: string }
   /** A hash that cannot be read (a malformed %-escape): shown as "not found", under its tab if it names one. */
   | { tab: Tab; view: "notFound"; hash: string };
 
@@ -23,12 +25,13 @@ export function parseRoute(hash: string): Route {
   const encoded = path.split("/").filter((part) => part !== "");
   const parts = decodeAll(encoded);
   if (parts === undefined) return { tab: isTab(encoded[0]) ? encoded[0] : "data", view: "notFound", hash };
-  const [tab, id, sub] = parts;
+  const [tab, id, sub, other] = parts;
   if (!isTab(tab)) return { tab: "data", view: "list" };
   if (id === undefined) return { tab, view: "list" };
   if (sub === undefined) return { tab, view: "detail", id };
   if (sub === "lineage" && (tab === "data" || tab === "runs")) return { tab, view: "lineage", id };
   if (sub === "graph" && tab === "plans") return { tab, view: "graph", id };
+  if (sub === "compare" && tab === "data" && other !== undefined) return { tab, view: "compare", id, other };
   return { tab, view: "detail", id };
 }
 
@@ -46,6 +49,7 @@ export function formatRoute(route: Route): string {
   if (route.view === "list") return `#/${route.tab}`;
   const base = `#/${route.tab}/${encodeURIComponent(route.id)}`;
   if (route.view === "detail") return base;
+  if (route.view === "compare") return `${base}/compare/${encodeURIComponent(route.other)}`;
   return `${base}/${route.view}`;
 }
 
@@ -57,6 +61,7 @@ export const href = {
   dataLineage: (knitId: string) => formatRoute({ tab: "data", view: "lineage", id: knitId }),
   runLineage: (runId: string) => formatRoute({ tab: "runs", view: "lineage", id: runId }),
   planGraph: (planId: string) => formatRoute({ tab: "plans", view: "graph", id: planId }),
+  dataCompare: (left: string, right: string) => formatRoute({ tab: "data", view: "compare", id: left, other: right }),
 };
 
 /** Query parameters written after the route in the hash (`#/runs?plan=a,b`), used to pre-fill filters. */

@@ -7,6 +7,7 @@ import { displayOrder, isSystemTag, normaliseTag, userTagError } from "../format
 import { formatLocal } from "../format/time.js";
 import { href } from "../routing/routes.js";
 import { FilesSection } from "./data-files.js";
+import { CompareWith } from "./compare-with.js";
 import { planLabel, RunStatusBadge } from "./run-parts.js";
 
 export function DataDetailView({ knitId }: { knitId: string }) {
@@ -38,6 +39,7 @@ function DataBody({ data, onChanged }: { data: DataDetail; onChanged: () => void
         <a className="button" href={href.dataLineage(data.knitId)}>
           Lineage graph
         </a>
+        <CompareWith knitId={data.knitId} />
       </div>
       <TagEditor data={data} onChanged={onChanged} />
       <FilesSection knitId={data.knitId} status={data.upstream.run.status} />

@@ -7,16 +7,30 @@ import { ErrorLine, TagList } from "../components/common.js";
 import { displayOrder } from "../format/tags.js";
 import { formatLocal } from "../format/time.js";
 import { GraphCanvas, type CanvasEdge, type CanvasNode } from "../graph/graph-canvas.js";
-import { dataNodeId, runNodeId, type LineageNodeId, type VisibleLineage, type VisibleLineageNode } from "../graph/lineage.js";
+import { dataNodeId, runNodeId, type LineageNodeId, type VisibleLineage } from "../graph/lineage.js";
 import { emptyLineageState, fillLineage } from "../graph/lineage-loader.js";
+import { GROUP_THRESHOLD, groupFanouts, type GroupedLineage, type GroupedNode } from "../graph/fanout-groups.js";
+import { groupCardLines, groupTitle, RunGroupPanel } from "./run-group-panel.js";
+import { LoadedTimeline } from "./run-timeline.js";
 import { href } from "../routing/routes.js";
 import { RunBody } from "./run-detail.js";
 import { planLabel } from "./run-parts.js";
 
 const DEFAULT_DEPTH = 6;
-const DEFAULT_FANOUT = 12;
+/**
+ * Neighbours of one node walked before the rest fold into a "more" node. Fan-outs of one plan are
+ * drawn as groups (graph/fanout-groups.ts), so the walk goes wider than the 12 cards a user could
+ * read around one node; the groups, not this bound, keep the drawing small.
+ */
+const GROUPED_FANOUT = 1000;
 
-function cardOf(node: VisibleLineageNode, root: string): CanvasNode {
+const grouping = (visible: VisibleLineage, root: string, expandedGroups: ReadonlySet<string>): GroupedLineage =>
+  groupFanouts(visible, { threshold: GROUP_THRESHOLD, expanded: expandedGroups, root });
+
+function cardOf(node: GroupedNode, root: string): CanvasNode {
+  if (node.kind === "group") {
+    return { id: node.id, data: { kind: "group", title: groupTitle(node.group), lines: groupCardLines(node.group) } };
+  }
   if (node.kind === "more") {
     return { id: node.id, data: { kind: "more", title: `+${node.count} more`, lines: ["click to show them"] } };
   }
@@ -41,11 +55,13 @@ function cardOf(node: VisibleLineageNode, root: string): CanvasNode {
 export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) {
   const root: LineageNodeId = kind === "data" ? dataNodeId(id) : runNodeId(id);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [expandedGroups, setExpandedGroups] = useState<ReadonlySet<string>>(new Set());
   const [depth, setDepth] = useState(DEFAULT_DEPTH);
   const [visible, setVisible] = useState<VisibleLineage>();
   const [loading, setLoading] = useState(true);
   const [shapeFinal, setShapeFinal] = useState(false);
   const [selected, setSelected] = useState<string>();
+  const [timeline, setTimeline] = useState(false);
   const state = useRef(emptyLineageState());
   const startedAt = useRef(performance.now());
 
@@ -54,6 +70,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
     state.current = emptyLineageState();
     startedAt.current = performance.now();
     setExpanded(new Set());
+    setExpandedGroups(new Set());
     setDepth(DEFAULT_DEPTH);
     setSelected(undefined);
     setVisible(undefined);
@@ -66,7 +83,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
     void fillLineage(
       state.current,
       root,
-      { depth, fanout: DEFAULT_FANOUT, expanded },
+      { depth, fanout: GROUPED_FANOUT, expanded },
       {
         getData: (k) => api.getData(k),
         getRun: (r) => api.getRun(r),
@@ -80,11 +97,12 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
       },
       8,
       () => cancelled,
+      (progress) => grouping(progress, root, expandedGroups).foldedData,
     ).then(() => !cancelled && setLoading(false));
     return () => {
       cancelled = true;
     };
-  }, [root, depth, expanded]);
+  }, [root, depth, expanded, expandedGroups]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => event.key === "Escape" && setSelected(undefined);
@@ -92,17 +110,18 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const nodes = useMemo(() => (visible?.nodes ?? []).map((n) => cardOf(n, root)), [visible, root]);
-  const edges: CanvasEdge[] = useMemo(() => visible?.edges ?? [], [visible]);
+  const grouped = useMemo(() => (visible ? grouping(visible, root, expandedGroups) : undefined), [visible, root, expandedGroups]);
+  const nodes = useMemo(() => (grouped?.nodes ?? []).map((n) => cardOf(n, root)), [grouped, root]);
+  const edges: CanvasEdge[] = useMemo(() => grouped?.edges ?? [], [grouped]);
   // Framed when the whole graph is too large to read: the root, with its surroundings around it.
   const focus = useMemo(() => [root], [root]);
   const expand = (nodeId: string) => setExpanded((current) => new Set([...current, nodeId]));
   const onNodeClick = (nodeId: string) => {
-    const node = visible?.nodes.find((n) => n.id === nodeId);
+    const node = grouped?.nodes.find((n) => n.id === nodeId);
     if (node?.kind === "more") expand(node.parent);
     else setSelected(nodeId);
   };
-  const selectedNode = visible?.nodes.find((n) => n.id === selected);
+  const selectedNode = grouped?.nodes.find((n) => n.id === selected);
   const rootFailure = state.current.failures.get(id);
 
   return (
@@ -115,14 +134,38 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
         <button type="button" onClick={() => setDepth(depth + 2)}>
           Show further (depth {depth} → {depth + 2})
         </button>
+        <button type="button" aria-pressed={timeline} onClick={() => setTimeline(!timeline)} disabled={loading && !timeline}>
+          {timeline ? "Graph" : "Timeline"}
+        </button>
         <span className="muted" aria-live="polite">
           {loading ? "loading…" : ""} {visible ? `${visible.nodes.length} nodes` : ""}
+          {grouped && grouped.groups.length > 0 ? `, ${grouped.groups.length} fan-out ${grouped.groups.length === 1 ? "group" : "groups"} drawn as one card each` : ""}
         </span>
       </div>
       <ErrorLine error={rootFailure} />
-      <div className="graph-body">
+      {timeline && (
+        <div className="lineage-timeline">
+          <LineageTimeline runs={state.current.runs} root={root} />
+        </div>
+      )}
+      <div className="graph-body" style={timeline ? { display: "none" } : undefined}>
         <GraphCanvas nodes={nodes} edges={edges} onNodeClick={onNodeClick} onBackgroundClick={() => setSelected(undefined)} selected={selected} startedAt={startedAt.current} settled={shapeFinal} focus={focus} />
-        {selectedNode && selectedNode.kind !== "more" && (
+        {selectedNode?.kind === "group" && (
+          <aside className="side-panel" aria-label="Details">
+            <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>
+              ×
+            </button>
+            <RunGroupPanel
+              group={selectedNode.group}
+              runs={state.current.runs}
+              onExpand={() => {
+                setExpandedGroups((current) => new Set([...current, selectedNode.id]));
+                setSelected(undefined);
+              }}
+            />
+          </aside>
+        )}
+        {selectedNode && selectedNode.kind !== "more" && selectedNode.kind !== "group" && (
           <aside className="side-panel" aria-label="Details">
             <button type="button" className="close" aria-label="Close details" onClick={() => setSelected(undefined)}>
               ×
@@ -167,4 +210,14 @@ function RunPanel({ runId, detail }: { runId: string; detail?: RunDetail }) {
       {detail ? <RunBody run={detail} /> : <p className="muted">loading…</p>}
     </div>
   );
+}
+
+/** The image-based runs of the lineage (uploads take no time worth drawing) on a time axis. */
+function LineageTimeline({ runs, root }: { runs: ReadonlyMap<string, RunDetail>; root: string }) {
+  const { runIds, labels } = useMemo(() => {
+    const shown = [...runs.values()].filter((run) => run.plan.image !== undefined);
+    return { runIds: shown.map((run) => run.runId).sort(), labels: new Map(shown.map((run) => [run.plan.planId, planLabel(run.plan)])) };
+  }, [runs]);
+  if (runIds.length === 0) return <p className="muted">No run of an image-based plan in this lineage.</p>;
+  return <LoadedTimeline fetchKey={`lineage-timeline:${root}:${runIds.length}`} planIds={[]} runIds={runIds} labels={labels} />;
 }

@@ -6,6 +6,7 @@ import { ConfirmButton } from "../components/confirm.js";
 import { useFetch } from "../components/use-fetch.js";
 import { href } from "../routing/routes.js";
 import { planLabel } from "./run-parts.js";
+import { PlanTimeline } from "./run-timeline.js";
 
 export function PlanDetailView({ planId }: { planId: string }) {
   const [auto, setAuto] = useState(true);
@@ -21,6 +22,11 @@ export function PlanDetailView({ planId }: { planId: string }) {
       <RefreshBar auto={auto} onAuto={setAuto} seconds={30} onRefresh={detail.reload} loading={detail.loading} loadedAt={detail.loadedAt} />
       <ErrorLine error={detail.error} />
       {detail.value && <PlanBody plan={detail.value} onChanged={detail.reload} />}
+      {detail.value && (
+        <Section title="Run timeline">
+          <PlanTimeline planId={planId} label={planLabel(detail.value)} />
+        </Section>
+      )}
     </div>
   );
 }

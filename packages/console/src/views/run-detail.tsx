@@ -10,6 +10,7 @@ import { href } from "../routing/routes.js";
 import { navigate } from "../routing/use-route.js";
 import { RunLog } from "./run-log.js";
 import { LOG_READABLE, planLabel, RunStatusBadge } from "./run-parts.js";
+import { RunDurations } from "./run-timeline.js";
 
 export function RunDetailView({ runId }: { runId: string }) {
   const [auto, setAuto] = useState(true);
@@ -46,6 +47,7 @@ export function RunBody({ run, onChanged }: { run: RunDetail; onChanged?: () => 
         </dd>
         <dt>Updated at</dt>
         <dd>{formatLocal(run.updatedAt)}</dd>
+        <RunDurations runId={run.runId} updatedAt={run.updatedAt} />
         <dt>Exit</dt>
         <dd data-testid="run-exit">{run.exit ? `${run.exit.code}${run.exit.message ? ` — ${run.exit.message}` : ""}` : "—"}</dd>
       </dl>

@@ -11,6 +11,7 @@ import { dataRoutes } from "./routes/data.js";
 import { dataFileRoutes } from "./routes/data-files.js";
 import { planRoutes } from "./routes/plans.js";
 import { runRoutes } from "./routes/runs.js";
+import { runTimelineRoutes } from "./routes/run-timeline.js";
 import { CONSOLE_ROUTE, staticConsole } from "./routes/console.js";
 import { backendRoutes } from "./routes/backend.js";
 import type { RunLogSource } from "./routes/run-log.js";
@@ -93,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await dataFileRoutes(api, options);
       await planRoutes(api, options);
       await runRoutes(api, options);
+      await runTimelineRoutes(api, options);
     }
     if (serve.backend) await backendRoutes(api, options);
   });
