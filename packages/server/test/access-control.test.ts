@@ -14,7 +14,7 @@ const SOME_ID = "0f0e0d0c-0b0a-4908-8706-050403020100";
 /** Every endpoint of the contract as one concrete request (ids that name nothing, minimal bodies). */
 const ENDPOINT_REQUESTS = Object.entries(ENDPOINTS).map(([name, endpoint]) => {
   const path = endpoint.path.replace(/\{[A-Za-z]+\}/g, SOME_ID);
-  const body = "body" in endpoint ? endpoint.body : undefined;
+  const body: unknown = "body" in endpoint ? endpoint.body : undefined;
   const headers: Record<string, string> =
     body === "tar.gz" ? { "content-type": "application/tar+gzip" } : body === "jwt" ? { "content-type": "application/jwt" } : body ? { "content-type": "application/json" } : {};
   return { name, method: endpoint.method, path, headers, body: body === undefined || body === "empty" ? undefined : body === "tar.gz" || body === "jwt" ? "x" : "{}" };
@@ -75,7 +75,7 @@ describe.each(BACKENDS)("access control on %s", (backend) => {
   });
 
   it("refuses every endpoint without a token or with a wrong one, with 401 JSON and WWW-Authenticate: Bearer", async () => {
-    const others = [
+    const others: { name: string; method: string; path: string; headers: Record<string, string>; body: string | undefined }[] = [
       { name: "openapi", method: "GET", path: "/api/openapi.json", headers: {}, body: undefined },
       { name: "metrics", method: "GET", path: "/metrics", headers: {}, body: undefined },
       { name: "extension: files", method: "GET", path: `/api/x/data/${SOME_ID}/files`, headers: {}, body: undefined },
@@ -84,7 +84,8 @@ describe.each(BACKENDS)("access control on %s", (backend) => {
       { name: "unknown API path", method: "GET", path: "/api/nothing-here", headers: {}, body: undefined },
     ];
     for (const request of [...ENDPOINT_REQUESTS.filter((r) => r.name !== "endImport"), ...others]) {
-      for (const credentials of [{}, bearer("knitfab_wrong"), bearer(`${secret}x`), { authorization: `Basic ${Buffer.from(`u:${secret}`).toString("base64")}` }, { cookie: "knitfab_token=nope" }]) {
+      const attempts: Record<string, string>[] = [{}, bearer("knitfab_wrong"), bearer(`${secret}x`), { authorization: `Basic ${Buffer.from(`u:${secret}`).toString("base64")}` }, { cookie: "knitfab_token=nope" }];
+      for (const credentials of attempts) {
         const answer = await call(request.path, { method: request.method, headers: { ...request.headers, ...credentials }, ...(request.body ? { body: request.body } : {}) });
         const what = `${request.name} ${request.method} ${request.path} with ${JSON.stringify(credentials)}`;
         expect(answer.status, what).toBe(401);

@@ -72,7 +72,7 @@ describe("TLS serving", () => {
     await copyFile(second.key, `${live.key}.new`);
     await rename(`${live.key}.new`, live.key);
     await rename(`${live.cert}.new`, live.cert);
-    let subject = "";
+    let subject: unknown = "";
     for (let attempt = 0; attempt < 100 && subject !== "knitfab two"; attempt++) {
       subject = await presented(port, secondCa).then(
         (certificate) => certificate.subject.CN,

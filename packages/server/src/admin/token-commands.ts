@@ -1,11 +1,11 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { open, readFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { listApiTokens, migrate, openDatabase, revokeApiToken, type ApiTokenRecord, type Database } from "@knitfab/db";
 import { lockHome, HomeLockedError } from "../home-lock.js";
 import { handoutText } from "../handout.js";
-import { createApiToken } from "./tokens.js";
+import { createApiToken, tokenNameProblem } from "./tokens.js";
 
 /** `knitfab admin`, made once whichever admin commands register under it. */
 export function adminCommand(program: Command): Command {
@@ -38,9 +38,13 @@ export function registerTokenCommands(program: Command): void {
     .option("--name <name>", "what the token is for, e.g. who holds it", "")
     .option("--handout <file>", "also write a knitprofile with the token (the server's handout plus 'token:') to FILE (mode 0600), for 'knit init FILE'")
     .action(async (flags: DatabaseFlags & { name: string; handout?: string }) => {
+      const problem = tokenNameProblem(flags.name);
+      if (problem) fail(problem);
       const home = homeOf(flags);
       // the handout is read first: a missing one changes nothing
       const handout = flags.handout === undefined ? undefined : await readHandout(home);
+      // the first token may be made before the server ever started: the home is made here then
+      await mkdir(home, { recursive: true });
       const { secret, token } = await withTokenDatabase(flags, (database) => createApiToken(database, flags.name));
       if (flags.handout !== undefined && handout !== undefined) {
         const file = resolve(flags.handout);

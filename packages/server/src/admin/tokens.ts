@@ -8,11 +8,18 @@ const SECRET_BYTES = 32;
 /** The most a name may be (`knitfab admin token create --name`). */
 export const MAX_TOKEN_NAME_BYTES = 200;
 
+/** What is wrong with a token's name, or undefined. */
+export function tokenNameProblem(name: string): string | undefined {
+  if (Buffer.byteLength(name) > MAX_TOKEN_NAME_BYTES || [...name].some((character) => character.charCodeAt(0) < 0x20 || character === "\u007f")) {
+    return `--name must be at most ${MAX_TOKEN_NAME_BYTES} bytes of printable text`;
+  }
+  return undefined;
+}
+
 /** A new token: the secret to hand out once, and its record (which keeps only the hash). */
 export async function createApiToken(database: Database, name: string): Promise<{ secret: string; token: ApiTokenRecord }> {
-  if (Buffer.byteLength(name) > MAX_TOKEN_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
-    throw new Error(`a token's name is at most ${MAX_TOKEN_NAME_BYTES} bytes of printable text`);
-  }
+  const problem = tokenNameProblem(name);
+  if (problem) throw new Error(problem);
   const secret = TOKEN_PREFIX + randomBytes(SECRET_BYTES).toString("base64url");
   const token = await insertApiToken(database.db, name, hashSecret(secret));
   return { secret, token };
