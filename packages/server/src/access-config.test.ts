@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveServeConfig } from "./config.js";
 import { isLoopback } from "./access-config.js";
+import { parseExtraApis } from "./extra-apis-file.js";
 
 describe("access configuration", () => {
   it("is off by default", () => {
@@ -31,5 +32,17 @@ describe("access configuration", () => {
       keyFile: "a.key",
       caFile: "ca.pem",
     });
+  });
+});
+
+describe("forward_authorization of an extra API", () => {
+  it("is off unless said, and must be a boolean", () => {
+    const [plain] = parseExtraApis("endpoints:\n  - path: /a\n    proxy_to: http://svc/a\n", "f.yaml");
+    expect(plain?.forwardAuthorization).toBeUndefined();
+    const [forwarding] = parseExtraApis("endpoints:\n  - path: /a\n    proxy_to: http://svc/a\n    forward_authorization: true\n", "f.yaml");
+    expect(forwarding?.forwardAuthorization).toBe(true);
+    expect(() => parseExtraApis("endpoints:\n  - path: /a\n    proxy_to: http://svc/a\n    forward_authorization: yes please\n", "f.yaml")).toThrow(
+      /forward_authorization must be true or false/,
+    );
   });
 });

@@ -53,7 +53,7 @@ export function parseExtraApis(text: string, source: string): ExtraApiEndpoint[]
     const where = `endpoints[${index}]`;
     if (!isRecord(entry)) return fail(`${where} must be a mapping with path and proxy_to`);
     for (const key of Object.keys(entry)) {
-      if (!ENDPOINT_KEYS.includes(key)) fail(`${where}: unknown key "${key}"; use path, proxy_to and optionally forward_authorization`);
+      if (!ENDPOINT_KEYS.includes(key)) fail(`${where}: unknown key "${key}"; use path and proxy_to (and optionally forward_authorization)`);
     }
     const path = checkedPath(entry.path, where, fail);
     if (seen.has(path)) fail(`${where}: path ${path} is listed twice`);
