@@ -5,6 +5,7 @@ import { startServer, type RunningServer } from "../serve.js";
 import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
 import { registerTokenCommands } from "../admin/token-commands.js";
+import { registerTlsCommands } from "../admin/tls-commands.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -144,5 +145,6 @@ program
   });
 
 registerTokenCommands(program);
+registerTlsCommands(program);
 
 await program.parseAsync(process.argv);
