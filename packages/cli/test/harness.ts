@@ -8,7 +8,7 @@ const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 /** The installed `knit` command, which runs the bundle `npm run build` makes. */
 export const KNIT = join(root, "packages/cli/bin/knit.cjs");
 export const KNIT_BUNDLE = join(root, "packages/cli/dist/bundle/knit.cjs");
-const KNITFAB = join(root, "packages/server/dist/bin/knitfab.js");
+export const KNITFAB = join(root, "packages/server/dist/bin/knitfab.js");
 
 export interface Server {
   home: string;
@@ -25,13 +25,13 @@ async function exists(path: string): Promise<boolean> {
  * Starts the built `knitfab serve` in a temporary home on a free port (port 0; the handout file
  * tells which one) and resolves once the handout profile is written.
  */
-export async function startServer(options: { env?: NodeJS.ProcessEnv } = {}): Promise<Server> {
+export async function startServer(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<Server> {
   for (const binary of [KNIT_BUNDLE, KNITFAB]) {
     if (!(await exists(binary))) throw new Error(`${binary} is missing: run 'npm run build' first`);
   }
   const home = await mkdtemp(join(tmpdir(), "knit-e2e-server-"));
   const handout = join(home, "handout", "knitprofile");
-  const child: ChildProcess = spawn(process.execPath, [KNITFAB, "serve", "--home", home, "--port", "0", "--log-level", "warn"], {
+  const child: ChildProcess = spawn(process.execPath, [KNITFAB, "serve", "--home", home, "--port", "0", "--log-level", "warn", ...(options.args ?? [])], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ...options.env },
   });

@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { ErrorBoundary } from "./components/error-boundary.js";
+import { TokenPrompt } from "./components/token-prompt.js";
 import "./styles.css";
 
 const container = document.getElementById("root");
@@ -11,6 +12,7 @@ createRoot(container).render(
   <StrictMode>
     <ErrorBoundary>
       <App />
+      <TokenPrompt />
     </ErrorBoundary>
   </StrictMode>,
 );

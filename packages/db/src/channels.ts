@@ -6,4 +6,6 @@ export const CHANNEL = {
   runStatus: "knitfab_run_status",
   /** garbage rows were added */
   garbage: "knitfab_garbage",
+  /** an API token was revoked; payload is its id */
+  apiTokens: "knitfab_api_tokens",
 } as const;

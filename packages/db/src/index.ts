@@ -27,3 +27,4 @@ export * from "./monitoring/run-counts.js";
 export * from "./monitoring/data-totals.js";
 export * from "./monitoring/pending-nominations.js";
 export * from "./monitoring/ping.js";
+export * from "./tokens/api-tokens.js";

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { memoryToBytes } from "@knitfab/drivers";
 import { checkBackendNames } from "./backends.js";
 import { ConfigError } from "./config-error.js";
+import { resolveAccessConfig, type AccessConfig, type AccessFlags } from "./access-config.js";
 
 export const LOOP_ROLES = ["projection", "initialize", "run-management", "finishing", "garbage-collection", "housekeeping"] as const;
 export type LoopRole = (typeof LOOP_ROLES)[number];
@@ -31,6 +32,8 @@ export interface ServeConfig {
   extraApisFile: string | undefined;
   /** below this many free bytes in the data store, a warning is logged and the metric says so */
   freeSpaceWarningBytes: number;
+  /** API tokens and TLS (`--auth`, `--tls-cert`, ...) */
+  access: AccessConfig;
 }
 
 /** Bounds on one upload (README, "Configuration"); undefined means unlimited. */
@@ -48,7 +51,7 @@ export interface UploadConfig {
 /** Defaults that stop a decompression bomb yet fit large ML datasets. */
 export const DEFAULT_UPLOAD_LIMITS = { maxSize: "100Gi", maxEntries: "10000000", freeSpaceReserve: "1Gi" } as const;
 
-export interface ServeFlags {
+export interface ServeFlags extends AccessFlags {
   home?: string;
   port?: string;
   listen?: string;
@@ -96,10 +99,16 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   const warningText = flags.freeSpaceWarning ?? env.KNITFAB_FREE_SPACE_WARNING;
   const backends = { store: flags.store ?? env.KNITFAB_STORE ?? "local", runtime: flags.runtime ?? env.KNITFAB_RUNTIME ?? "docker" };
   checkBackendNames(backends);
+  const listen = flags.listen ?? env.KNITFAB_LISTEN ?? "127.0.0.1";
+  const servesHttp = roles.has("api") || roles.has("backend");
+  const access = resolveAccessConfig(flags, env, { address: listen, servesHttp }, (message) => {
+    throw new ConfigError(message);
+  });
   return {
     home,
     port,
-    listen: flags.listen ?? env.KNITFAB_LISTEN ?? "127.0.0.1",
+    listen,
+    access,
     databaseUrl: databaseUrl || undefined,
     roles,
     hooksFile: flags.hooks ?? env.KNITFAB_HOOKS,

@@ -7,6 +7,11 @@ export interface ExtraApiEndpoint {
   /** absolute, clean, without a trailing slash */
   path: string;
   proxyTo: URL;
+  /**
+   * With access control on, the caller's `Authorization` header (its Knitfab token) is kept from
+   * the upstream unless the endpoint says `forward_authorization: true`.
+   */
+  forwardAuthorization?: boolean;
 }
 
 export class ExtraApisFileError extends Error {
@@ -47,13 +52,19 @@ export function parseExtraApis(text: string, source: string): ExtraApiEndpoint[]
   return endpoints.map((entry: unknown, index) => {
     const where = `endpoints[${index}]`;
     if (!isRecord(entry)) return fail(`${where} must be a mapping with path and proxy_to`);
-    for (const key of Object.keys(entry)) if (key !== "path" && key !== "proxy_to") fail(`${where}: unknown key "${key}"; use path and proxy_to`);
+    for (const key of Object.keys(entry)) {
+      if (!ENDPOINT_KEYS.includes(key)) fail(`${where}: unknown key "${key}"; use path and proxy_to (and optionally forward_authorization)`);
+    }
     const path = checkedPath(entry.path, where, fail);
     if (seen.has(path)) fail(`${where}: path ${path} is listed twice`);
     seen.add(path);
-    return { path, proxyTo: checkedUpstream(entry.proxy_to, where, fail) };
+    const forward = entry.forward_authorization;
+    if (forward !== undefined && typeof forward !== "boolean") fail(`${where}: forward_authorization must be true or false`);
+    return { path, proxyTo: checkedUpstream(entry.proxy_to, where, fail), ...(forward === true ? { forwardAuthorization: true } : {}) };
   });
 }
+
+const ENDPOINT_KEYS = ["path", "proxy_to", "forward_authorization"];
 
 function checkedPath(value: unknown, where: string, fail: (message: string) => never): string {
   if (typeof value !== "string" || value === "") return fail(`${where}: path is missing; write an absolute path such as /my/api`);

@@ -20,6 +20,9 @@ import type { ServeConfig } from "./config.js";
 import { loadExtraApisFile } from "./extra-apis-file.js";
 import { createServerMetrics, type ServerMetrics } from "./monitoring/metrics.js";
 import { VERSION } from "./version.js";
+import type { Server as HttpsServer } from "node:https";
+import { createTokenVerifier, type TokenVerifier } from "./admin/tokens.js";
+import { loadTls, watchTls, type TlsMaterial } from "./tls.js";
 
 export interface RunningServer {
   /** `http://host:port` of the API, when the api role runs */
@@ -54,6 +57,9 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   // Unknown store or runtime names, and a bad extra-API file, stop the start before anything is touched.
   const { store, runtime } = createBackends(config);
   const extraApis = config.extraApisFile && config.roles.has("api") ? await loadExtraApisFile(config.extraApisFile) : [];
+  const servesHttp = config.roles.has("api") || config.roles.has("backend");
+  // so do bad certificate files
+  const tls: TlsMaterial | undefined = config.access.tls && servesHttp ? await loadTls(config.access.tls) : undefined;
   await mkdir(config.home, { recursive: true });
   const releaseLock = config.databaseUrl ? async () => {} : await lockHome(config.home);
   let database: Database | undefined;
@@ -61,6 +67,8 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   let stopStatistics = () => {};
   let app: FastifyInstance | undefined;
   let metrics: ServerMetrics | undefined;
+  let verifier: TokenVerifier | undefined;
+  let stopTlsWatch = () => {};
   try {
     database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
     const version = await migrate(database);
@@ -93,7 +101,8 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
 
     let url: string | undefined;
     let apiRoot: string | undefined;
-    if (config.roles.has("api") || config.roles.has("backend")) {
+    if (servesHttp) {
+      if (config.access.auth === "tokens") verifier = await createTokenVerifier(database);
       app = await buildApp({
         database,
         store,
@@ -105,25 +114,39 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         hosts: { listen: config.listen, allowed: config.allowedHosts },
         metrics,
         extraApis,
+        ...(verifier ? { accessControl: { verifier, secureCookie: tls !== undefined } } : {}),
+        ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
         ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),
       });
       await app.listen({ port: config.port, host: config.listen });
       const address = app.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const host = config.listen === "0.0.0.0" || config.listen === "::" ? "127.0.0.1" : config.listen;
-      url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+      url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
       apiRoot = `${url}/api`;
-      const handout = await writeHandout(config.home, apiRoot);
-      logger.info(`knitfab ${VERSION} listening on ${url} (API at ${apiRoot}); profile for "knit init": ${handout}`);
+      if (tls && config.access.tls) {
+        stopTlsWatch = watchTls(app.server as unknown as HttpsServer, config.access.tls, {
+          info: (message) => logger.info(message),
+          warn: (message) => (logger.warn ?? logger.info)(message),
+        });
+      }
+      const handout = await writeHandout(config.home, apiRoot, tls?.ca);
+      logger.info(
+        `knitfab ${VERSION} listening on ${url} (API at ${apiRoot}${verifier ? ", API tokens required" : ""}); profile for "knit init": ${handout}`,
+      );
     }
     const db = database;
     const runningMetrics = metrics;
+    const runningVerifier = verifier;
+    const stopWatchingTls = stopTlsWatch;
     return {
       url,
       apiRoot,
       database: db,
       async stop() {
+        stopWatchingTls();
         await closeGracefully(app);
+        await runningVerifier?.stop();
         await runningEngine.stop();
         runningMetrics.stop();
         stopStatistics();
@@ -132,7 +155,9 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       },
     };
   } catch (error) {
+    stopTlsWatch();
     await app?.close().catch(() => {});
+    await verifier?.stop().catch(() => {});
     await engine?.stop().catch(() => {});
     metrics?.stop();
     stopStatistics();

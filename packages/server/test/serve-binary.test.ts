@@ -152,10 +152,36 @@ describe("knitfab serve (the binary)", () => {
     expect(traced.map((line) => line.msg)).toEqual(expect.arrayContaining(["incoming request", "extra API upstream failed", "request completed"]));
   });
 
+  it("refuses to listen where other machines reach it without access control, naming both flags, and starts with tokens", async () => {
+    const home = await mkdtemp(join(tmpdir(), "knitfab-bin-"));
+    try {
+      const refused = run(["serve", "--home", home, "--port", String(await freePort()), "--listen", "0.0.0.0"]);
+      expect(await exitOf(refused)).toBe(2);
+      expect(refused.output()).toMatch(/--listen 0\.0\.0\.0 would let other machines use this server without any access control/);
+      expect(refused.output()).toMatch(/--auth tokens/);
+      expect(refused.output()).toMatch(/--insecure-no-auth/);
+      // (--insecure-no-auth is accepted too: see access-config.test.ts; a start costs much time here)
+      for (const extra of [["--auth", "tokens"]]) {
+        const port = await freePort();
+        const server = run(["serve", "--home", home, "--port", String(port), "--listen", "0.0.0.0", ...extra]);
+        for (let attempt = 0; attempt < 600; attempt++) {
+          if (server.exitCode !== null) throw new Error(`the server exited: ${server.output()}`);
+          if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect((await fetch(`http://127.0.0.1:${port}/api/plans`)).status).toBe(401);
+        server.kill("SIGTERM");
+        expect(await exitOf(server)).toBe(0);
+      }
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it("documents every option and its environment variable in --help", async () => {
     const child = run(["serve", "--help"]);
     expect(await exitOf(child)).toBe(0);
-    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--store", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning"]) {
+    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--store", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning", "--auth", "--insecure-no-auth", "--tls-cert", "--tls-key", "--tls-ca"]) {
       expect(child.output()).toContain(flag);
     }
     for (const variable of [
@@ -170,6 +196,11 @@ describe("knitfab serve (the binary)", () => {
       "KNITFAB_ALLOWED_HOSTS",
       "KNITFAB_EXTRA_APIS",
       "KNITFAB_FREE_SPACE_WARNING",
+      "KNITFAB_AUTH",
+      "KNITFAB_INSECURE_NO_AUTH",
+      "KNITFAB_TLS_CERT",
+      "KNITFAB_TLS_KEY",
+      "KNITFAB_TLS_CA",
     ]) {
       expect(child.output()).toContain(variable);
     }

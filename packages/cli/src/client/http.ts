@@ -65,6 +65,7 @@ export class ApiClient {
     const url = this.url(segments, options.query);
     const { request: sendRequest, agent } = await (this.transport ??= loadTransport(this.apiRoot, this.profile));
     const headers: Record<string, string> = { ...options.headers };
+    if (this.profile.token !== undefined) headers.Authorization = `Bearer ${this.profile.token}`;
     const streamed = options.body !== undefined && typeof options.body !== "string" && !Buffer.isBuffer(options.body);
     if (streamed) {
       headers["Transfer-Encoding"] = "chunked";
@@ -73,6 +74,13 @@ export class ApiClient {
     }
     return new Promise((resolve, reject) => {
       const request = sendRequest(url, { method, headers, agent, signal: options.signal }, (response) => {
+        if (response.statusCode === 401 && typeof response.headers["www-authenticate"] === "string" && /^Bearer/i.test(response.headers["www-authenticate"])) {
+          // the API token is missing or refused, whatever the command: say what to do about it
+          response.resume();
+          reject(unauthorized(this.apiRoot, this.profile.token !== undefined));
+          request.destroy();
+          return;
+        }
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
       });
       request.on("error", (error) => reject(connectionError(error, url)));
@@ -139,6 +147,18 @@ export async function readText(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The server wants an API token (`knitfab serve --auth tokens`) and has none, or refuses the profile's. */
+function unauthorized(apiRoot: URL, hadToken: boolean): CommandError {
+  return new CommandError(
+    hadToken
+      ? `the server at ${apiRoot.href} refused this profile's API token (401 Unauthorized): it is unknown or has been revoked\n` +
+          "ask the administrator of this Knitfab for a new token, then run 'knit init' with the knitprofile that has it"
+      : `the server at ${apiRoot.href} requires an API token (401 Unauthorized), and this profile has none\n` +
+          "ask the administrator of this Knitfab for a token, then run 'knit init' with the knitprofile they give you " +
+          "(it has a 'token:' line; 'knitfab admin token create --handout FILE' writes one)",
+  );
 }
 
 function connectionError(error: Error, url: URL): Error {

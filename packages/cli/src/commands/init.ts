@@ -7,7 +7,7 @@ export function registerInit(program: Command, runtime: Runtime): void {
     name: "init <KNIT_PROFILE_FILE>",
     summary: "store a knitprofile (handed out by the administrator) and use it in this directory",
     description:
-      "Reads KNIT_PROFILE_FILE (YAML with apiRoot and optionally cert.ca), stores it in the profile store " +
+      "Reads KNIT_PROFILE_FILE (YAML with apiRoot and optionally cert.ca and token), stores it in the profile store " +
       "under the name given by --profile (default: the absolute path of this directory), and writes " +
       ".knitprofile here so later commands in this directory and below use it.",
     examples: ["knit init ./knitprofile", "knit init --profile team-a ~/Downloads/knitprofile"],

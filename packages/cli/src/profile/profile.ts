@@ -1,10 +1,15 @@
 import { X509Certificate } from "node:crypto";
 import { ValueError } from "../cli/errors.js";
 
-/** One connection profile: where the API is, and optionally which CA to trust for it. */
+/**
+ * One connection profile: where the API is, optionally which CA to trust for it, and optionally the
+ * API token to send (`token`, our addition: servers started with `--auth tokens` need one; the
+ * reference's profiles have none and stay valid).
+ */
 export interface Profile {
   apiRoot: string;
   cert?: { ca?: string };
+  token?: string;
 }
 
 /** Checks a parsed YAML value is a usable profile; the message says which part is wrong. */
@@ -30,6 +35,13 @@ export function verifyProfile(value: unknown, source: string): Profile {
       }
       profile.cert = { ca };
     }
+  }
+  const token = record.token;
+  if (token !== undefined && token !== null && token !== "") {
+    if (typeof token !== "string" || !/^[\x21-\x7e]{1,1024}$/.test(token)) {
+      throw new ValueError(`${source}: 'token' must be the API token as given by the administrator (printable, no spaces)`);
+    }
+    profile.token = token;
   }
   return profile;
 }

@@ -1,5 +1,6 @@
 // HTTP calls to the API on the same origin. Every failure becomes an ApiError carrying the server's message.
 import type { DataDetail, DataFileList, PlanDetail, RunDetail, RunTimeline, TagChange } from "@knitfab/api";
+import { asksForToken, sessionToken, waitForToken } from "./auth.js";
 
 export class ApiError extends Error {
   constructor(
@@ -28,20 +29,34 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
 }
 
 async function request(method: string, url: string, body?: unknown, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      signal,
-      headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw new ApiError(0, `cannot reach the server (${String(error)}); check that it is running and retry`);
+  for (;;) {
+    const token = sessionToken();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        signal,
+        headers: {
+          ...headers,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new ApiError(0, `cannot reach the server (${String(error)}); check that it is running and retry`);
+    }
+    if (asksForToken(response)) {
+      // the server needs an API token: ask for it once (all waiting requests share the form), then ask again
+      await response.body?.cancel().catch(() => undefined);
+      await waitForToken(token !== undefined);
+      if (signal?.aborted) throw new DOMException("aborted", "AbortError");
+      continue;
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return response;
   }
-  if (!response.ok) throw await errorFromResponse(response);
-  return response;
 }
 
 async function json<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { DataDetail, PlanDetail, RunDetail } from "@knitfab/api";
 
-async function call<T>(base: string, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
-  const init: RequestInit = { method };
+async function call<T>(base: string, method: string, path: string, body?: unknown, contentType = "application/json", token?: string): Promise<T> {
+  const init: RequestInit = { method, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) };
   if (body !== undefined) {
-    const headers: Record<string, string> = { "Content-Type": contentType };
+    const headers: Record<string, string> = { "Content-Type": contentType, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
     // uploads need a checksum; fetch cannot send trailers, so it goes as a header
     if (body instanceof Uint8Array) headers["x-checksum-md5"] = createHash("md5").update(body).digest("hex");
     init.headers = headers;
@@ -35,12 +35,13 @@ export function tarball(files: Record<string, string | Uint8Array>): Uint8Array 
   }
 }
 
-export function apiClient(base: string) {
+/** `token`: the API token of a server started with `--auth tokens` (used by upload only). */
+export function apiClient(base: string, token?: string) {
   return {
     async upload(tags: string[], files: Record<string, string | Uint8Array> = { "file.txt": "hello\n" }): Promise<DataDetail> {
-      const created = await call<DataDetail>(base, "POST", "/api/data/", tarball(files), "application/tar+gzip");
+      const created = await call<DataDetail>(base, "POST", "/api/data/", tarball(files), "application/tar+gzip", token);
       if (tags.length === 0) return created;
-      return call<DataDetail>(base, "PUT", `/api/data/${created.knitId}/`, { add: tags, remove: [] });
+      return call<DataDetail>(base, "PUT", `/api/data/${created.knitId}/`, { add: tags, remove: [] }, "application/json", token);
     },
     applyPlan: (spec: unknown) => call<PlanDetail>(base, "POST", "/api/plans/", spec),
     getPlan: (planId: string) => call<PlanDetail>(base, "GET", `/api/plans/${planId}/`),

@@ -10,6 +10,8 @@ import { consoleDistPath } from "../../dist-path.js";
 
 const serverBinary = fileURLToPath(new URL("../../../server/dist/bin/knitfab.js", import.meta.url));
 
+export { serverBinary };
+
 export interface RunningServer {
   url: string;
   home: string;
@@ -33,20 +35,24 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`knitfab serve exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`${url}/api/plans/`).then((r) => r.ok, () => false);
+    // 401: serving, with access control on
+    const ok = await fetch(`${url}/api/plans/`).then((r) => r.ok || r.status === 401, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`knitfab serve did not answer at ${url} within 90 s:\n${output()}`);
 }
 
-/** `env` adds variables for the server process (DOCKER_HOST for the worker runtime, for example). */
-export async function startKnitfab(env: Record<string, string> = {}): Promise<RunningServer> {
+/**
+ * `env` adds variables for the server process (DOCKER_HOST for the worker runtime, for example);
+ * `home` serves an existing home (removed on stop all the same).
+ */
+export async function startKnitfab(env: Record<string, string> = {}, options: { home?: string } = {}): Promise<RunningServer> {
   if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: run "npm run build" at the repository root first`);
   if (!existsSync(join(consoleDistPath, "index.html"))) {
     throw new Error(`${consoleDistPath}/index.html is missing: run "npm run build" at the repository root first`);
   }
-  const home = await mkdtemp(join(tmpdir(), "knitfab-console-e2e-"));
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), "knitfab-console-e2e-")));
   const port = await freePort();
   let log = "";
   const child = spawn(process.execPath, [serverBinary, "serve", "--home", home, "--port", String(port), "--console", consoleDistPath], {

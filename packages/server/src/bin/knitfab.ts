@@ -4,6 +4,8 @@ import { ConfigError, DEFAULT_UPLOAD_LIMITS, ROLES, resolveServeConfig, type Ser
 import { startServer, type RunningServer } from "../serve.js";
 import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
+import { registerTokenCommands } from "../admin/token-commands.js";
+import { registerTlsCommands } from "../admin/tls-commands.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -69,6 +71,24 @@ program
     ).env("KNITFAB_EXTRA_APIS"),
   )
   .addOption(
+    new Option("--auth <mode>", "access control: none (anyone who reaches the port) or tokens (API tokens from 'knitfab admin token create') (default: none)").env(
+      "KNITFAB_AUTH",
+    ),
+  )
+  .addOption(
+    new Option(
+      "--insecure-no-auth",
+      "allow --listen on an address other machines reach with --auth none (refused otherwise) [env: KNITFAB_INSECURE_NO_AUTH=true]",
+    ),
+  )
+  .addOption(new Option("--tls-cert <file>", "serve HTTPS with this PEM certificate (chain); reloaded when the file changes").env("KNITFAB_TLS_CERT"))
+  .addOption(new Option("--tls-key <file>", "the PEM private key of --tls-cert").env("KNITFAB_TLS_KEY"))
+  .addOption(
+    new Option("--tls-ca <file>", "the CA certificate the handout profile trusts (default: --tls-cert itself, right for a self-signed one)").env(
+      "KNITFAB_TLS_CA",
+    ),
+  )
+  .addOption(
     new Option(
       "--allow-unchecked-uploads",
       // read by resolveServeConfig: commander would take KNITFAB_ALLOW_UNCHECKED_UPLOADS=false for true
@@ -79,7 +99,7 @@ program
   .addHelpText(
     "after",
     "\nExamples:\n  knitfab serve                              # embedded, http://127.0.0.1:30803\n" +
-      "  knitfab serve --home /srv/knitfab --listen 0.0.0.0\n" +
+      "  knitfab serve --home /srv/knitfab --listen 0.0.0.0 --auth tokens --tls-cert server.crt --tls-key server.key\n" +
       "  knitfab serve --database-url postgres://knit@db/knit --role api\n" +
       "Then: knit init ~/.knitfab/handout/knitprofile\n" +
       "\nMonitoring (outside /api): GET /metrics (Prometheus text format), GET /healthz (the process answers),\n" +
@@ -124,5 +144,8 @@ program
     started.server = server;
     if (stopping) void stop(server);
   });
+
+registerTokenCommands(program);
+registerTlsCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,3 +1,5 @@
+import { createServer as createHttpsServer } from "node:https";
+import type { Server as HttpServer } from "node:http";
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { Database } from "@knitfab/db";
@@ -21,6 +23,7 @@ import { installRequestIdHeader, requestIdOf } from "./request-id.js";
 import { extraApiRoutes, isUpstreamAnswer } from "./extra-apis.js";
 import type { ServerMetrics } from "../monitoring/metrics.js";
 import type { ExtraApiEndpoint } from "../extra-apis-file.js";
+import { installAccessControl, type AccessControl } from "./auth.js";
 
 export interface AppOptions {
   database: Database;
@@ -41,6 +44,10 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** paths forwarded to other servers (--extra-apis) */
   extraApis?: readonly ExtraApiEndpoint[];
+  /** API tokens required (`--auth tokens`); absent: anyone may ask */
+  accessControl?: AccessControl;
+  /** serve HTTPS with this certificate and key (PEM); `app.server` is then an https.Server */
+  https?: { cert: string; key: string };
 }
 
 
@@ -55,12 +62,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     clientErrorHandler,
     frameworkErrors: errorHandler,
+    ...(options.https ? { serverFactory: httpsServerFactory(options.https) } : {}),
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(installMethodRules(app, { ignore: [CONSOLE_ROUTE] }));
   // Order matters: who may ask (Host, Origin) before what the body may be.
   installRequestIdHeader(app);
   installOriginRules(app, options.hosts ?? { listen: "127.0.0.1", allowed: [] });
+  if (options.accessControl) await installAccessControl(app, options.accessControl);
   installBodyRules(app);
   installQueryRules(app);
 
@@ -99,7 +108,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (serve.backend) await backendRoutes(api, options);
   });
   installMonitoring(app, { database: options.database, ...(options.metrics ? { metrics: options.metrics } : {}) });
-  if (serve.api) await extraApiRoutes(app, options.extraApis ?? []);
+  if (serve.api) await extraApiRoutes(app, options.extraApis ?? [], { accessControl: options.accessControl !== undefined });
   if (serve.api && options.consoleDir) await staticConsole(app, options.consoleDir);
   return app;
+}
+
+/** Fastify over an https.Server, whose certificate `setSecureContext` can replace (see watchTls). */
+function httpsServerFactory(tls: { cert: string; key: string }) {
+  return (handler: Parameters<typeof createHttpsServer>[1]) => createHttpsServer(tls, handler) as unknown as HttpServer;
 }

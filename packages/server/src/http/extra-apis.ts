@@ -1,8 +1,10 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { posix } from "node:path";
 import replyFrom from "@fastify/reply-from";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import { InputError } from "@knitfab/domain";
 import type { ExtraApiEndpoint } from "../extra-apis-file.js";
+import { withoutOwnCredentials } from "./auth.js";
 
 /**
  * The methods forwarded (spec/api.md §6). CONNECT never reaches a Node request handler, and TRACE
@@ -23,7 +25,11 @@ export function isUpstreamAnswer(request: FastifyRequest): boolean {
  * unread; the Host and Origin checks apply as to every request. An upstream that cannot be reached
  * is a 502 with a JSON message.
  */
-export async function extraApiRoutes(app: FastifyInstance, endpoints: readonly ExtraApiEndpoint[]): Promise<void> {
+export async function extraApiRoutes(
+  app: FastifyInstance,
+  endpoints: readonly ExtraApiEndpoint[],
+  access: { accessControl: boolean } = { accessControl: false },
+): Promise<void> {
   if (endpoints.length === 0) return;
   await app.register(async (scope) => {
     // Only here: every body is handed over as the raw stream, JSON included, so it reaches the
@@ -39,7 +45,7 @@ export async function extraApiRoutes(app: FastifyInstance, endpoints: readonly E
       undici: { connect: { rejectUnauthorized: true }, headersTimeout: 0, bodyTimeout: 0 },
     });
     for (const endpoint of endpoints) {
-      const handler = forward(endpoint);
+      const handler = forward(endpoint, access.accessControl);
       const options = { schema: { hide: true }, config: { body: "passThrough" as const }, exposeHeadRoute: false };
       scope.route({ method: FORWARDED_METHODS, url: endpoint.path, ...options, handler });
       scope.route({ method: FORWARDED_METHODS, url: `${endpoint.path}/*`, ...options, handler });
@@ -47,11 +53,18 @@ export async function extraApiRoutes(app: FastifyInstance, endpoints: readonly E
   });
 }
 
-function forward(endpoint: ExtraApiEndpoint) {
+/**
+ * With access control on, the caller's token (Authorization, the console's session cookie) was for
+ * this server: it is not passed on, unless the endpoint asks for the Authorization header.
+ */
+function forward(endpoint: ExtraApiEndpoint, accessControl: boolean) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const path = (request.raw.url ?? "/").split("?")[0] ?? "/";
     const target = upstreamUrl(endpoint, path);
     return reply.from(target, {
+      ...(accessControl
+        ? { rewriteRequestHeaders: (_request: unknown, headers: IncomingHttpHeaders) => withoutOwnCredentials(headers, endpoint.forwardAuthorization === true) }
+        : {}),
       rewriteHeaders(headers) {
         upstreamAnswers.add(request);
         return headers;
