@@ -34,7 +34,9 @@ fi
 mkdir -p "$(dirname "$SOCKET")"
 # A socket file left by a dead service would make the new one fail to bind.
 rm -f "$SOCKET"
-nohup podman system service --time=0 "unix://$SOCKET" >"$SOCKET.log" 2>&1 &
+# Started from the socket's folder: conmon leaves an empty `oom` file in the service's working
+# folder when a container is OOM-killed, which must not land in whatever folder called us.
+(cd "$(dirname "$SOCKET")" && exec nohup podman system service --time=0 "unix://$SOCKET" >"$SOCKET.log" 2>&1) &
 echo $! >"$SOCKET.pid"
 echo "started podman system service (pid $!) on $SOCKET" >&2
 
