@@ -26,3 +26,5 @@ export * from "./monitoring/run-counts.js";
 export * from "./monitoring/data-totals.js";
 export * from "./monitoring/pending-nominations.js";
 export * from "./monitoring/ping.js";
+export * from "./admin/freeze.js";
+export * from "./admin/dump.js";

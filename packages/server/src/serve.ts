@@ -21,6 +21,8 @@ import type { ServeConfig } from "./config.js";
 import { loadExtraApisFile } from "./extra-apis-file.js";
 import { createServerMetrics, type ServerMetrics } from "./monitoring/metrics.js";
 import { VERSION } from "./version.js";
+import { startAdminSocket } from "./admin/control-socket.js";
+import { databaseOperations } from "./admin/operations.js";
 
 export interface RunningServer {
   /** `http://host:port` of the API, when the api role runs */
@@ -61,6 +63,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   let stopStatistics = () => {};
   let app: FastifyInstance | undefined;
   let metrics: ServerMetrics | undefined;
+  let closeAdminSocket: (() => Promise<void>) | undefined;
   try {
     database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
     const version = await migrate(database);
@@ -101,6 +104,12 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     const loopRoles = ENGINE_LOOPS.filter((loop: EngineLoop) => config.roles.has(loop));
     await engine.start(loopRoles);
     const runningEngine = engine;
+    // `knitfab admin` reaches an embedded database through this process (PostgreSQL it opens itself).
+    if (!config.databaseUrl) {
+      closeAdminSocket = await startAdminSocket(config.home, databaseOperations(database), (message, error) =>
+        error === undefined ? (logger.warn ?? logger.info)(message) : logger.error(message, error),
+      );
+    }
 
     let url: string | undefined;
     let apiRoot: string | undefined;
@@ -134,6 +143,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       apiRoot,
       database: db,
       async stop() {
+        await closeAdminSocket?.();
         await closeGracefully(app);
         await runningEngine.stop();
         runningMetrics.stop();
@@ -143,6 +153,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       },
     };
   } catch (error) {
+    await closeAdminSocket?.().catch(() => {});
     await app?.close().catch(() => {});
     await engine?.stop().catch(() => {});
     metrics?.stop();

@@ -4,6 +4,7 @@ import { ConfigError, DEFAULT_UPLOAD_LIMITS, ROLES, resolveServeConfig, type Ser
 import { startServer, type RunningServer } from "../serve.js";
 import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
+import { registerAdminCommands } from "../admin/commands.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -123,5 +124,7 @@ program
     started.server = server;
     if (stopping) void stop(server);
   });
+
+registerAdminCommands(program);
 
 await program.parseAsync(process.argv);
