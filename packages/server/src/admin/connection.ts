@@ -64,9 +64,14 @@ export async function openAdminConnection(target: AdminTarget, options: { direct
   if (!options.create && !(await exists(dbDir))) {
     throw new AdminError(`${target.home} holds no knitfab database (no ${dbDir}); give the --home (or --database-url) that knitfab serve uses`);
   }
-  const release = await lockHome(target.home).catch((error: unknown) => {
+  const release = await lockHome(target.home).catch(async (error: unknown) => {
+    // Held by a server still starting (its admin socket comes up once its database is open)?
+    if (!options.direct && (await socketComesUp(target.home))) return undefined;
     throw new AdminError(`${error instanceof Error ? error.message : String(error)} (its admin socket does not answer)`);
   });
+  if (release === undefined) {
+    return { operations: remoteOperations(target.home), describe: `the embedded database of the server running on ${target.home}`, database: undefined, store, close: async () => {} };
+  }
   let database: Database | undefined;
   try {
     database = await openDatabase({ dataDir: dbDir });
@@ -118,4 +123,13 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Waits (up to 15 s) for a starting server's admin socket. */
+async function socketComesUp(home: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (await adminSocketAnswers(home)) return true;
+  }
+  return false;
 }
