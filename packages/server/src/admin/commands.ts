@@ -6,7 +6,7 @@ import { backup } from "./backup.js";
 import { AdminError, openAdminConnection, type AdminConnection, type AdminTarget } from "./connection.js";
 import { localImageEngine } from "./images.js";
 import { formatBytes, streamProgress } from "./progress.js";
-import { describeRestore, restore, verifyBackup } from "./restore.js";
+import { checkTarget, describeRestore, restore, verifyBackup } from "./restore.js";
 
 interface TargetFlags {
   home?: string;
@@ -135,6 +135,7 @@ export function registerAdminCommands(program: Command): void {
         if (flags.images && !images && verified.manifest.images.some((image) => "file" in image)) {
           throw new AdminError("no container engine found to load the backup's images into; start one or pass --no-images");
         }
+        await checkTarget(connection);
         const where = target.databaseUrl ? `the PostgreSQL database and ${target.home}` : target.home;
         console.error(describeRestore(verified, where, images !== undefined));
         if (!flags.yes) {

@@ -90,15 +90,9 @@ export interface RestoreOptions {
  */
 export async function restore(options: RestoreOptions): Promise<void> {
   const { backup, connection, progress } = options;
-  const database = connection.database;
-  if (!database) throw new AdminError("a restore needs the database to itself; stop the server first");
-  // A database knitfab never ran on is made current (a fresh installation); any other is checked untouched.
-  const version = await schemaVersionOf(database);
-  if (version !== 0 && version !== knownSchemaVersion()) {
-    throw new AdminError(`the target database's schema is version ${version}, this knitfab's is ${knownSchemaVersion()}; restore into a fresh installation of this version`);
-  }
-  if (version === 0) await migrate(database);
-  await refuseNonEmpty(connection);
+  const version = await checkTarget(connection);
+  // A database knitfab never ran on is made current first (a fresh installation).
+  if (version === 0) await migrate(connection.database!);
 
   const stored: string[] = [];
   try {
@@ -117,7 +111,7 @@ export async function restore(options: RestoreOptions): Promise<void> {
       }
     }
     progress.phase("database", backup.manifest.database.tables.length);
-    await loadDatabase(database, tablesOf(backup, () => progress.advance()));
+    await loadDatabase(connection.database!, tablesOf(backup, () => progress.advance()));
     progress.end();
   } catch (error) {
     progress.end();
@@ -126,15 +120,29 @@ export async function restore(options: RestoreOptions): Promise<void> {
   }
 }
 
-async function refuseNonEmpty(connection: AdminConnection): Promise<void> {
-  const contents = await databaseContents(connection.database!.db);
-  if (contents.plans + contents.runs + contents.data > 0) {
-    throw new AdminError(
-      `the target is not a fresh installation: its database holds ${contents.plans} plan(s), ${contents.runs} run(s) and ${contents.data} Data; restore only into a fresh one`,
-    );
+/**
+ * Refuses, changing nothing, a target that is no fresh installation of this version: a database of
+ * another schema version or holding plans, runs or Data, or a data store holding content. Returns
+ * the database's schema version (0: knitfab never ran on it).
+ */
+export async function checkTarget(connection: AdminConnection): Promise<number> {
+  const database = connection.database;
+  if (!database) throw new AdminError("a restore needs the database to itself; stop the server first");
+  const version = await schemaVersionOf(database);
+  if (version !== 0 && version !== knownSchemaVersion()) {
+    throw new AdminError(`the target database's schema is version ${version}, this knitfab's is ${knownSchemaVersion()}; restore into a fresh installation of this version`);
+  }
+  if (version !== 0) {
+    const contents = await databaseContents(database.db);
+    if (contents.plans + contents.runs + contents.data > 0) {
+      throw new AdminError(
+        `the target is not a fresh installation: its database holds ${contents.plans} plan(s), ${contents.runs} run(s) and ${contents.data} Data; restore only into a fresh one`,
+      );
+    }
   }
   const content = await connection.store.list();
   if (content.length > 0) throw new AdminError(`the target is not a fresh installation: its data store holds ${content.length} Data's content`);
+  return version;
 }
 
 /** The backup's tables in order, each read lazily in batches. */
