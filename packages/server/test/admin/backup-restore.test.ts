@@ -156,6 +156,32 @@ describe.each(["pglite", "postgres"] as const)("backup of a %s installation", (s
     await rm(fresh.home, { recursive: true, force: true });
   }, 240_000);
 
+  it("marks an interrupted backup INCOMPLETE, lifts its freeze, and resumes it when run again", async () => {
+    const folder = join(await backups, "interrupted");
+    const abort = new AbortController();
+    const connection = await openAdminConnection(target);
+    try {
+      const interrupted = backup({
+        dir: folder,
+        connection,
+        backend: source,
+        images: localImageEngine(),
+        // interrupted once the database is written, as Ctrl-C would
+        progress: { ...SILENT_PROGRESS, phase: (name) => (name === "data" ? abort.abort() : undefined) },
+        signal: abort.signal,
+      });
+      await expect(interrupted).rejects.toThrow(/interrupted/);
+      expect(await listTree(folder)).toContain(INCOMPLETE);
+      expect((await connection.operations.status()).freeze).toBeUndefined();
+      await expect(verifyBackup(folder, SILENT_PROGRESS)).rejects.toThrow(/unfinished backup/);
+      const resumed = await backup({ dir: folder, connection, backend: source, images: localImageEngine(), progress: SILENT_PROGRESS });
+      expect(resumed.resumed).toBe(true);
+      expect((await verifyBackup(folder, SILENT_PROGRESS)).manifest.data.count).toBe(manifest.data.count);
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
+
   it("refuses to write into a folder that is not its own", async () => {
     const occupied = join(await backups, "occupied");
     await cp(await dir, join(occupied, "something"), { recursive: true });
