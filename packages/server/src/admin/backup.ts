@@ -59,11 +59,14 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   if (resumed) progress.note(`resuming the unfinished backup in ${dir}`);
 
   progress.phase("freezing the system");
-  const outcome = await connection.operations.freeze({ by: "backup", wait: true }, (message) => progress.note(message), signal);
+  const outcome = await connection.operations.freeze({ by: "backup", wait: connection.serverMayRun }, (message) => progress.note(message), signal);
   // A freeze an administrator made stays; ours (or an interrupted backup's) is lifted at the end.
   const ownFreeze = outcome.freeze.frozenBy === "backup";
   try {
-    if (outcome.unsettledRuns > 0) throw new AdminError("interrupted while waiting for runs to end");
+    if (outcome.unsettledRuns > 0 && connection.serverMayRun) throw new AdminError("interrupted while waiting for runs to end");
+    if (outcome.unsettledRuns > 0) {
+      progress.note(`no server runs: ${outcome.unsettledRuns} run(s) left active when it stopped are backed up as they are (they go on after a restore)`);
+    }
     checkAborted(signal);
 
     // The database, from one snapshot.

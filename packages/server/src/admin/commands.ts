@@ -43,8 +43,11 @@ export function registerAdminCommands(program: Command): void {
     .action(async (flags: TargetFlags & { wait: boolean }) =>
       withConnection(flags, {}, async (connection) => {
         const abort = interruptible();
-        const outcome = await connection.operations.freeze({ by: "admin", wait: flags.wait }, (message) => say(message), abort.signal);
-        if (outcome.unsettledRuns > 0) {
+        const wait = flags.wait && connection.serverMayRun;
+        const outcome = await connection.operations.freeze({ by: "admin", wait }, (message) => say(message), abort.signal);
+        if (outcome.unsettledRuns > 0 && !connection.serverMayRun) {
+          say(`frozen; no server runs on this home: the ${outcome.unsettledRuns} run(s) still active are stopped when it starts (frozen)`);
+        } else if (outcome.unsettledRuns > 0) {
           say(`the freeze is in force; ${outcome.unsettledRuns} run(s) are still ending (run knitfab admin freeze again to wait for them)`);
         } else say(`frozen (${connection.describe}); ${outcome.freeze.stoppedRuns} run(s) stopped, to be retried by knitfab admin unfreeze`);
       }),

@@ -24,6 +24,11 @@ export interface AdminConnection {
   describe: string;
   /** the database, when this process opened it (restore needs it; absent when a server does the work) */
   database: Database | undefined;
+  /**
+   * Whether a server may be running the loops (PostgreSQL: unknown, so yes). When none can be, as for
+   * an embedded database this process holds, waiting for runs to end would wait forever.
+   */
+  serverMayRun: boolean;
   /** Data content of the home, reached through the store's public methods only */
   store: DataStore;
   close(): Promise<void>;
@@ -52,13 +57,13 @@ export async function openAdminConnection(target: AdminTarget, options: { direct
       await database.close();
       throw error;
     }
-    return { operations: databaseOperations(database), describe: "the PostgreSQL database", database, store, close: () => database.close() };
+    return { operations: databaseOperations(database), describe: "the PostgreSQL database", database, serverMayRun: true, store, close: () => database.close() };
   }
   if (await adminSocketAnswers(target.home)) {
     if (options.direct) {
       throw new AdminError(`a knitfab server is running on ${target.home}; stop it first (a restore needs the home to itself)`);
     }
-    return { operations: remoteOperations(target.home), describe: `the embedded database of the server running on ${target.home}`, database: undefined, store, close: async () => {} };
+    return { operations: remoteOperations(target.home), describe: `the embedded database of the server running on ${target.home}`, database: undefined, serverMayRun: true, store, close: async () => {} };
   }
   const dbDir = join(target.home, "db");
   if (!options.create && !(await exists(dbDir))) {
@@ -70,7 +75,7 @@ export async function openAdminConnection(target: AdminTarget, options: { direct
     throw new AdminError(`${error instanceof Error ? error.message : String(error)} (its admin socket does not answer)`);
   });
   if (release === undefined) {
-    return { operations: remoteOperations(target.home), describe: `the embedded database of the server running on ${target.home}`, database: undefined, store, close: async () => {} };
+    return { operations: remoteOperations(target.home), describe: `the embedded database of the server running on ${target.home}`, database: undefined, serverMayRun: true, store, close: async () => {} };
   }
   let database: Database | undefined;
   try {
@@ -86,6 +91,7 @@ export async function openAdminConnection(target: AdminTarget, options: { direct
     operations: databaseOperations(opened),
     describe: `the embedded database in ${target.home} (no server is running on it)`,
     database: opened,
+    serverMayRun: false,
     store,
     async close() {
       await opened.close();

@@ -115,7 +115,7 @@ describe.each(["pglite", "postgres"] as const)("backup of a %s installation", (s
       await restored.stop();
       await rm(fresh.home, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 
   it("refuses a damaged backup (one flipped byte) and leaves the target untouched", async () => {
     const damaged = join(await backups, "damaged");
@@ -129,7 +129,7 @@ describe.each(["pglite", "postgres"] as const)("backup of a %s installation", (s
     expect(result.code).toBe(1);
     expect(result.output).toContain(`${item.file} does not match its SHA-256`);
     expect(await listTree(home)).toEqual([]);
-  });
+  }, 120_000);
 
   it("refuses an unfinished backup, a target that is not fresh, and asking without a terminal", async () => {
     const unfinished = join(await backups, "unfinished");
