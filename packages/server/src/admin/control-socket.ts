@@ -72,11 +72,9 @@ async function serve(socket: Socket, operations: AdminOperations): Promise<void>
       if (socket.write(`${JSON.stringify(message)}\n`)) resolve();
       else socket.once("drain", () => resolve());
     });
-  let request: Request;
-  try {
-    const [line] = await readLines(socket, 1);
-    request = JSON.parse(line ?? "") as Request;
-  } catch {
+  const [line] = await readLines(socket, 1).catch(() => [] as string[]);
+  const request = parseRequest(line);
+  if (!request) {
     socket.end(`${JSON.stringify({ type: "error", message: "bad request" })}\n`);
     return;
   }
@@ -104,14 +102,40 @@ async function serve(socket: Socket, operations: AdminOperations): Promise<void>
           },
         });
         break;
-      default:
-        throw new Error(`unknown admin operation`);
     }
     await send({ type: "result", value });
   } catch (error) {
     await send({ type: "error", message: error instanceof Error ? error.message : String(error) });
   }
   socket.end();
+}
+
+const FROZEN_BY: readonly FrozenBy[] = ["admin", "backup"];
+
+/** The one request of a connection, checked here: anything else is a bad request. */
+function parseRequest(line: string | undefined): Request | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line ?? "");
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { op, args } = value as { op?: unknown; args?: unknown };
+  const fields = (typeof args === "object" && args !== null ? args : {}) as Record<string, unknown>;
+  const by = (field: unknown): field is FrozenBy => FROZEN_BY.includes(field as FrozenBy);
+  switch (op) {
+    case "status":
+    case "dump":
+      return { op };
+    case "freeze":
+      return by(fields.by) && typeof fields.wait === "boolean" ? { op, args: { by: fields.by, wait: fields.wait } } : undefined;
+    case "unfreeze":
+      if (fields.onlyBy === undefined) return { op, args: {} };
+      return by(fields.onlyBy) ? { op, args: { onlyBy: fields.onlyBy } } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Reads up to `count` lines from the socket (then leaves it alone). */
