@@ -32,6 +32,7 @@ export function registerAdminCommands(program: Command): void {
   targetOptions(
     admin
       .command("freeze")
+      .summary("stop taking work (runs, API writes) and wait until every run has ended")
       .description(
         "Freeze the system: no run is created or started any more, every write through the API is answered 503 (reads keep working), " +
           "runs that are ready, starting or running are stopped (they fail, as the reference's freeze does) and the command waits until " +
@@ -56,6 +57,7 @@ export function registerAdminCommands(program: Command): void {
   targetOptions(
     admin
       .command("unfreeze")
+      .summary("undo a freeze, retrying the runs it stopped")
       .description("Undo a freeze: retries the runs it stopped, lets the loops create and start runs again and the API accept writes."),
   ).action(async (flags: TargetFlags) =>
     withConnection(flags, {}, async (connection) => {
@@ -66,7 +68,7 @@ export function registerAdminCommands(program: Command): void {
     }),
   );
 
-  targetOptions(admin.command("status").description("Say whether the system is frozen, since when and by whom, and how many runs are active.")).action(
+  targetOptions(admin.command("status").summary("is the system frozen, since when, by whom").description("Say whether the system is frozen, since when and by whom, and how many runs are active.")).action(
     async (flags: TargetFlags) =>
       withConnection(flags, {}, async (connection) => {
         const status = await connection.operations.status();
@@ -83,6 +85,7 @@ export function registerAdminCommands(program: Command): void {
   targetOptions(
     admin
       .command("backup")
+      .summary("back up the database, Data and task images into DIR (frozen meanwhile)")
       .argument("<dir>", "folder to write the backup into: new, empty, or an interrupted backup to resume")
       .description(
         "Back up the whole installation into DIR: the database (plans, runs, Data, tags, lineage), every Data's content and the task " +
@@ -120,6 +123,7 @@ export function registerAdminCommands(program: Command): void {
   targetOptions(
     admin
       .command("restore")
+      .summary("restore a backup into a fresh installation of this version")
       .argument("<dir>", "a complete backup written by knitfab admin backup")
       .description(
         "Restore a backup into a fresh installation of the same knitfab version (stop its server first when it uses the embedded " +
