@@ -28,3 +28,5 @@ export * from "./monitoring/data-totals.js";
 export * from "./monitoring/pending-nominations.js";
 export * from "./monitoring/ping.js";
 export * from "./tokens/api-tokens.js";
+export * from "./admin/freeze.js";
+export * from "./admin/dump.js";

@@ -22,7 +22,8 @@ export async function lockHome(home: string): Promise<() => Promise<void>> {
   const real = await realpath(home);
   const abstract = process.platform === "linux";
   const address = abstract ? `\0knitfab-home-${createHash("sha256").update(real).digest("hex").slice(0, 32)}` : join(real, "knitfab.lock");
-  const server = createServer((socket) => socket.end(`${process.pid}\n`));
+  // An asker that hangs up before the answer is written must not bring the holder down (EPIPE).
+  const server = createServer((socket) => socket.on("error", () => undefined).end(`${process.pid}\n`));
   server.unref();
   try {
     await listen(server, address);

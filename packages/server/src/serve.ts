@@ -23,6 +23,8 @@ import { VERSION } from "./version.js";
 import type { Server as HttpsServer } from "node:https";
 import { createTokenVerifier, type TokenVerifier } from "./admin/tokens.js";
 import { loadTls, watchTls, type TlsMaterial } from "./tls.js";
+import { startAdminSocket } from "./admin/control-socket.js";
+import { databaseOperations } from "./admin/operations.js";
 
 export interface RunningServer {
   /** `http://host:port` of the API, when the api role runs */
@@ -69,6 +71,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
   let metrics: ServerMetrics | undefined;
   let verifier: TokenVerifier | undefined;
   let stopTlsWatch = () => {};
+  let closeAdminSocket: (() => Promise<void>) | undefined;
   try {
     database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.home, "db") });
     const version = await migrate(database);
@@ -98,6 +101,12 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     const loopRoles = ENGINE_LOOPS.filter((loop: EngineLoop) => config.roles.has(loop));
     await engine.start(loopRoles);
     const runningEngine = engine;
+    // `knitfab admin` reaches an embedded database through this process (PostgreSQL it opens itself).
+    if (!config.databaseUrl) {
+      closeAdminSocket = await startAdminSocket(config.home, databaseOperations(database), (message, error) =>
+        error === undefined ? (logger.warn ?? logger.info)(message) : logger.error(message, error),
+      );
+    }
 
     let url: string | undefined;
     let apiRoot: string | undefined;
@@ -145,6 +154,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       database: db,
       async stop() {
         stopWatchingTls();
+        await closeAdminSocket?.();
         await closeGracefully(app);
         await runningVerifier?.stop();
         await runningEngine.stop();
@@ -156,6 +166,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
     };
   } catch (error) {
     stopTlsWatch();
+    await closeAdminSocket?.().catch(() => {});
     await app?.close().catch(() => {});
     await verifier?.stop().catch(() => {});
     await engine?.stop().catch(() => {});

@@ -66,6 +66,8 @@ async function claimOne(q: Queryable, filter: RunClaimFilter, maxWorkers: number
         AND r.lifecycle_suspend_until <= now()
         AND ((${filter.imageRuns} AND p.image IS NOT NULL) OR p.pseudo_name = ANY(${[...filter.pseudoPlans]}::text[]))
         AND (r.status <> 'ready' OR p.image IS NULL OR ${slotFree})
+        -- a frozen system (knitfab admin freeze) initializes and starts nothing; what runs may end
+        AND (p.image IS NULL OR r.status NOT IN ('waiting', 'ready') OR NOT EXISTS (SELECT 1 FROM system_freeze))
       ORDER BY r.lifecycle_suspend_until, r.run_id
       LIMIT 1
       FOR UPDATE OF r SKIP LOCKED

@@ -8,7 +8,7 @@ import type { Queryable } from "../database.js";
 export async function claimGarbage(q: Queryable, leaseMs: number): Promise<string | undefined> {
   const result = await sql<{ knit_id: string }>`
     WITH picked AS (
-      SELECT knit_id FROM garbage WHERE lifecycle_suspend_until <= now()
+      SELECT knit_id FROM garbage WHERE lifecycle_suspend_until <= now() AND NOT EXISTS (SELECT 1 FROM system_freeze)
       ORDER BY lifecycle_suspend_until, knit_id LIMIT 1 FOR UPDATE SKIP LOCKED
     )
     UPDATE garbage g SET lifecycle_suspend_until = now() + make_interval(secs => ${leaseMs / 1000})

@@ -13,13 +13,14 @@ export interface ProjectionResult {
  * (FOR UPDATE SKIP LOCKED, so replicas share the work), create a run for every combination of its
  * nominated data that contains at least one updated nomination, and clear those flags. The unique
  * (plan_id, assignment_key) constraint makes a combination impossible to project twice, whichever
- * process or retry gets there first. Returns undefined when there is nothing to do.
+ * process or retry gets there first. Returns undefined when there is nothing to do, or while the
+ * system is frozen (knitfab admin freeze).
  */
 export async function projectOnce(database: Database): Promise<ProjectionResult | undefined> {
   return database.db.transaction().execute(async (trx) => {
     const picked = await sql<{ plan_id: string; active: boolean }>`
       SELECT p.plan_id, p.active FROM plan p
-      WHERE p.image IS NOT NULL AND EXISTS (
+      WHERE p.image IS NOT NULL AND NOT EXISTS (SELECT 1 FROM system_freeze) AND EXISTS (
         SELECT 1 FROM nomination n JOIN input i ON i.input_id = n.input_id WHERE i.plan_id = p.plan_id AND n.updated
       )
       ORDER BY p.plan_id

@@ -68,21 +68,24 @@ export async function createOutputs(q: Queryable, planId: string, runIds: readon
 
 /** API retry (spec/model.md §8.5): same run id and inputs, new outputs, back to waiting. */
 export async function retryRun(database: Database, runId: string): Promise<void> {
-  await database.db.transaction().execute(async (trx) => {
-    const run = await lockRun(trx, runId);
-    if (run.status === "invalidated") throw new NotFoundError();
-    const plan = await sql<{ pseudo_name: string | null }>`SELECT pseudo_name FROM plan WHERE plan_id = ${run.planId}::uuid`.execute(trx);
-    if (plan.rows[0]?.pseudo_name) throw new ConflictError("prohibited operation", { advice: "Root run cannot be retried" });
-    await truncateRun(trx, run.runId);
-    if (run.status !== "done" && run.status !== "failed") {
-      throw new ConflictError("the run have not finished yet", { advice: "Wait for the run to finish, or abort it" });
-    }
-    await createOutputs(trx, run.planId, [run.runId]);
-    await sql`INSERT INTO worker (run_id, name) VALUES (${run.runId}::uuid, ${`worker-run-${run.runId}`})`.execute(trx);
-    await sql`UPDATE run SET status = 'waiting', updated_at = date_trunc('milliseconds', now()), lifecycle_suspend_until = now()
-              WHERE run_id = ${run.runId}::uuid`.execute(trx);
-    await notify(trx, CHANNEL.runStatus, "waiting");
-  });
+  await database.db.transaction().execute((trx) => retryRunWithin(trx, runId));
+}
+
+/** retryRun inside the caller's transaction (unfreezing retries the runs a freeze stopped). */
+export async function retryRunWithin(trx: Queryable, runId: string): Promise<void> {
+  const run = await lockRun(trx, runId);
+  if (run.status === "invalidated") throw new NotFoundError();
+  const plan = await sql<{ pseudo_name: string | null }>`SELECT pseudo_name FROM plan WHERE plan_id = ${run.planId}::uuid`.execute(trx);
+  if (plan.rows[0]?.pseudo_name) throw new ConflictError("prohibited operation", { advice: "Root run cannot be retried" });
+  await truncateRun(trx, run.runId);
+  if (run.status !== "done" && run.status !== "failed") {
+    throw new ConflictError("the run have not finished yet", { advice: "Wait for the run to finish, or abort it" });
+  }
+  await createOutputs(trx, run.planId, [run.runId]);
+  await sql`INSERT INTO worker (run_id, name) VALUES (${run.runId}::uuid, ${`worker-run-${run.runId}`})`.execute(trx);
+  await sql`UPDATE run SET status = 'waiting', updated_at = date_trunc('milliseconds', now()), lifecycle_suspend_until = now()
+            WHERE run_id = ${run.runId}::uuid`.execute(trx);
+  await notify(trx, CHANNEL.runStatus, "waiting");
 }
 
 /**

@@ -6,6 +6,7 @@ import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
 import { registerTokenCommands } from "../admin/token-commands.js";
 import { registerTlsCommands } from "../admin/tls-commands.js";
+import { registerAdminCommands } from "../admin/commands.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -147,5 +148,6 @@ program
 
 registerTokenCommands(program);
 registerTlsCommands(program);
+registerAdminCommands(program);
 
 await program.parseAsync(process.argv);

@@ -19,6 +19,7 @@ import { backendRoutes } from "./routes/backend.js";
 import type { RunLogSource } from "./routes/run-log.js";
 import type { UploadPolicy } from "./routes/transfer.js";
 import { installMonitoring } from "./monitoring.js";
+import { installFrozenGuard } from "./frozen.js";
 import { installRequestIdHeader, requestIdOf } from "./request-id.js";
 import { extraApiRoutes, isUpstreamAnswer } from "./extra-apis.js";
 import type { ServerMetrics } from "../monitoring/metrics.js";
@@ -72,6 +73,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.accessControl) await installAccessControl(app, options.accessControl);
   installBodyRules(app);
   installQueryRules(app);
+  // writes wait for `knitfab admin unfreeze` (503 while frozen)
+  installFrozenGuard(app, options.database);
 
   // `?pretty` indents JSON; JSON is labelled plainly `application/json`, as the reference does.
   app.addHook("onSend", async (request, reply, payload) => {
