@@ -1,3 +1,2 @@
 export * from "./runtime/index.js";
-export * from "./archive/index.js";
 export * from "./store/index.js";

@@ -2,10 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, readdir, rename, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream";
-import { extractTarGz } from "../archive/extract.js";
-import { md5Tap } from "../archive/md5.js";
+import { extractTarGz, md5Tap, packDirectory } from "@knitfab/archive";
 import { listDataFiles, openDataFile } from "./browse.js";
-import { packDirectory } from "../archive/pack.js";
 import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
 import { defuseTree, type DefuseReport } from "./defuse-tree.js";
 import {
