@@ -3,7 +3,6 @@ import fc from "fast-check";
 import { InputError } from "./errors.js";
 import {
   canonicalTagText,
-  compareBytes,
   formatTag,
   isSystemKey,
   normalizeTags,
@@ -13,6 +12,7 @@ import {
   tagsEqual,
   type Tag,
 } from "./tags.js";
+import { compareBytes } from "./utf8.js";
 
 describe("parseTag", () => {
   it("splits at the first colon and trims both sides", () => {

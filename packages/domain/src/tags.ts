@@ -1,6 +1,7 @@
 import { InputError, badRequest } from "./errors.js";
 import { INPUT_LIMITS, checkText, preview } from "./limits.js";
 import { formatTimestamp, parseTimestamp, parseTimestampMicros } from "./timestamp.js";
+import { compareBytes } from "./utf8.js";
 
 /** A tag on data or on a plan's mountpoint. Textual form `key:value`. */
 export type Tag = { key: string; value: string };
@@ -47,12 +48,6 @@ export function formatTag(tag: Tag): string {
 
 export function isSystemKey(key: string): boolean {
   return key.startsWith(SYSTEM_TAG_PREFIX);
-}
-
-/** Byte-order (UTF-8) comparison, as PostgreSQL's C collation and Go's string `<` do. */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 export function compareTags(a: Tag, b: Tag): number {
