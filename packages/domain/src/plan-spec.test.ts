@@ -10,26 +10,7 @@ import {
   validatePlanSpec,
   type PlanSpec,
 } from "./plan-spec.js";
-import { parseTag } from "./tags.js";
-
-const tags = (...texts: string[]) => texts.map(parseTag);
-
-function spec(over: Partial<PlanSpec> = {}): PlanSpec {
-  return {
-    image: { repository: "localhost/train", tag: "1.0" },
-    entrypoint: [],
-    args: [],
-    inputs: [{ path: "/in/data", tags: tags("type:dataset") }],
-    outputs: [{ path: "/out/model", tags: tags("type:model") }],
-    log: { tags: tags("type:log") },
-    onNode: [],
-    resources: { cpu: "1", memory: "1Gi" },
-    annotations: [],
-    serviceAccount: null,
-    active: true,
-    ...over,
-  };
-}
+import { sampleSpec as spec, tags } from "./plan-spec.test-support.js";
 
 function invalidMessage(s: PlanSpec): string {
   try {

@@ -1,27 +1,10 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseTag, validatePlanSpec, type PlanSpec } from "@knitfab/domain";
+import { validatePlanSpec } from "@knitfab/domain";
+import { sampleSpec as spec, tags } from "@knitfab/domain/plan-spec.test-support";
 import { planHash } from "./plan-hash.js";
 
-const tags = (...texts: string[]) => texts.map(parseTag);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-function spec(over: Partial<PlanSpec> = {}): PlanSpec {
-  return {
-    image: { repository: "localhost/train", tag: "1.0" },
-    entrypoint: [],
-    args: [],
-    inputs: [{ path: "/in/data", tags: tags("type:dataset") }],
-    outputs: [{ path: "/out/model", tags: tags("type:model") }],
-    log: { tags: tags("type:log") },
-    onNode: [],
-    resources: { cpu: "1", memory: "1Gi" },
-    annotations: [],
-    serviceAccount: null,
-    active: true,
-    ...over,
-  };
-}
 
 describe("planHash", () => {
   it("is the SHA-256 of the concatenation described in model.md §4.3", () => {
