@@ -207,7 +207,7 @@ async function waitForServer(base, child) {
 }
 
 async function pushFolder(base, folder, tags) {
-  const { packDirectory } = await import(pathToFileURL(join(ROOT, "packages", "drivers", "dist", "index.js")).href);
+  const { packDirectory } = await import(pathToFileURL(join(ROOT, "packages", "archive", "dist", "index.js")).href);
   const chunks = [];
   for await (const chunk of packDirectory(folder)) chunks.push(chunk);
   const body = Buffer.concat(chunks);

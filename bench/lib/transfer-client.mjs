@@ -1,6 +1,6 @@
 import http from "node:http";
 import { pipeline } from "node:stream";
-import { extractTarGz, md5Tap, packDirectory } from "@knitfab/drivers";
+import { extractTarGz, md5Tap, packDirectory } from "@knitfab/archive";
 
 /** The body of a response as text. */
 async function text(response) {

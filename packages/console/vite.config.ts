@@ -3,18 +3,22 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 const apiSource = fileURLToPath(new URL("../api/src", import.meta.url));
+const domainSource = fileURLToPath(new URL("../domain/src", import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 // JSX goes through esbuild's automatic runtime; no React plugin is needed for a production build.
 export default defineConfig({
   base: "./",
-  // The wire contract from its TypeScript sources (as the root vitest config does), so a console build
-  // never takes a stale build of it. Views import values only from its TypeBox-free modules
-  // (`@knitfab/api/run-statuses`) and types from the rest, which leave nothing in the bundle.
+  // The wire contract and the domain's rules from their TypeScript sources (as the root vitest config
+  // does), so a console build never takes a stale build of them. Views import values only from the
+  // contract's TypeBox-free modules (`@knitfab/api/run-statuses`) and types from the rest, which
+  // leave nothing in the bundle; the domain is browser-safe (its browser-safe.test.ts).
   resolve: {
     alias: [
       { find: /^@knitfab\/api$/, replacement: `${apiSource}/index.ts` },
       { find: /^@knitfab\/api\/(.*)$/, replacement: `${apiSource}/$1.ts` },
+      { find: /^@knitfab\/domain$/, replacement: `${domainSource}/index.ts` },
+      { find: /^@knitfab\/domain\/(.*)$/, replacement: `${domainSource}/$1.ts` },
     ],
   },
   esbuild: { jsx: "automatic" },

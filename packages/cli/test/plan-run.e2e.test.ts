@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/drivers/archive/index";
+import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/archive";
 import { parse } from "yaml";
 import { dotToSvg } from "../src/graph/render.js";
 import { newUser, startServer, type Server, type User } from "./harness.js";

@@ -1,11 +1,11 @@
 import { badRequest } from "./errors.js";
-import { KNIT_ID, KNIT_TIMESTAMP, KNIT_TRANSIENT, isSystemKey, normalizeTags, type Tag } from "./tags.js";
+import { KNIT_ID, KNIT_TIMESTAMP, KNIT_TRANSIENT, isSystemKey, isTransientValue, normalizeTags, type Tag, type TransientValue } from "./tags.js";
 import { STORABLE_RANGE, isStorableInstant, parseTimestamp } from "./timestamp.js";
 
 /** A `GET /api/data` tag filter after interpretation; `empty` means the answer is `200 []`. */
 export type DataTagQuery =
   | { kind: "empty" }
-  | { kind: "query"; userTags: Tag[]; knitId?: string; timestamp?: Date; transient?: "processing" | "failed" };
+  | { kind: "query"; userTags: Tag[]; knitId?: string; timestamp?: Date; transient?: TransientValue };
 
 /** A plan `in_tag` / `out_tag` filter after interpretation; `empty` means the answer is `200 []`. */
 export type PlanTagQuery = { kind: "empty" } | { kind: "query"; userTags: Tag[]; knitId?: string; timestamp?: Date };
@@ -45,7 +45,7 @@ export function interpretDataTagQuery(tags: readonly Tag[]): DataTagQuery {
   if (transients.length > 1) return { kind: "empty" };
   const transient = transients[0];
   if (transient !== undefined) {
-    if (transient !== "processing" && transient !== "failed") return { kind: "empty" };
+    if (!isTransientValue(transient)) return { kind: "empty" };
     query.transient = transient;
   }
   return query;

@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./limits.js";
+export * from "./utf8.js";
 export * from "./tags.js";
 export * from "./timestamp.js";
 export * from "./duration.js";

@@ -1,4 +1,5 @@
 import { InputError } from "./errors.js";
+import { utf8Length } from "./utf8.js";
 
 /**
  * Size limits of user-given text, enforced where requests are parsed so that oversized or
@@ -36,8 +37,6 @@ export const INPUT_LIMITS = {
   argumentsPerList: 1000,
 } as const;
 
-const utf8 = new TextEncoder();
-
 /**
  * `text` as a field value, or a 400 naming `what` when it holds a NUL character (PostgreSQL text
  * cannot store one) or is longer than `maxBytes` in UTF-8.
@@ -46,7 +45,7 @@ export function checkText(what: string, text: string, maxBytes: number): string 
   if (text.includes("\0")) {
     throw new InputError(`${what} contains a NUL character (\\u0000)`, { advice: "remove the NUL character; text fields cannot hold it" });
   }
-  const bytes = utf8.encode(text).length;
+  const bytes = utf8Length(text);
   if (bytes > maxBytes) {
     throw new InputError(`${what} is too long: ${bytes} bytes (UTF-8), at most ${maxBytes} are allowed`, {
       advice: `shorten it to at most ${maxBytes} bytes`,

@@ -1,3 +1,6 @@
+// The matching rule of spec/model.md §6 in plain code: the specification that the database's SQL
+// (packages/db/src/nominations/nominate.ts) is checked against by a property test on random Data and
+// Plans (packages/db/src/nominations/matching-spec.test.ts), on PGlite and PostgreSQL.
 import { InputError } from "./errors.js";
 import type { RunStatus } from "./run-status.js";
 import { KNIT_ID, KNIT_TIMESTAMP, isSystemKey, type Tag } from "./tags.js";

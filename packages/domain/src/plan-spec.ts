@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { InputError, badRequest } from "./errors.js";
 import { parseImage } from "./image.js";
 import { labelKeyProblem, labelValueProblem, parseAnnotation, parseOnNodeLabel } from "./labels.js";
@@ -9,7 +8,6 @@ import {
   KNIT_TIMESTAMP,
   KNIT_TRANSIENT,
   canonicalTagText,
-  compareBytes,
   formatTag,
   isSystemKey,
   normalizeTags,
@@ -18,6 +16,7 @@ import {
   tagsEqual,
   type Tag,
 } from "./tags.js";
+import { compareBytes } from "./utf8.js";
 import { STORABLE_RANGE, isStorableInstant, parseTimestamp } from "./timestamp.js";
 
 export type OnNodeMode = "may" | "prefer" | "must";
@@ -334,34 +333,28 @@ export function validatePlanSpec(spec: PlanSpec): PlanSpec {
 export type PlanIdentity = Pick<PlanSpec, "image" | "entrypoint" | "args" | "inputs" | "outputs" | "log" | "onNode">;
 
 /**
- * Hex SHA-256 of image, version, on_node (`key=value:mode`, sorted), inputs and outputs (sorted by
- * path: path then each normalised tag `key:value`, timestamps in UTC), `/log` + log tags,
- * `[entrypoint]` + items and `[args]` + items (each only when present), with no separators.
+ * The texts whose concatenation a plan's hash is the SHA-256 of: image, version, on_node
+ * (`key=value:mode`, sorted), inputs and outputs (sorted by path: path then each normalised tag
+ * `key:value`, timestamps in UTC), `/log` + log tags, `[entrypoint]` + items and `[args]` + items
+ * (each only when present), with no separators. The digest itself is taken in the database layer
+ * (`@knitfab/db` planHash), so that this package needs no Node crypto and runs in the browser too.
  */
-export function planHash(spec: PlanIdentity): string {
-  const hash = createHash("sha256");
-  hash.update(spec.image.repository);
-  hash.update(spec.image.tag);
-  for (const on of [...spec.onNode].sort(compareOnNode)) hash.update(`${on.key}=${on.value}:${on.mode}`);
+export function planIdentityPieces(spec: PlanIdentity): string[] {
+  const pieces = [spec.image.repository, spec.image.tag];
+  for (const on of [...spec.onNode].sort(compareOnNode)) pieces.push(`${on.key}=${on.value}:${on.mode}`);
   for (const mountpoints of [spec.inputs, spec.outputs]) {
     for (const m of [...mountpoints].sort(byPath)) {
-      hash.update(m.path);
-      for (const tag of normalizeTags(m.tags)) hash.update(canonicalTagText(tag));
+      pieces.push(m.path);
+      for (const tag of normalizeTags(m.tags)) pieces.push(canonicalTagText(tag));
     }
   }
   if (spec.log) {
-    hash.update("/log");
-    for (const tag of normalizeTags(spec.log.tags)) hash.update(canonicalTagText(tag));
+    pieces.push("/log");
+    for (const tag of normalizeTags(spec.log.tags)) pieces.push(canonicalTagText(tag));
   }
-  if (spec.entrypoint.length > 0) {
-    hash.update("[entrypoint]");
-    for (const item of spec.entrypoint) hash.update(item);
-  }
-  if (spec.args.length > 0) {
-    hash.update("[args]");
-    for (const item of spec.args) hash.update(item);
-  }
-  return hash.digest("hex");
+  if (spec.entrypoint.length > 0) pieces.push("[entrypoint]", ...spec.entrypoint);
+  if (spec.args.length > 0) pieces.push("[args]", ...spec.args);
+  return pieces;
 }
 
 /** Multiset equality with a custom element equality. */
@@ -379,12 +372,12 @@ function sameContent<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => bo
 const sameMountpoint = (x: MountpointSpec, y: MountpointSpec) => x.path === y.path && tagsEqual(x.tags, y.tags);
 
 /**
- * Would applying `a` re-create `b` (§4.3 step 1)? Same hash, image and version, log tag set,
+ * Would applying `a` re-create `b` (§4.3 step 1)? Same hashed text, image and version, log tag set,
  * inputs and outputs (path + tag set, as multisets), entrypoint and args (as multisets).
  * Mutable attributes (active, resources, annotations, service account) are not compared.
  */
 export function plansEquivalent(a: PlanIdentity, b: PlanIdentity): boolean {
-  if (planHash(a) !== planHash(b)) return false;
+  if (planIdentityPieces(a).join("") !== planIdentityPieces(b).join("")) return false;
   if (a.image.repository !== b.image.repository || a.image.tag !== b.image.tag) return false;
   if ((a.log === null) !== (b.log === null)) return false;
   if (a.log && b.log && !tagsEqual(a.log.tags, b.log.tags)) return false;

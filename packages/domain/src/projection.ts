@@ -1,3 +1,6 @@
+// Projection's rule (spec/model.md §7): a run for every combination of nominated Data. The
+// specification the set-based SQL of packages/db/src/projection/project.ts is checked against
+// (packages/db/src/nominations/matching-spec.test.ts).
 /** Every combination taking one element from each set, lazily, in lexicographic order of positions. */
 export function* cartesianProductIterator<T>(sets: readonly (readonly T[])[]): Generator<T[]> {
   if (sets.some((set) => set.length === 0)) return;

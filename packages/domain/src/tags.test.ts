@@ -3,16 +3,18 @@ import fc from "fast-check";
 import { InputError } from "./errors.js";
 import {
   canonicalTagText,
-  compareBytes,
   formatTag,
   isSystemKey,
   normalizeTags,
   parseTag,
+  splitTag,
+  systemTagValueProblem,
   tagEqual,
   tagFromJson,
   tagsEqual,
   type Tag,
 } from "./tags.js";
+import { compareBytes } from "./utf8.js";
 
 describe("parseTag", () => {
   it("splits at the first colon and trims both sides", () => {
@@ -143,5 +145,29 @@ describe("tag equality", () => {
       "knit#timestamp:2024-03-06T09:25:16.58+00:00",
     );
     expect(canonicalTagText({ key: "a", value: "b" })).toBe("a:b");
+  });
+});
+
+describe("splitTag", () => {
+  it("splits at the first colon and trims both sides; no colon is undefined", () => {
+    expect(splitTag(" project : a:b ")).toEqual({ key: "project", value: "a:b" });
+    expect(splitTag(":")).toEqual({ key: "", value: "" });
+    expect(splitTag("novalue")).toBeUndefined();
+  });
+});
+
+describe("systemTagValueProblem", () => {
+  it("accepts RFC 3339 timestamps and the two transient values, and any other tag", () => {
+    expect(systemTagValueProblem({ key: "knit#timestamp", value: "2024-01-02T03:04:05+09:00" })).toBeUndefined();
+    expect(systemTagValueProblem({ key: "knit#transient", value: "failed" })).toBeUndefined();
+    expect(systemTagValueProblem({ key: "knit#transient", value: "processing" })).toBeUndefined();
+    expect(systemTagValueProblem({ key: "knit#id", value: "anything" })).toBeUndefined();
+    expect(systemTagValueProblem({ key: "user", value: "yesterday" })).toBeUndefined();
+  });
+
+  it("names what is wrong with a timestamp or transient value that can match nothing", () => {
+    expect(systemTagValueProblem({ key: "knit#timestamp", value: "yesterday" })).toMatch(/RFC3339/);
+    expect(systemTagValueProblem({ key: "knit#timestamp", value: "2024-02-30T00:00:00Z" })).toMatch(/RFC3339/);
+    expect(systemTagValueProblem({ key: "knit#transient", value: "maybe" })).toMatch(/'processing' or 'failed'/);
   });
 });

@@ -1,6 +1,7 @@
 import { InputError, badRequest } from "./errors.js";
 import { INPUT_LIMITS, checkText, preview } from "./limits.js";
 import { formatTimestamp, parseTimestamp, parseTimestampMicros } from "./timestamp.js";
+import { compareBytes } from "./utf8.js";
 
 /** A tag on data or on a plan's mountpoint. Textual form `key:value`. */
 export type Tag = { key: string; value: string };
@@ -12,11 +13,42 @@ export const KNIT_TRANSIENT = "knit#transient";
 
 export const TAG_FORMAT_ADVICE = "each tag should be formatted as KEY:VALUE";
 
+/** The values `knit#transient` can have. */
+export const TRANSIENT_VALUES = ["processing", "failed"] as const;
+export type TransientValue = (typeof TRANSIENT_VALUES)[number];
+
+export function isTransientValue(value: string): value is TransientValue {
+  return (TRANSIENT_VALUES as readonly string[]).includes(value);
+}
+
+/**
+ * `key:value` split at the first `:` (a value may hold more), both sides trimmed; undefined when
+ * there is no `:`. Only the shape: limits are checkTag's, system tags' values systemTagValueProblem's.
+ */
+export function splitTag(text: string): Tag | undefined {
+  const at = text.indexOf(":");
+  if (at < 0) return undefined;
+  return { key: text.slice(0, at).trim(), value: text.slice(at + 1).trim() };
+}
+
 /** `key:value`, split at the first `:`, both sides trimmed. No `:` is a 400 with advice. */
 export function parseTag(text: string): Tag {
-  const at = text.indexOf(":");
-  if (at < 0) throw badRequest(TAG_FORMAT_ADVICE);
-  return checkTag({ key: text.slice(0, at).trim(), value: text.slice(at + 1).trim() });
+  const tag = splitTag(text);
+  if (!tag) throw badRequest(TAG_FORMAT_ADVICE);
+  return checkTag(tag);
+}
+
+/**
+ * Why a system tag's value can never match (a `knit#timestamp` that is not RFC 3339, a
+ * `knit#transient` other than processing or failed), or undefined. Clients check it before asking;
+ * the server's queries treat such a tag as matching nothing (data-query.ts).
+ */
+export function systemTagValueProblem(tag: Tag): string | undefined {
+  if (tag.key === KNIT_TIMESTAMP && parseTimestamp(tag.value) === undefined) {
+    return `${KNIT_TIMESTAMP} needs an RFC3339 date-time such as 2024-01-02T03:04:05+09:00`;
+  }
+  if (tag.key === KNIT_TRANSIENT && !isTransientValue(tag.value)) return `${KNIT_TRANSIENT} is either 'processing' or 'failed'`;
+  return undefined;
 }
 
 /** The tag, or a 400 when its key or value is too long or holds a NUL (see INPUT_LIMITS). */
@@ -47,12 +79,6 @@ export function formatTag(tag: Tag): string {
 
 export function isSystemKey(key: string): boolean {
   return key.startsWith(SYSTEM_TAG_PREFIX);
-}
-
-/** Byte-order (UTF-8) comparison, as PostgreSQL's C collation and Go's string `<` do. */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 export function compareTags(a: Tag, b: Tag): number {

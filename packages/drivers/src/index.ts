@@ -1,4 +1,3 @@
 export * from "./runtime/index.js";
-export * from "./archive/index.js";
 export * from "./store/index.js";
 export * from "./volume.js";

@@ -4,10 +4,10 @@ import { memoryToBytes } from "@knitfab/drivers";
 import { checkBackendNames } from "./backends.js";
 import { ConfigError } from "./config-error.js";
 import { resolveAccessConfig, type AccessConfig, type AccessFlags } from "./access-config.js";
+import { ENGINE_LOOPS } from "@knitfab/engine";
 
-export const LOOP_ROLES = ["projection", "initialize", "run-management", "finishing", "garbage-collection", "housekeeping"] as const;
-export type LoopRole = (typeof LOOP_ROLES)[number];
-export const ROLES = ["all", "api", "backend", ...LOOP_ROLES] as const;
+// The loop roles are the engine's loops, by the same names: one list, the engine's.
+export const ROLES = ["all", "api", "backend", ...ENGINE_LOOPS] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ServeConfig {

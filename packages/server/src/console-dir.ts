@@ -1,9 +1,9 @@
 import { stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { consoleDistPath } from "@knitfab/console/dist-path";
 
-/** The web console built in this workspace (packages/console/dist), when it has been built. */
+/** The web console package's build (its `dist-path` export), when it has been built. */
 export async function defaultConsoleDir(): Promise<string | undefined> {
-  const candidate = fileURLToPath(new URL("../../console/dist/", import.meta.url));
-  const info = await stat(`${candidate}/index.html`).catch(() => undefined);
-  return info ? candidate : undefined;
+  const info = await stat(join(consoleDistPath, "index.html")).catch(() => undefined);
+  return info ? consoleDistPath : undefined;
 }

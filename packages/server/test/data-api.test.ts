@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packDirectory } from "@knitfab/drivers";
+import { packDirectory } from "@knitfab/archive";
 import { BACKENDS, callJson, downloadTarGz, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
 
 type Json = Record<string, unknown>;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Value } from "@sinclair/typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataFileList, ErrorBody } from "@knitfab/api";
-import { packDirectory } from "@knitfab/drivers";
+import { packDirectory } from "@knitfab/archive";
 import { BACKENDS, callJson, requestRaw, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
 
 const binary = randomBytes(300_000);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeHeader, rawTarGz } from "@knitfab/drivers";
+import { encodeHeader, rawTarGz } from "@knitfab/archive";
 import { BACKENDS, startTestServer, storedState, uploadTarGz, type TestServer } from "@knitfab/testing";
 
 type Json = Record<string, unknown>;

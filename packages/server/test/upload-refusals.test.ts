@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawTarGz } from "@knitfab/drivers";
+import { rawTarGz } from "@knitfab/archive";
 import { BACKENDS, callJson, startTestServer, storedState, uploadTarGz, type TestServer, type UploadOptions } from "@knitfab/testing";
 
 type Json = Record<string, unknown>;

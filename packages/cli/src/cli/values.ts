@@ -1,46 +1,37 @@
+import { parseGoDuration as goDurationMillis } from "@knitfab/domain/duration";
+import { InputError } from "@knitfab/domain/errors";
+import { formatAnnotation, parseAnnotation as parseAnnotationText } from "@knitfab/domain/labels";
+import { isQuantity } from "@knitfab/domain/quantity";
+import { SYSTEM_TAG_PREFIX, formatTag, isSystemKey, splitTag, systemTagValueProblem, type Tag } from "@knitfab/domain/tags";
 import { UsageError, ValueError } from "./errors.js";
 
-/** A tag as the CLI sends it in tag-change requests. */
-export interface Tag {
-  key: string;
-  value: string;
-}
+export type { Tag };
 
-export const SYSTEM_TAG_PREFIX = "knit#";
-
-const STRICT_RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Parses `KEY:VALUE` (split at the first `:`, both sides trimmed), with the reference's checks on system tags. */
+/**
+ * Parses `KEY:VALUE` with the domain's rules (split at the first `:`, both sides trimmed; system
+ * tags' values checked), as a ValueError that quotes the flag's text.
+ */
 export function parseTag(text: string): Tag {
-  const colon = text.indexOf(":");
-  if (colon < 0) {
+  const tag = splitTag(text);
+  if (!tag) {
     throw new ValueError(`tag '${text}' is not formatted as KEY:VALUE`);
   }
-  const key = text.slice(0, colon).trim();
-  const value = text.slice(colon + 1).trim();
-  if (key === "knit#timestamp" && !(STRICT_RFC3339.test(value) && !Number.isNaN(Date.parse(value)))) {
-    throw new ValueError(`tag '${text}': knit#timestamp needs an RFC3339 date-time such as 2024-01-02T03:04:05+09:00`);
+  const problem = systemTagValueProblem(tag);
+  if (problem) {
+    throw new ValueError(`tag '${text}': ${problem}`);
   }
-  if (key === "knit#transient" && value !== "processing" && value !== "failed") {
-    throw new ValueError(`tag '${text}': knit#transient is either 'processing' or 'failed'`);
-  }
-  return { key, value };
-}
-
-export function tagString(tag: Tag): string {
-  return `${tag.key}:${tag.value}`;
+  return tag;
 }
 
 export function isSystemTag(tag: Tag): boolean {
-  return tag.key.startsWith(SYSTEM_TAG_PREFIX);
+  return isSystemKey(tag.key);
 }
 
 /** Rejects system tags where a user may only change user tags (push, tag): a usage error, exit 2. */
 export function requireUserTags(tags: Tag[], flag: string): void {
   const system = tags.find(isSystemTag);
   if (system) {
-    throw new UsageError(`${flag} ${tagString(system)}: tags with the key prefix '${SYSTEM_TAG_PREFIX}' are managed by Knitfab and cannot be set by hand`);
+    throw new UsageError(`${flag} ${formatTag(system)}: tags with the key prefix '${SYSTEM_TAG_PREFIX}' are managed by Knitfab and cannot be set by hand`);
   }
 }
 
@@ -73,23 +64,13 @@ export function parseLooseTime(text: string): Date {
   return date;
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** Validates a Go duration (`300ms`, `1.5h`, `2h45m`) and returns its length in milliseconds. */
 export function parseGoDuration(text: string): number {
-  const body = text.replace(/^[+-]/, "");
-  if (body === "0") return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(body); m; m = re.exec(body)) {
-    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
-    consumed = re.lastIndex;
-  }
-  if (body === "" || consumed !== body.length) {
+  const millis = goDurationMillis(text);
+  if (millis === undefined) {
     throw new ValueError(`'${text}' is not a duration: use a number with a unit among ns, us, ms, s, m, h (e.g. 90m, 1h30m)`);
   }
-  return text.startsWith("-") ? -total : total;
+  return millis;
 }
 
 /** Depth of a graph walk: a positive integer or `all` (unlimited, returned as Infinity). */
@@ -99,12 +80,6 @@ export function parseDepth(text: string): number {
     throw new ValueError(`'${text}' is not a depth: give a positive number or 'all'`);
   }
   return Number(text.trim());
-}
-
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
-
-export function isQuantity(text: string): boolean {
-  return QUANTITY.test(text);
 }
 
 /** Parses `TYPE=QUANTITY` for `plan resource --set`. */
@@ -118,13 +93,14 @@ export function parseResourceSetting(text: string): [string, string] {
   return [type, quantity];
 }
 
-/** Parses `KEY=VALUE` for annotations (both sides trimmed); a value without `=` is a usage error. */
+/** Parses `KEY=VALUE` for annotations with the domain's rules (both sides trimmed); a bad one is a usage error. */
 export function parseAnnotation(text: string, flag: string): string {
-  const eq = text.indexOf("=");
-  if (eq < 0) {
-    throw new UsageError(`${flag} ${text}: an annotation is KEY=VALUE`);
+  try {
+    return formatAnnotation(parseAnnotationText(text));
+  } catch (error) {
+    if (error instanceof InputError) throw new UsageError(`${flag} ${text}: ${error.reason}; ${error.advice ?? ""}`.trimEnd());
+    throw error;
   }
-  return `${text.slice(0, eq).trim()}=${text.slice(eq + 1).trim()}`;
 }
 
 /** Tri-state choice of `--transient` and `--active`. */

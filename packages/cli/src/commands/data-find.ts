@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { UsageError } from "../cli/errors.js";
 import { printJson } from "../cli/output.js";
-import { collect, parseGoDuration, parseLooseTime, parseTag, parseTristate, tagString, type Tag } from "../cli/values.js";
+import { collect, parseGoDuration, parseLooseTime, parseTag, parseTristate, type Tag } from "../cli/values.js";
+import { formatTag } from "@knitfab/domain/tags";
 import { findData } from "../client/api.js";
 import { describeHttpError } from "../client/http.js";
 
@@ -38,7 +39,7 @@ export function registerDataFind(group: Command, runtime: Runtime): void {
       let found;
       try {
         found = await findData(client, {
-          tags: options.tag.map(tagString),
+          tags: options.tag.map(formatTag),
           since: options.since?.toISOString(),
           duration: options.duration,
         });

@@ -6,6 +6,9 @@ import { parseDepth } from "../cli/values.js";
 import { describeHttpError } from "../client/http.js";
 import { parseGraphFormat, type GraphFormat } from "../graph/format.js";
 import type { WalkOptions } from "../graph/walk.js";
+import type { DotGraph } from "../graph/graph.js";
+import type { ApiClient } from "../client/http.js";
+import type { Context } from "../cli/context.js";
 
 interface GraphOptions {
   upstream?: boolean;
@@ -28,6 +31,30 @@ function walkOptions(options: GraphOptions): WalkOptions {
   return { upstream: both || Boolean(options.upstream), downstream: both || Boolean(options.downstream), depth: options.numbers };
 }
 
+type WalkModule = typeof import("../graph/walk.js");
+
+/**
+ * Builds a graph with the walk module (loaded for graph commands only), renders it in the asked
+ * format to stdout; a 404 on the way is `notFound`.
+ */
+async function drawGraph(
+  context: Context,
+  options: GraphOptions,
+  build: (graphs: WalkModule, client: ApiClient, walk: WalkOptions) => Promise<DotGraph>,
+  notFound: string,
+): Promise<void> {
+  const walk = walkOptions(options); // bad flags are refused before any request
+  const [client, graphs, { renderGraph }] = await Promise.all([context.client(), import("../graph/walk.js"), import("../graph/render.js")]);
+  let dot: string;
+  try {
+    dot = (await build(graphs, client, walk)).toDot();
+  } catch (error) {
+    throw describeHttpError(error, { notFound });
+  }
+  await write(context.io.stdout, await renderGraph(dot, options.format));
+  context.logger.info(`success to output ${options.format} format`);
+}
+
 export function registerDataLineage(group: Command, runtime: Runtime): void {
   defineCommand<GraphOptions>(group, runtime, {
     name: "lineage <KNIT_ID>",
@@ -35,18 +62,8 @@ export function registerDataLineage(group: Command, runtime: Runtime): void {
     description: "Traces the Runs and Data upstream and/or downstream of KNIT_ID (both when neither -u nor -d is given).",
     examples: ["knit data lineage -n all 0a1b2c3d-...-9f | dot -Tpng > lineage.png", "knit data lineage -u -n 2 --format svg 0a1b2c3d-...-9f > lineage.svg"],
     configure: configureGraph,
-    run: async (context, [knitId], options) => {
-      const walk = walkOptions(options);
-      const [client, { dataLineage }, { renderGraph }] = await Promise.all([context.client(), import("../graph/walk.js"), import("../graph/render.js")]);
-      let dot: string;
-      try {
-        dot = (await dataLineage(client, knitId as string, walk)).toDot();
-      } catch (error) {
-        throw describeHttpError(error, { notFound: `a Run or Data around knit#id:${knitId} is not found` });
-      }
-      await write(context.io.stdout, await renderGraph(dot, options.format));
-      context.logger.info(`success to output ${options.format} format`);
-    },
+    run: (context, [knitId], options) =>
+      drawGraph(context, options, (graphs, client, walk) => graphs.dataLineage(client, knitId as string, walk), `a Run or Data around knit#id:${knitId} is not found`),
   });
 }
 
@@ -57,17 +74,7 @@ export function registerPlanGraph(group: Command, runtime: Runtime): void {
     description: "Traces Plans upstream (feeding its inputs) and/or downstream (reading its outputs or log).",
     examples: ["knit plan graph -n all 3fa85f64-5717-4562-b3fc-2c963f66afa6 | dot -Tsvg > plans.svg", "knit plan graph -d --format png 3fa85f64-5717-4562-b3fc-2c963f66afa6 > plans.png"],
     configure: configureGraph,
-    run: async (context, [planId], options) => {
-      const walk = walkOptions(options);
-      const [client, { planGraph }, { renderGraph }] = await Promise.all([context.client(), import("../graph/walk.js"), import("../graph/render.js")]);
-      let dot: string;
-      try {
-        dot = (await planGraph(client, planId as string, walk)).toDot();
-      } catch (error) {
-        throw describeHttpError(error, { notFound: `planId:${planId} is not found` });
-      }
-      await write(context.io.stdout, await renderGraph(dot, options.format));
-      context.logger.info(`success to output ${options.format} format`);
-    },
+    run: (context, [planId], options) =>
+      drawGraph(context, options, (graphs, client, walk) => graphs.planGraph(client, planId as string, walk), `planId:${planId} is not found`),
   });
 }

@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { CommandError, UsageError } from "../cli/errors.js";
 import { printJson } from "../cli/output.js";
-import { collect, parseTag, parseTristate, tagString, type Tag } from "../cli/values.js";
+import { collect, parseTag, parseTristate, type Tag } from "../cli/values.js";
+import { formatTag } from "@knitfab/domain/tags";
 import { applyPlan, findPlans, getPlan, setPlanActive } from "../client/api.js";
 import { describeHttpError } from "../client/http.js";
 
@@ -86,8 +87,8 @@ export function registerPlanFind(group: Command, runtime: Runtime): void {
         await printJson(context, await findPlans(client, {
           active: active === "both" ? undefined : active === "yes",
           image,
-          inTags: options.inTag.map(tagString),
-          outTags: options.outTag.map(tagString),
+          inTags: options.inTag.map(formatTag),
+          outTags: options.outTag.map(formatTag),
         }));
       } catch (error) {
         throw describeHttpError(error, { badRequest: "[BUG] client is not compatible with the server (status code = 400)" });

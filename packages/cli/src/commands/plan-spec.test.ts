@@ -28,10 +28,12 @@ active: false
     expect(() => parsePlanSpec("image: [")).toThrow(CommandError);
     expect(() => parsePlanSpec("inputs: []")).toThrow(/'image' is required/);
     expect(() => parsePlanSpec("image: Repo/Upper:1")).toThrow(/not a valid image reference/);
-    expect(() => parsePlanSpec("image: a:1\ninputs: [{path: /in, tags: [notag]}]")).toThrow(/not KEY:VALUE/);
+    expect(() => parsePlanSpec("image: ab:1\ninputs: [{path: /in, tags: [notag]}]")).toThrow(/not KEY:VALUE/);
+    // the server's rule: a repository has at least two characters
+    expect(() => parsePlanSpec("image: a:1")).toThrow(/not a valid image reference.*2 to 255/);
   });
   it("keeps registries with ports", () => {
     expect(normaliseImage("localhost:5000/a/b:v1")).toBe("localhost:5000/a/b:v1");
-    expect(normaliseImage("Registry.Example.com/a")).toBe("Registry.Example.com/a:latest");
+    expect(normaliseImage("Registry.Example.com/ab")).toBe("Registry.Example.com/ab:latest");
   });
 });

@@ -1,6 +1,9 @@
 import { parse } from "yaml";
 import { CommandError } from "../cli/errors.js";
 import type { MountpointSpec, PlanSpec } from "@knitfab/api";
+import { InputError } from "@knitfab/domain/errors";
+import { formatImage, parseImage } from "@knitfab/domain/image";
+import { splitTag } from "@knitfab/domain/tags";
 
 function fail(message: string): never {
   throw new CommandError(`fail to parse Plan file: ${message}`);
@@ -17,7 +20,7 @@ function tagList(value: unknown, where: string): string[] {
   if (!Array.isArray(value)) fail(`${where} must be a list of tags ("key:value" or {key, value})`);
   return value.map((t, i) => {
     if (typeof t === "string") {
-      if (!t.includes(":")) fail(`${where}[${i}] '${t}' is not KEY:VALUE`);
+      if (!splitTag(t)) fail(`${where}[${i}] '${t}' is not KEY:VALUE`);
       return t;
     }
     if (t && typeof t === "object" && "key" in t && "value" in t) return `${String(t.key)}:${String(t.value)}`;
@@ -35,23 +38,14 @@ function mountpoints(value: unknown, where: string): { path: string; tags: strin
   });
 }
 
-const REFERENCE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-/** An image reference as the reference accepts it; a missing tag becomes `latest`. */
+/** An image reference checked by the server's rules (domain parseImage); a missing tag becomes `latest`. */
 export function normaliseImage(image: string): string {
-  const lastSlash = image.lastIndexOf("/");
-  const colon = image.indexOf(":", lastSlash + 1);
-  const repository = colon < 0 ? image : image.slice(0, colon);
-  const tag = colon < 0 ? "latest" : image.slice(colon + 1);
-  const registryAndPath = repository.split("/");
-  const first = registryAndPath[0] ?? "";
-  // A registry host may contain dots, a port and upper case; the rest follows the repository grammar.
-  const looksLikeRegistry = registryAndPath.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
-  const checked = looksLikeRegistry ? registryAndPath.slice(1).join("/") : repository;
-  if (!REFERENCE.test(checked) || !/^[\w][\w.-]{0,127}$/.test(tag)) {
-    fail(`image '${image}' is not a valid image reference (lower-case repository, optional :tag), e.g. registry.example.com/train:v1`);
+  try {
+    return formatImage(parseImage(image));
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return fail(`image '${image}' is not a valid image reference (lower-case repository, optional :tag), e.g. registry.example.com/train:v1: ${error.reason}`);
   }
-  return `${repository}:${tag}`;
 }
 
 /** A PlanSpec as knit sends it: the mountpoint lists always there (`[]` when the file has none). */

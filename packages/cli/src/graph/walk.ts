@@ -1,78 +1,30 @@
 import type { ApiClient } from "../client/http.js";
 import { findData, getPlan, getRun } from "../client/api.js";
 import { CommandError } from "../cli/errors.js";
-import type { DataDetail, PlanDetail, RunDetail } from "@knitfab/api";
+import type { PlanDetail } from "@knitfab/api";
+import { walkDataLineage, type LineageWalkOptions } from "@knitfab/domain/lineage";
 import { DotGraph } from "./graph.js";
 
-export interface WalkOptions {
-  upstream: boolean;
-  downstream: boolean;
-  /** Number of steps; Infinity for all. */
-  depth: number;
-}
+export type WalkOptions = LineageWalkOptions;
 
-/** Data lineage around one Data, built client-side from Data and Run lookups (cli.md §4.5). */
+/** Data lineage around one Data, walked by the domain's rule from Data and Run lookups (cli.md §4.5). */
 export async function dataLineage(client: ApiClient, knitId: string, options: WalkOptions): Promise<DotGraph> {
   const graph = new DotGraph();
-  const dataCache = new Map<string, DataDetail>();
-  const runCache = new Map<string, RunDetail>();
-  const data = async (id: string): Promise<DataDetail> => {
-    const cached = dataCache.get(id);
-    if (cached) return cached;
-    const [found] = await findData(client, { tags: [`knit#id:${id}`] });
-    if (!found) throw new CommandError(`knit#id:${id} is not found`);
-    dataCache.set(id, found);
-    return found;
-  };
-  const run = async (id: string): Promise<RunDetail> => {
-    const cached = runCache.get(id);
-    if (cached) return cached;
-    const found = await getRun(client, id);
-    runCache.set(id, found);
-    return found;
-  };
-  const addData = async (id: string) => graph.addData(await data(id));
-
-  const start = await data(knitId);
-  graph.addData(start, true);
-
-  if (options.upstream) {
-    let frontier = [start];
-    for (let step = 0; step < options.depth && frontier.length; step++) {
-      const next: DataDetail[] = [];
-      for (const d of frontier) {
-        const runId = d.upstream?.run?.runId;
-        if (!runId || graph.hasRun(runId)) continue;
-        const r = await run(runId);
-        graph.addRun(r);
-        for (const out of r.outputs) await addData(out.knitId);
-        if (r.log) await addData(r.log.knitId);
-        for (const input of r.inputs) {
-          await addData(input.knitId);
-          next.push(await data(input.knitId));
-        }
-      }
-      frontier = next;
-    }
-  }
-  if (options.downstream) {
-    let frontier = [start];
-    for (let step = 0; step < options.depth && frontier.length; step++) {
-      const next: DataDetail[] = [];
-      for (const d of frontier) {
-        for (const down of d.downstreams) {
-          if (graph.hasRun(down.run.runId)) continue;
-          const r = await run(down.run.runId);
-          graph.addRun(r);
-          for (const input of r.inputs) await addData(input.knitId);
-          for (const out of [...r.outputs, ...(r.log ? [r.log] : [])]) {
-            await addData(out.knitId);
-            next.push(await data(out.knitId));
-          }
-        }
-      }
-      frontier = next;
-    }
+  const reached = await walkDataLineage(
+    knitId,
+    {
+      getData: async (id) => {
+        const [found] = await findData(client, { tags: [`knit#id:${id}`] });
+        if (!found) throw new CommandError(`knit#id:${id} is not found`);
+        return found;
+      },
+      getRun: (id) => getRun(client, id),
+    },
+    options,
+  );
+  for (const [index, item] of reached.entries()) {
+    if (item.kind === "data") graph.addData(item.detail, index === 0);
+    else graph.addRun(item.detail);
   }
   return graph;
 }

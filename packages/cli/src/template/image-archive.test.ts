@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/drivers/archive/index";
+import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/archive";
 import { parsePlanSpec } from "../commands/plan-spec.js";
 import { scanImageArchive, selectImage } from "./image-archive.js";
 import { imageTemplate, renderTemplate } from "./template.js";

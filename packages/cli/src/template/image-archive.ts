@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { readTar } from "@knitfab/drivers/archive/index";
+import { readTar } from "@knitfab/archive";
 import { CommandError } from "../cli/errors.js";
 
 /** The parts of an image config (OCI / Docker) a plan template is filled from. */

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import type { KnitEnv } from "../profile/knitenv.js";
-import { tagString } from "../cli/values.js";
+import { formatTag } from "@knitfab/domain/tags";
 import type { ImageConfig } from "./image-archive.js";
 
 /** What a generated plan file says, before it is written as commented YAML. */
@@ -15,7 +15,7 @@ export interface PlanTemplate {
 }
 
 function baseTags(env: KnitEnv): string[] {
-  return env.tags.map(tagString);
+  return env.tags.map(formatTag);
 }
 
 function resources(env: KnitEnv): { cpu: string; memory: string } {

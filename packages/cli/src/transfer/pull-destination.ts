@@ -4,7 +4,7 @@ import { lstat, mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { extractTarGz, type ExtractResult } from "@knitfab/drivers/archive/index";
+import { extractTarGz, type ExtractResult } from "@knitfab/archive";
 import { CommandError } from "../cli/errors.js";
 
 /*

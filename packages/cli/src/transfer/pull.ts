@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { Transform, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { md5Tap } from "@knitfab/drivers/archive/index";
+import { md5Tap } from "@knitfab/archive";
 import type { Context } from "../cli/context.js";
 import { CommandError } from "../cli/errors.js";
 import { describeHttpError, HttpError, readText, type RawResponse } from "../client/http.js";

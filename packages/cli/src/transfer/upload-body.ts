@@ -1,5 +1,5 @@
 import { pipeline, type Readable } from "node:stream";
-import { md5Tap, packDirectory } from "@knitfab/drivers/archive/index";
+import { md5Tap, packDirectory } from "@knitfab/archive";
 
 export interface UploadBody {
   /** gzip(tar) of the folder, to send as the request body. */

@@ -17,6 +17,14 @@ describe("tags", () => {
     expect(filterTagError("x")).toMatch(/key:value/);
   });
 
+  it("checks what the server checks: lengths, NUL, and the values system tags can have", () => {
+    expect(userTagError(`k:${"v".repeat(2049)}`)).toMatch(/too long: 2049 bytes/);
+    expect(userTagError("k:a\u0000b")).toMatch(/NUL/);
+    expect(filterTagError("knit#timestamp:yesterday")).toMatch(/RFC3339/);
+    expect(filterTagError("knit#transient:maybe")).toMatch(/'processing' or 'failed'/);
+    expect(filterTagError("knit#timestamp:2024-01-01T00:00:00+09:00")).toBeNull();
+  });
+
   it("puts user tags before system tags and finds the timestamp", () => {
     const tags = ["knit#id:1", "knit#timestamp:2024-01-01T00:00:00+00:00", "a:1"];
     expect(displayOrder(tags)).toEqual(["a:1", "knit#id:1", "knit#timestamp:2024-01-01T00:00:00+00:00"]);

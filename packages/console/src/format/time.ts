@@ -1,11 +1,12 @@
-// Date-time helpers for filters and display.
+// Date-time helpers for filters and display. Timestamps are read by the domain's RFC 3339 rule.
+import { parseTimestamp } from "@knitfab/domain/timestamp";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
 /** Local "yyyy-MM-dd HH:mm:ss" for display; the raw value if it does not parse. */
 export function formatLocal(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
+  const date = parseTimestamp(iso);
+  if (date === undefined) return iso;
   return (
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
     `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import ELK from "elkjs/lib/elk.bundled.js";
-import { widePipeline } from "./fixtures.test-support.js";
+import { widePipeline } from "@knitfab/domain/lineage.test-support";
 import { layoutGraph, type ElkLike } from "./layout.js";
 import { dataNodeId, visibleLineage } from "./lineage.js";
 

@@ -2,6 +2,7 @@
 // The shape comes first (runs, fetched in batches through the data items they read or write), then
 // the data items' own details (tags), which never change the shape. Expanding asks for the new part only.
 import type { DataDetail, RunDetail } from "@knitfab/api";
+import { producedBy } from "@knitfab/domain/lineage";
 import { mapLimit } from "./fetch-limit.js";
 import { visibleLineage, type CollapseOptions, type LineageNodeId, type VisibleLineage } from "./lineage.js";
 
@@ -41,11 +42,7 @@ function batches(ids: readonly string[]): string[][] {
 /** All runs reading or writing these data items, through list requests; marks them explored. */
 async function exploreData(state: LineageState, knitIds: string[], findRuns: NonNullable<LineageFetchers["findRuns"]>, concurrency: number) {
   // Every data item has exactly one producing run: skip asking for it when it is already known.
-  const produced = new Set<string>();
-  for (const run of state.runs.values()) {
-    for (const output of run.outputs) produced.add(output.knitId);
-    if (run.log) produced.add(run.log.knitId);
-  }
+  const produced = new Set([...state.runs.values()].flatMap(producedBy));
   const requests = [
     ...batches(knitIds).map((ids) => ({ side: "input" as const, ids })),
     ...batches(knitIds.filter((id) => !produced.has(id))).map((ids) => ({ side: "output" as const, ids })),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dataOf, run, widePipeline } from "./fixtures.test-support.js";
+import { dataOf, run, widePipeline } from "@knitfab/domain/lineage.test-support";
 import { dataNodeId, lineageEdges, runNodeId, visibleLineage, type LineageStore } from "./lineage.js";
 import { emptyLineageState, fillLineage } from "./lineage-loader.js";
 

@@ -1,24 +1,14 @@
 // Lineage graph around a Data or a Run: which nodes to show (near ones, with far ones collapsed) and
 // which edges join them. Pure functions over what has been fetched so far; the fetching lives elsewhere.
 import type { DataDetail, RunDetail } from "@knitfab/api";
+import { dataNodeId, lineageEdges, runNodeId, type LineageEdge, type LineageNodeId, type LineageStore as FetchedLineage } from "@knitfab/domain/lineage";
 
-export type LineageNodeId = `data-${string}` | `run-${string}`;
+// What joins what is the domain's rule, shared with `knit data lineage`.
+export { dataNodeId, lineageEdges, runNodeId, type LineageEdge, type LineageNodeId };
 
-export const dataNodeId = (knitId: string): LineageNodeId => `data-${knitId}`;
-export const runNodeId = (runId: string): LineageNodeId => `run-${runId}`;
-
-export interface LineageStore {
-  data: ReadonlyMap<string, DataDetail>;
-  runs: ReadonlyMap<string, RunDetail>;
+export interface LineageStore extends FetchedLineage {
   /** Data items whose producing and consuming runs are all fetched (their details may still be missing). */
   explored?: ReadonlySet<string>;
-}
-
-export interface LineageEdge {
-  id: string;
-  source: string;
-  target: string;
-  label: string;
 }
 
 export interface CollapseOptions {
@@ -46,27 +36,6 @@ export interface VisibleLineage {
 }
 
 export const moreNodeId = (parent: string) => `more-${parent}`;
-
-/** Every edge that the fetched details tell about, de-duplicated, in a stable order. */
-export function lineageEdges(store: LineageStore): LineageEdge[] {
-  const edges = new Map<string, LineageEdge>();
-  const add = (source: string, target: string, label: string) => {
-    const id = `${source}->${target}:${label}`;
-    if (!edges.has(id)) edges.set(id, { id, source, target, label });
-  };
-  for (const run of store.runs.values()) {
-    const r = runNodeId(run.runId);
-    for (const input of run.inputs) add(dataNodeId(input.knitId), r, input.path);
-    for (const output of run.outputs) add(r, dataNodeId(output.knitId), output.path);
-    if (run.log) add(r, dataNodeId(run.log.knitId), "(log)");
-  }
-  for (const data of store.data.values()) {
-    const d = dataNodeId(data.knitId);
-    add(runNodeId(data.upstream.run.runId), d, data.upstream.mountpoint?.path ?? "(log)");
-    for (const down of data.downstreams) add(d, runNodeId(down.run.runId), down.mountpoint.path);
-  }
-  return [...edges.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
 
 function adjacency(edges: readonly LineageEdge[]): Map<string, string[]> {
   const neighbours = new Map<string, Set<string>>();

@@ -5,12 +5,12 @@ import {
   KNIT_TIMESTAMP,
   isSystemKey,
   parseTimestamp,
-  planHash,
   plansEquivalent,
   badRequest,
   type PlanSpec,
 } from "@knitfab/domain";
 import type { Database } from "../database.js";
+import { planHash } from "./plan-hash.js";
 import { nominateInputs } from "../nominations/nominate.js";
 import { loadPlans } from "./load-plans.js";
 import { planSpecOfRecord } from "./plan-spec-of-record.js";

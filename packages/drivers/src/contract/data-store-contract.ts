@@ -11,7 +11,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { buffer, text } from "node:stream/consumers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { rawTarGz } from "../archive/raw-archive.js";
+import { rawTarGz } from "@knitfab/archive";
 import type { DataStore } from "../store/data-store.js";
 import {
   ChecksumMismatchError,

@@ -12,7 +12,7 @@ import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawTarGz } from "../archive/raw-archive.js";
+import { rawTarGz } from "@knitfab/archive";
 import type { DataStore } from "../store/data-store.js";
 import {
   ANY_NODE,

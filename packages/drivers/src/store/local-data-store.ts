@@ -4,12 +4,10 @@ import { chmod, lstat, mkdir, open, readdir, rename, stat, statfs, writeFile } f
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
-import { extractTarGz } from "../archive/extract.js";
-import { md5Tap } from "../archive/md5.js";
+import { extractTarGz, md5Tap, packDirectory } from "@knitfab/archive";
 import { dataPathParts, listDataFiles, openDataFile, resolveInside } from "./browse.js";
 import { concatenatedFiles } from "./concatenated-files.js";
 import { followOpenFile } from "./follow-file.js";
-import { packDirectory } from "../archive/pack.js";
 import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
 import type { DataVolume } from "../volume.js";
 import { defuseTree, type DefuseReport } from "./defuse-tree.js";

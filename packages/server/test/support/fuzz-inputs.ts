@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
-import { rawTar, type RawEntry } from "@knitfab/drivers";
+import { rawTar, type RawEntry } from "@knitfab/archive";
 
 /**
  * Generators of malformed (and sometimes well-formed) requests for the fuzz test: plans, tag and

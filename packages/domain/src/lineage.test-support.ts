@@ -1,4 +1,4 @@
-// Builders of API-shaped values for unit tests of graph shaping.
+// Builders of API-shaped Data and Run details for unit tests of lineage (domain, console). Not shipped.
 import type { DataDetail, PlanSummary, RunDetail, RunStatus } from "@knitfab/api";
 
 const uploadPlan: PlanSummary = { planId: "plan-upload", name: "knit#uploaded" };
