@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunDetail } from "@knitfab/api";
 import { RUN_STATUSES } from "@knitfab/api/run-statuses";
-import { dataOf, run, widePipeline } from "./fixtures.test-support.js";
+import { dataOf, run, widePipeline } from "@knitfab/domain/lineage.test-support";
 import { GROUP_THRESHOLD, groupFanouts, groupNodeId, statusSummary } from "./fanout-groups.js";
 import { dataNodeId, visibleLineage, type LineageStore } from "./lineage.js";
 
