@@ -13,6 +13,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mod="$root/test-tools/kube-control-plane"
 
+# Go's own installer puts it in /usr/local/go, which is not always on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
 if ! command -v go >/dev/null 2>&1; then
   echo "build-kube-control-plane: the go command is not installed (Go 1.26 or newer is needed)" >&2
   exit 1
