@@ -97,13 +97,32 @@ describe("knit with API tokens", () => {
     expect(unknown.stderr).toMatch(/no token has the id/);
   });
 
-  it("refuses to open the embedded database of a running server, saying why", async () => {
+  it("manages the tokens of a running server on the embedded database through its admin socket", async () => {
     const embedded = await startServer({ args: ["--auth", "tokens"] });
     try {
-      const created = await knitfab(["admin", "token", "create", "--home", embedded.home]);
-      expect(created.code).toBe(1);
-      expect(created.stderr).toMatch(/is using .*stop the server, run this command, start it again/);
-      expect(created.stdout).toBe("");
+      const profile = join(user.home, "embedded-knitprofile");
+      const created = await knitfab(["admin", "token", "create", "--home", embedded.home, "--name", "bob", "--handout", profile]);
+      expect(created.code, created.stderr).toBe(0);
+      const secret = created.stdout.trim();
+      expect(secret).toMatch(/^knitfab_/);
+      const bob = await newUser();
+      expect((await bob.knit(["init", profile])).code).toBe(0);
+      const found = await bob.knit(["data", "find"]);
+      expect(found.code, found.stderr).toBe(0);
+
+      const listed = await knitfab(["admin", "token", "list", "--home", embedded.home, "--json"]);
+      expect(listed.code, listed.stderr).toBe(0);
+      const tokens = JSON.parse(listed.stdout) as { id: string; name: string; revoked: string | null }[];
+      const token = tokens.find((entry) => entry.name === "bob");
+      expect(token?.revoked).toBeNull();
+      expect(listed.stdout).not.toContain(secret);
+
+      const revoked = await knitfab(["admin", "token", "revoke", "--home", embedded.home, token!.id]);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      // in the server's own process: the revocation empties its cache at once
+      const refused = await bob.knit(["data", "find"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/it is unknown or has been revoked/);
     } finally {
       await embedded.stop();
     }

@@ -9,7 +9,7 @@ import { chmod, rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import type { DumpSink, FrozenBy, LiftReport } from "@knitfab/db";
-import type { AdminOperations, FreezeOutcome, FreezeRequest, StatusReport } from "./operations.js";
+import type { AdminOperations, FreezeOutcome, FreezeRequest, StatusReport, TokenView } from "./operations.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
 
@@ -17,7 +17,10 @@ type Request =
   | { op: "status" }
   | { op: "freeze"; args: FreezeRequest }
   | { op: "unfreeze"; args: { onlyBy?: FrozenBy } }
-  | { op: "dump" };
+  | { op: "dump" }
+  | { op: "token-create"; args: { name: string } }
+  | { op: "token-list" }
+  | { op: "token-revoke"; args: { id: string } };
 
 type Message =
   | { type: "progress"; message: string }
@@ -102,6 +105,16 @@ async function serve(socket: Socket, operations: AdminOperations): Promise<void>
           },
         });
         break;
+      case "token-create":
+        value = await operations.createToken(request.args.name);
+        break;
+      case "token-list":
+        value = await operations.listTokens();
+        break;
+      case "token-revoke":
+        // JSON has no undefined: null says "no such token"
+        value = (await operations.revokeToken(request.args.id)) ?? null;
+        break;
     }
     await send({ type: "result", value });
   } catch (error) {
@@ -127,7 +140,12 @@ function parseRequest(line: string | undefined): Request | undefined {
   switch (op) {
     case "status":
     case "dump":
+    case "token-list":
       return { op };
+    case "token-create":
+      return typeof fields.name === "string" ? { op, args: { name: fields.name } } : undefined;
+    case "token-revoke":
+      return typeof fields.id === "string" ? { op, args: { id: fields.id } } : undefined;
     case "freeze":
       return by(fields.by) && typeof fields.wait === "boolean" ? { op, args: { by: fields.by, wait: fields.wait } } : undefined;
     case "unfreeze":
@@ -222,5 +240,8 @@ export function remoteOperations(home: string): AdminOperations {
     freeze: async (args, progress, signal) => (await call({ op: "freeze", args }, { progress, ...(signal ? { signal } : {}) })) as FreezeOutcome,
     unfreeze: async (onlyBy) => (await call({ op: "unfreeze", args: onlyBy ? { onlyBy } : {} })) as LiftReport,
     dump: async (sink) => (await call({ op: "dump" }, { sink })) as Awaited<ReturnType<AdminOperations["dump"]>>,
+    createToken: async (name) => (await call({ op: "token-create", args: { name } })) as { secret: string; token: TokenView },
+    listTokens: async () => (await call({ op: "token-list" })) as TokenView[],
+    revokeToken: async (id) => ((await call({ op: "token-revoke", args: { id } })) as TokenView | null) ?? undefined,
   };
 }

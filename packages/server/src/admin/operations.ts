@@ -1,4 +1,7 @@
 import {
+  listApiTokens,
+  revokeApiToken,
+  type ApiTokenRecord,
   beginFreeze,
   countUnsettledRuns,
   dumpDatabase,
@@ -13,6 +16,7 @@ import {
   type FrozenBy,
   type LiftReport,
 } from "@knitfab/db";
+import { createApiToken } from "./tokens.js";
 
 /** A freeze as it travels (JSON): see FreezeRecord. */
 export interface FreezeView {
@@ -42,6 +46,25 @@ export interface FreezeRequest {
   wait: boolean;
 }
 
+/** An API token as it travels (JSON): never its secret. */
+export interface TokenView {
+  id: string;
+  name: string;
+  created: string;
+  lastUsed: string | null;
+  revoked: string | null;
+}
+
+export function tokenView(token: ApiTokenRecord): TokenView {
+  return {
+    id: token.tokenId,
+    name: token.name,
+    created: token.createdAt.toISOString(),
+    lastUsed: token.lastUsedAt?.toISOString() ?? null,
+    revoked: token.revokedAt?.toISOString() ?? null,
+  };
+}
+
 /**
  * What `knitfab admin` does to a database: the same whether this process opened it or a running
  * server does it for us over its admin socket (PGlite: see control-socket.ts).
@@ -52,6 +75,11 @@ export interface AdminOperations {
   /** With `onlyBy`, a freeze made by someone else is left alone. */
   unfreeze(onlyBy: FrozenBy | undefined): Promise<LiftReport>;
   dump(sink: DumpSink): Promise<DumpSummary>;
+  /** A new API token: its secret (shown once) and what is stored of it. */
+  createToken(name: string): Promise<{ secret: string; token: TokenView }>;
+  listTokens(): Promise<TokenView[]>;
+  /** undefined when no token has that id */
+  revokeToken(id: string): Promise<TokenView | undefined>;
 }
 
 export function viewOf(freeze: FreezeRecord): FreezeView {
@@ -106,6 +134,15 @@ export function databaseOperations(database: Database, options: { pollMs?: numbe
 
     unfreeze: (onlyBy) => liftFreeze(database, onlyBy),
     dump: (sink) => dumpDatabase(database, sink),
+    async createToken(name) {
+      const { secret, token } = await createApiToken(database, name);
+      return { secret, token: tokenView(token) };
+    },
+    listTokens: async () => (await listApiTokens(database.db)).map(tokenView),
+    async revokeToken(id) {
+      const revoked = await revokeApiToken(database.db, id);
+      return revoked ? tokenView(revoked) : undefined;
+    },
   };
 }
 

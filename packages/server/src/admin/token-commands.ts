@@ -2,10 +2,11 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { listApiTokens, migrate, openDatabase, revokeApiToken, type ApiTokenRecord, type Database } from "@knitfab/db";
-import { lockHome, HomeLockedError } from "../home-lock.js";
+import { migrate } from "@knitfab/db";
+import { openAdminConnection } from "./connection.js";
+import type { AdminOperations, TokenView } from "./operations.js";
 import { handoutText } from "../handout.js";
-import { createApiToken, tokenNameProblem } from "./tokens.js";
+import { tokenNameProblem } from "./tokens.js";
 
 /** `knitfab admin`, made once whichever admin commands register under it. */
 export function adminCommand(program: Command): Command {
@@ -26,7 +27,7 @@ export function registerTokenCommands(program: Command): void {
     .command("token")
     .description(
       "API tokens for 'knitfab serve --auth tokens'. Only a token's SHA-256 is stored: its secret is shown once, at creation. " +
-        "With the embedded database (no --database-url) stop the server first; with PostgreSQL it may run, and a revoked token stops working at once.",
+        "They work while the server runs (the embedded database is reached through the server's admin socket), and a revoked token stops working at once.",
     );
   const withDatabase = (command: Command) =>
     command
@@ -45,13 +46,13 @@ export function registerTokenCommands(program: Command): void {
       const handout = flags.handout === undefined ? undefined : await readHandout(home);
       // the first token may be made before the server ever started: the home is made here then
       await mkdir(home, { recursive: true });
-      const { secret, token } = await withTokenDatabase(flags, (database) => createApiToken(database, flags.name));
+      const { secret, token } = await withTokenOperations(flags, (operations) => operations.createToken(flags.name));
       if (flags.handout !== undefined && handout !== undefined) {
         const file = resolve(flags.handout);
         await writeNewFile(file, handoutText(handout.apiRoot, { ...(handout.caPem ? { caPem: handout.caPem } : {}), token: secret }));
-        console.error(`knitfab: token ${token.tokenId} created; profile with it written to ${file} (give it to its user: 'knit init ${file}')`);
+        console.error(`knitfab: token ${token.id} created; profile with it written to ${file} (give it to its user: 'knit init ${file}')`);
       } else {
-        console.error(`knitfab: token ${token.tokenId} created; its secret follows, shown this once only:`);
+        console.error(`knitfab: token ${token.id} created; its secret follows, shown this once only:`);
       }
       process.stdout.write(`${secret}\n`);
     });
@@ -60,17 +61,17 @@ export function registerTokenCommands(program: Command): void {
     .description("list tokens: id, name, created, last used, revoked (never their secrets)")
     .option("--json", "print JSON")
     .action(async (flags: DatabaseFlags & { json?: boolean }) => {
-      const tokens = await withTokenDatabase(flags, (database) => listApiTokens(database.db));
-      process.stdout.write(flags.json ? `${JSON.stringify(tokens.map(tokenJson), null, 2)}\n` : tokenTable(tokens));
+      const tokens = await withTokenOperations(flags, (operations) => operations.listTokens());
+      process.stdout.write(flags.json ? `${JSON.stringify(tokens, null, 2)}\n` : tokenTable(tokens));
     });
 
   withDatabase(token.command("revoke"))
     .description("revoke a token by id: requests with it are refused from now on")
     .argument("<id>", "the token's id (see 'knitfab admin token list')")
     .action(async (id: string, flags: DatabaseFlags) => {
-      const revoked = await withTokenDatabase(flags, (database) => revokeApiToken(database.db, id));
+      const revoked = await withTokenOperations(flags, (operations) => operations.revokeToken(id));
       if (!revoked) fail(`no token has the id "${id}"; see 'knitfab admin token list'`);
-      console.error(`knitfab: token ${revoked.tokenId}${revoked.name ? ` (${revoked.name})` : ""} is revoked since ${revoked.revokedAt?.toISOString()}`);
+      console.error(`knitfab: token ${revoked.id}${revoked.name ? ` (${revoked.name})` : ""} is revoked since ${revoked.revoked}`);
     });
 }
 
@@ -83,30 +84,21 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** Opens the server's database (holding the home as the server does, for PGlite), migrated. */
-async function withTokenDatabase<T>(flags: DatabaseFlags, work: (database: Database) => Promise<T>): Promise<T> {
+/**
+ * Works on the server's database as every `knitfab admin` command does (see connection.ts): through
+ * the running server's admin socket for the embedded database, else opened here, holding the home.
+ * A database opened here is migrated first: the first token may be made before the server ever ran.
+ */
+async function withTokenOperations<T>(flags: DatabaseFlags, work: (operations: AdminOperations) => Promise<T>): Promise<T> {
   if (flags.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(flags.databaseUrl)) fail(`--database-url must be a postgres:// URL, got "${flags.databaseUrl}"`);
-  const home = homeOf(flags);
-  let release = async () => {};
-  if (!flags.databaseUrl) {
-    try {
-      release = await lockHome(home);
-    } catch (error) {
-      if (error instanceof HomeLockedError) {
-        fail(`${error.message}. The embedded database can be opened by one process at a time: stop the server, run this command, start it again`);
-      }
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") fail(`${home} does not exist: start 'knitfab serve --home ${home}' once, or pass the right --home`);
-      throw error;
-    }
-  }
-  let database: Database | undefined;
+  const connection = await openAdminConnection({ home: homeOf(flags), databaseUrl: flags.databaseUrl }, { create: true }).catch((error: unknown) =>
+    fail(error instanceof Error ? error.message : String(error)),
+  );
   try {
-    database = await openDatabase(flags.databaseUrl ? { url: flags.databaseUrl, poolSize: 1 } : { dataDir: join(home, "db") });
-    await migrate(database);
-    return await work(database);
+    if (connection.database) await migrate(connection.database);
+    return await work(connection.operations);
   } finally {
-    await database?.close();
-    await release();
+    await connection.close();
   }
 }
 
@@ -132,21 +124,8 @@ async function writeNewFile(path: string, text: string): Promise<void> {
   }
 }
 
-function tokenJson(token: ApiTokenRecord) {
-  return {
-    id: token.tokenId,
-    name: token.name,
-    created: token.createdAt.toISOString(),
-    lastUsed: token.lastUsedAt?.toISOString() ?? null,
-    revoked: token.revokedAt?.toISOString() ?? null,
-  };
-}
-
-function tokenTable(tokens: readonly ApiTokenRecord[]): string {
-  const rows = [["ID", "NAME", "CREATED", "LAST USED", "REVOKED"], ...tokens.map((token) => {
-    const json = tokenJson(token);
-    return [json.id, json.name, json.created, json.lastUsed ?? "-", json.revoked ?? "-"];
-  })];
+function tokenTable(tokens: readonly TokenView[]): string {
+  const rows = [["ID", "NAME", "CREATED", "LAST USED", "REVOKED"], ...tokens.map((json) => [json.id, json.name, json.created, json.lastUsed ?? "-", json.revoked ?? "-"])];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
