@@ -16,3 +16,5 @@ export * from "./transfer.js";
 export * from "./hooks.js";
 export * from "./endpoints.js";
 export * from "./data-files.js";
+export * from "./presenter-input.js";
+export * from "./presenters.js";

@@ -1,11 +1,11 @@
 import { extname } from "node:path/posix";
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { DataFileList, DataFileQuery, DataFilesQuery, EXTENSION_PATHS, KnitIdParams } from "@knitfab/api";
+import type { FastifyReply } from "fastify";
+import { DataFileList, DataFileQuery, DataFilesQuery, ErrorBody, EXTENSION_PATHS, KnitIdParams } from "@knitfab/api";
 import { loadData } from "@knitfab/db";
 import { InputError } from "@knitfab/domain";
 import { DataMissingError, RangeNotSatisfiableError, type ByteRange, type DataStore } from "@knitfab/drivers";
-import type { AppOptions } from "../app.js";
-import { ErrorBody } from "../schemas.js";
+import type { AppOptions } from "../app-options.js";
+import { jsonResponses, type ApiApp } from "../route-schemas.js";
 
 /** Fastify's route syntax for a path of the API document: `{knitId}` → `:knitId`. */
 const route = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
@@ -15,7 +15,7 @@ const route = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
  * archive. Reading goes through the data store, which keeps every path inside the Data; files are
  * streamed from it, a range at a time when asked, so no file is ever held whole in memory.
  */
-export async function dataFileRoutes(app: FastifyInstance, { database, store }: AppOptions): Promise<void> {
+export async function dataFileRoutes(app: ApiApp, { database, store }: AppOptions): Promise<void> {
   app.get(
     route(EXTENSION_PATHS.dataFiles),
     {
@@ -24,12 +24,12 @@ export async function dataFileRoutes(app: FastifyInstance, { database, store }: 
         summary: "List a data's files at a path (extension)",
         params: KnitIdParams,
         querystring: DataFilesQuery,
-        response: { 200: DataFileList, 400: ErrorBody, 404: ErrorBody },
+        response: jsonResponses(DataFileList),
       },
     },
     async (request) => {
-      const { knitId } = request.params as KnitIdParams;
-      const query = request.query as DataFilesQuery;
+      const { knitId } = request.params;
+      const query = request.query;
       const recursive = parseRecursive(query.recursive);
       const known = await knownKnitId(database, store, knitId);
       const listing = await store.listFiles(known, query.path ?? "", { recursive });
@@ -48,15 +48,14 @@ export async function dataFileRoutes(app: FastifyInstance, { database, store }: 
         response: {
           200: { description: "the file's bytes", type: "string", format: "binary" },
           206: { description: "the range asked for (Content-Range)", type: "string", format: "binary" },
-          400: ErrorBody,
-          404: ErrorBody,
-          416: ErrorBody,
+          "4xx": ErrorBody,
+          "5xx": ErrorBody,
         },
       },
     },
     async (request, reply) => {
-      const { knitId } = request.params as KnitIdParams;
-      const { path } = request.query as DataFileQuery;
+      const { knitId } = request.params;
+      const { path } = request.query;
       const known = await knownKnitId(database, store, knitId);
       const range = parseRange(request.headers.range);
       let file;

@@ -4,13 +4,7 @@ import { concatenatedFiles } from "./concatenated-files.js";
 import { followFile } from "./follow-file.js";
 import { NotFoundError, UnavailableError } from "@knitfab/domain";
 import { loadRuns, pendingReasons } from "@knitfab/db";
-import type { AppOptions } from "../app.js";
-
-/** Where live logs come from (the worker runtime); the stored log is read from the log Data. */
-export interface RunLogSource {
-  /** A live stream of the worker's output, ending when the worker ends; undefined if no worker exists. */
-  follow(runId: string): Promise<NodeJS.ReadableStream | undefined>;
-}
+import type { AppOptions } from "../app-options.js";
 
 const NOT_STARTED = new Set(["deactivated", "waiting", "ready"]);
 
