@@ -29,10 +29,11 @@ export interface AppOptions {
   /** paths forwarded to other servers (--extra-apis) */
   extraApis?: readonly ExtraApiEndpoint[];
   /**
-   * Check every JSON body against its route's response schema before it is sent; a body that does
-   * not match becomes a 500 and an error in the log. For tests: it costs a validation per response.
+   * Check every JSON body against its route's response schema before it is sent: a body that does
+   * not match is told here, logged as an error and answered with a 500. For tests: it costs a
+   * validation per response.
    */
-  checkResponses?: boolean;
+  checkResponses?: (breach: string) => void;
 }
 
 /** Where live logs come from (the worker runtime); the stored log is read from the log Data. */

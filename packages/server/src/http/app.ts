@@ -32,7 +32,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     frameworkErrors: errorHandler,
   });
-  app.setSerializerCompiler(responseSerializer(options.checkResponses ?? false));
+  app.setSerializerCompiler(responseSerializer(options.checkResponses));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(installMethodRules(app, { ignore: [CONSOLE_ROUTE] }));
   // Order matters: who may ask (Host, Origin) before what the body may be.

@@ -9,16 +9,19 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
  * schema does not name; the wire order is part of the contract, so it is not used.
  *
  * With `check` (tests), every body is first validated against its route's response schema for the
- * status: a body that does not match throws, which the error handler answers with a 500 and logs.
+ * status: a body that does not match is told to `check` and thrown, which the error handler answers
+ * with a 500 and logs.
  */
-export function responseSerializer(check: boolean): FastifySerializerCompiler<unknown> {
+export function responseSerializer(check?: (breach: string) => void): FastifySerializerCompiler<unknown> {
   return ({ schema, method, url, httpStatus }) => {
     if (!check || !isTypeBoxSchema(schema)) return (data) => JSON.stringify(data);
     const compiled = TypeCompiler.Compile(schema);
     return (data) => {
       if (!compiled.Check(data)) {
         const found = [...compiled.Errors(data)].slice(0, 5).map((error) => `${error.path || "/"}: ${error.message}`);
-        throw new ResponseContractError(`the ${httpStatus} body of ${method} ${url} does not match its schema: ${found.join("; ")}`);
+        const breach = `the ${httpStatus} body of ${method} ${url} does not match its schema: ${found.join("; ")}`;
+        check(breach);
+        throw new ResponseContractError(breach);
       }
       return JSON.stringify(data);
     };
