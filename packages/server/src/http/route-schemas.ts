@@ -22,7 +22,8 @@ const RAW_SUCCESS = {
   "tar.gz": binary("the data as a gzip'd tar; the MD5 of the compressed bytes in the x-checksum-md5 trailer", MEDIA_TYPES.tarGz),
   log: binary("the log's raw bytes", MEDIA_TYPES.log),
   jwt: binary("a compact JWS naming the data to fill", MEDIA_TYPES.jwt),
-  empty: { description: "no body" },
+  // `type: "null"` is how @fastify/swagger documents a response without content
+  empty: { type: "null", description: "no body" },
 } as const;
 
 function binary(description: string, mediaType: string) {
