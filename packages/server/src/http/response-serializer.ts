@@ -1,6 +1,6 @@
 import type { FastifySerializerCompiler } from "fastify";
 import { KindGuard, type TSchema } from "@sinclair/typebox";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { TypeCompiler, type ValueError } from "@sinclair/typebox/compiler";
 
 /**
  * How JSON responses are written: `JSON.stringify`, keeping the presenters' key order (the
@@ -18,7 +18,7 @@ export function responseSerializer(check?: (breach: string) => void): FastifySer
     const compiled = TypeCompiler.Compile(schema);
     return (data) => {
       if (!compiled.Check(data)) {
-        const found = [...compiled.Errors(data)].slice(0, 5).map((error) => `${error.path || "/"}: ${error.message}`);
+        const found = [...compiled.Errors(data)].slice(0, 5).map(describeError);
         const breach = `the ${httpStatus} body of ${method} ${url} does not match its schema: ${found.join("; ")}`;
         check(breach);
         throw new ResponseContractError(breach);
@@ -26,6 +26,13 @@ export function responseSerializer(check?: (breach: string) => void): FastifySer
       return JSON.stringify(data);
     };
   };
+}
+
+/** The error, and for a union what its members found (members of an upstream or a plan differ in one field). */
+function describeError(error: ValueError): string {
+  const members = error.errors.map((member) => [...member][0]).filter((first) => first !== undefined);
+  const why = members.length > 0 ? ` (${members.map(describeError).join(" | ")})` : "";
+  return `${error.path || "/"}: ${error.message}${why}`;
 }
 
 /** A response body that breaks the API contract (only raised with the response check on). */
