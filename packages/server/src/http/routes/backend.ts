@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
-import { InputError, UnauthorizedError, KnitError, badRequest } from "@knitfab/domain";
+import { InputError, InternalError, UnauthorizedError, KnitError, badRequest } from "@knitfab/domain";
 import { createRootRun, endImport, findSigningKey, loadData, signingKeyValidFor } from "@knitfab/db";
 import { DataDetail } from "@knitfab/api";
 import type { AppOptions } from "../app-options.js";
@@ -61,7 +61,7 @@ export async function backendRoutes(app: ApiApp, options: AppOptions): Promise<v
         throw new UnauthorizedError("invalid token", { cause: new Error(`the token's subject does not name the volume of data ${knitId}`) });
       }
       const [before] = await loadData(database.db, [knitId]);
-      if (!before) throw new KnitError("internal", "unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
+      if (!before) throw new InternalError("unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
       if (!(await store.exists(knitId))) {
         throw badRequest(`retry after that PVC ${claims.sub ?? ""} is bound`, new Error(`the folder of data ${knitId} does not exist`));
       }

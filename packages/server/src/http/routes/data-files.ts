@@ -1,9 +1,8 @@
 import { extname } from "node:path/posix";
-import type { FastifyReply } from "fastify";
 import { DataFileList, DataFileQuery, DataFilesQuery, ErrorBody, EXTENSION_PATHS, KnitIdParams } from "@knitfab/api";
 import { loadData } from "@knitfab/db";
 import { InputError } from "@knitfab/domain";
-import { DataMissingError, RangeNotSatisfiableError, type ByteRange, type DataStore } from "@knitfab/drivers";
+import { DataMissingError, type ByteRange, type DataStore } from "@knitfab/drivers";
 import type { AppOptions } from "../app-options.js";
 import { jsonResponses, type ApiApp } from "../route-schemas.js";
 
@@ -58,13 +57,8 @@ export async function dataFileRoutes(app: ApiApp, { database, store }: AppOption
       const { path } = request.query;
       const known = await knownKnitId(database, store, knitId);
       const range = parseRange(request.headers.range);
-      let file;
-      try {
-        file = await store.openFile(known, path, range);
-      } catch (error) {
-        if (!(error instanceof RangeNotSatisfiableError)) throw error;
-        return sendUnsatisfiable(reply, error);
-      }
+      // a range past the end is a RangeNotSatisfiableError: 416 with the file's size (errors.ts)
+      const file = await store.openFile(known, path, range);
       const partial = range !== undefined;
       reply
         .status(partial ? 206 : 200)
@@ -111,14 +105,6 @@ export function parseRange(header: string | undefined): ByteRange | undefined {
   if (last === "") return { start };
   const end = Number(last);
   return end < start ? undefined : { start, end };
-}
-
-function sendUnsatisfiable(reply: FastifyReply, error: RangeNotSatisfiableError): FastifyReply {
-  return reply
-    .status(416)
-    .header("content-range", `bytes */${error.size}`)
-    .header("accept-ranges", "bytes")
-    .send({ message: error.wireMessage });
 }
 
 const TEXT = "text/plain; charset=utf-8";

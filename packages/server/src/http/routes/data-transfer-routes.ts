@@ -1,6 +1,6 @@
 import { DataDetail, KnitIdParams } from "@knitfab/api";
 import { beginRead, createRootRun, dataDetailJson, endTransfer, finishUpload, loadData, renewRootRun } from "@knitfab/db";
-import { NotFoundError } from "@knitfab/domain";
+import { InternalError, NotFoundError } from "@knitfab/domain";
 import type { AppOptions } from "../app-options.js";
 import type { BodyTypes } from "../request-body.js";
 import { jsonResponses, rawResponses, type ApiApp } from "../route-schemas.js";
@@ -52,7 +52,7 @@ export function uploadRoute(app: ApiApp, url: string, tag: string, { database, s
         throw error;
       }
       const [data] = await loadData(database.db, [root.knitId]);
-      if (!data) throw new NotFoundError();
+      if (!data) throw new InternalError("unexpected error", { cause: new Error(`data ${root.knitId} of this upload is missing`) });
       return dataDetailJson(data);
     },
   );
