@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINTS, ErrorBody, MEDIA_TYPES, type Endpoint, type RawBody } from "@knitfab/api";
 import { callJson, startTestServer, type TestServer } from "@knitfab/testing";
 
+type Content = Record<string, { schema?: unknown }>;
 interface Operation {
-  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  parameters?: { in: string; name: string }[];
+  requestBody?: { content?: Content };
+  responses?: Record<string, { content?: Content }>;
 }
 interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
@@ -44,10 +47,13 @@ function isNullSchema(schema: unknown): boolean {
 
 const RAW_MEDIA_TYPES: Record<Exclude<RawBody, "empty">, string> = { "tar.gz": MEDIA_TYPES.tarGz, log: MEDIA_TYPES.log, jwt: MEDIA_TYPES.jwt };
 
+/** The names of the properties a TypeBox object schema declares. */
+const propertyNames = (schema: TSchema | undefined): string[] => Object.keys((schema?.properties as Record<string, unknown> | undefined) ?? {}).sort();
+
 /**
  * /api/openapi.json documents every endpoint of the contract (@knitfab/api ENDPOINTS) with every
  * response: the success body (its JSON schema, the media type of its bytes, or none) and the error
- * bodies of 4xx and 5xx answers.
+ * bodies of 4xx and 5xx answers; and with the contract's path parameters, query and JSON body.
  */
 describe("the OpenAPI document", () => {
   let server: TestServer;
@@ -79,6 +85,16 @@ describe("the OpenAPI document", () => {
     }
     for (const errors of ["4XX", "5XX"]) {
       expect(structure(responses[errors]?.content?.[MEDIA_TYPES.json]?.schema), `${errors} body`).toEqual(structure(asJson(ErrorBody)));
+    }
+  });
+
+  it.each(endpoints)("documents the request of %s as the contract has it", (_name, endpoint) => {
+    const operation = document.paths[endpoint.path]?.[endpoint.method.toLowerCase()];
+    const parameters = (place: string) => (operation?.parameters ?? []).filter((parameter) => parameter.in === place).map((parameter) => parameter.name).sort();
+    expect(parameters("path")).toEqual(propertyNames(endpoint.params));
+    expect(parameters("query")).toEqual(propertyNames(endpoint.query));
+    if (endpoint.body !== undefined && typeof endpoint.body !== "string") {
+      expect(structure(operation?.requestBody?.content?.[MEDIA_TYPES.json]?.schema)).toEqual(structure(asJson(endpoint.body)));
     }
   });
 });

@@ -19,6 +19,7 @@ import {
   loadPlans,
   registerPlan,
   setPlanActive,
+  planDetailJson,
   setPlanServiceAccount,
   type PlanQuery,
 } from "@knitfab/db";
@@ -26,7 +27,6 @@ import { unhonouredPlanSettings } from "@knitfab/engine";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppOptions } from "../app-options.js";
 import { addWarning } from "../warning.js";
-import { planDetailJson } from "@knitfab/db";
 import { jsonResponses, type ApiApp } from "../route-schemas.js";
 import { asList, parseQueryTags } from "./query.js";
 import { JSON_BODY } from "../request-body.js";

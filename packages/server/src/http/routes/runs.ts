@@ -1,9 +1,8 @@
 import { PrettyQuery, RunDetail, RunDetailList, RunFindQuery, RunIdParams } from "@knitfab/api";
 import { FINDABLE_RUN_STATUSES, isFindableRunStatus } from "@knitfab/api/run-statuses";
 import { NotFoundError, badRequest } from "@knitfab/domain";
-import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, retryRun, tearoffRun } from "@knitfab/db";
+import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, retryRun, runDetailJson, tearoffRun } from "@knitfab/db";
 import type { AppOptions } from "../app-options.js";
-import { runDetailJson } from "@knitfab/db";
 import { jsonResponses, noContentResponses, rawResponses, type ApiApp } from "../route-schemas.js";
 import { parseTimeWindow } from "./query.js";
 import { runLogRoute } from "./run-log-route.js";
