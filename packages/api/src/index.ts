@@ -17,3 +17,5 @@ export * from "./hooks.js";
 export * from "./endpoints.js";
 export * from "./data-files.js";
 export * from "./run-timeline.js";
+export * from "./presenter-input.js";
+export * from "./presenters.js";

@@ -75,6 +75,8 @@ export const AnnotationChange = Type.Object({
 });
 export type AnnotationChange = Static<typeof AnnotationChange>;
 
-/** PUT /api/plans/{planId}/serviceaccount. */
-export const SetServiceAccount = Type.Object({ service_account: Type.String({ maxLength: 63, description: "at most 63 characters" }) });
+/** PUT /api/plans/{planId}/serviceaccount. An empty body (echo's binder: `{}`) changes nothing. */
+export const SetServiceAccount = Type.Object({
+  service_account: Type.Optional(Type.String({ maxLength: 63, description: "at most 63 characters; absent: no change" })),
+});
 export type SetServiceAccount = Static<typeof SetServiceAccount>;

@@ -1,64 +1,14 @@
-import type { OnNodeMode, RunStatus, Tag } from "@knitfab/domain";
-
-/** What the database tells about plans, runs and data; the HTTP layer turns these into wire JSON. */
-
-export interface ImageRef {
-  repository: string;
-  tag: string;
-}
-
-export interface PlanSummaryRecord {
-  planId: string;
-  image: ImageRef | null;
-  pseudoName: string | null;
-  entrypoint: string[];
-  args: string[];
-  annotations: { key: string; value: string }[];
-}
-
-export interface MountpointRecord {
-  /** input_id or output_id */
-  id: number;
-  path: string;
-  /** user tags, plus the knit#id / knit#timestamp pins of an input */
-  tags: Tag[];
-}
-
-export interface PlanLinkRecord {
-  plan: PlanSummaryRecord;
-  mountpoint: MountpointRecord;
-  isLog: boolean;
-}
-
-export interface PlanRecord extends PlanSummaryRecord {
-  active: boolean;
-  inputs: (MountpointRecord & { upstreams: PlanLinkRecord[] })[];
-  outputs: (MountpointRecord & { downstreams: PlanLinkRecord[] })[];
-  log: (MountpointRecord & { downstreams: PlanLinkRecord[] }) | null;
-  onNode: { mode: OnNodeMode; key: string; value: string }[];
-  resources: Record<string, string>;
-  serviceAccount: string | null;
-}
-
-export interface RunSummaryRecord {
-  runId: string;
-  status: RunStatus;
-  updatedAt: Date;
-  exit: { code: number; message: string } | null;
-  plan: PlanSummaryRecord;
-}
-
-export interface RunRecord extends RunSummaryRecord {
-  inputs: { mountpoint: MountpointRecord; knitId: string }[];
-  outputs: { mountpoint: MountpointRecord; knitId: string }[];
-  log: { mountpoint: MountpointRecord; knitId: string } | null;
-}
-
-export interface DataRecord {
-  knitId: string;
-  userTags: Tag[];
-  timestamp: Date | null;
-  upstream: { run: RunSummaryRecord; mountpoint: MountpointRecord; isLog: boolean };
-  downstreams: { run: RunSummaryRecord; mountpoint: MountpointRecord }[];
-  nominations: { plan: PlanSummaryRecord; mountpoint: MountpointRecord }[];
-}
+/**
+ * What the database tells about plans, runs and data. The shapes are the contract's (the presenters
+ * there turn them into wire JSON), so they are described once, in @knitfab/api.
+ */
+export type {
+  DataRecord,
+  ImageRef,
+  MountpointRecord,
+  PlanLinkRecord,
+  PlanRecord,
+  PlanSummaryRecord,
+  RunRecord,
+  RunSummaryRecord,
+} from "@knitfab/api";

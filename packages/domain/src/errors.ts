@@ -1,28 +1,26 @@
 /**
- * Domain errors. The core throws these; the HTTP layer maps them to status codes in one place.
+ * Domain errors: what went wrong, in the domain's terms (bad input, not found, a conflict, ...),
+ * each a class of its own. They know nothing of HTTP: the HTTP layer maps each class to a status
+ * code in one place (server/src/http/errors.ts).
  *
- * On the wire every error is `{"message": "<reason>[\n<advice>][\n caused by:<cause>]"}`,
- * the reference's flattened format (spec/api.md §0.2). `details` carries extra machine-readable
- * fields that we add beside `message` (for example the planId of an equivalent plan).
+ * Every error reads as `<reason>[\n<advice>][\n caused by:<cause>]` (wireMessage), the reference's
+ * flattened format (spec/api.md §0.2). `details` carries machine-readable facts about the failure
+ * (for example the planId of an equivalent plan); the HTTP layer decides which reach a client.
  */
-export type ErrorKind = "input" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "too-large" | "unavailable" | "internal";
-
 export interface KnitErrorOptions {
   advice?: string;
   cause?: unknown;
   details?: Record<string, unknown>;
 }
 
-export class KnitError extends Error {
-  readonly kind: ErrorKind;
+export abstract class KnitError extends Error {
   readonly reason: string;
   readonly advice: string | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(kind: ErrorKind, reason: string, options: KnitErrorOptions = {}) {
+  constructor(reason: string, options: KnitErrorOptions = {}) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "KnitError";
-    this.kind = kind;
     this.reason = reason;
     this.advice = options.advice;
     this.details = options.details;
@@ -42,71 +40,71 @@ function causeText(cause: unknown): string {
   return String(cause);
 }
 
-/** 400: the request is malformed or invalid; nothing was changed. */
+/** The request is malformed or invalid; nothing was changed. */
 export class InputError extends KnitError {
   constructor(reason: string, options?: KnitErrorOptions) {
-    super("input", reason, options);
+    super(reason, options);
     this.name = "InputError";
   }
 }
 
-/** 400 with the reference's fixed reason `bad request` and the detail as advice. */
+/** An InputError with the reference's fixed reason `bad request` and the detail as advice. */
 export function badRequest(advice: string, cause?: unknown): InputError {
   return new InputError("bad request", cause === undefined ? { advice } : { advice, cause });
 }
 
+/** The caller's credentials (an import token) are missing, invalid or expired. */
 export class UnauthorizedError extends KnitError {
   constructor(reason: string, options?: KnitErrorOptions) {
-    super("unauthorized", reason, options);
+    super(reason, options);
     this.name = "UnauthorizedError";
   }
 }
 
-/** 403: the request is refused whoever asks this way (a page of another origin, a foreign Host name). */
+/** The request is refused whoever asks this way (a page of another origin, a foreign Host name). */
 export class ForbiddenError extends KnitError {
   constructor(reason: string, options?: KnitErrorOptions) {
-    super("forbidden", reason, options);
+    super(reason, options);
     this.name = "ForbiddenError";
   }
 }
 
+/** What the request names does not exist (or is not visible). */
 export class NotFoundError extends KnitError {
   constructor(reason = "not found", options?: KnitErrorOptions) {
-    super("not-found", reason, options);
+    super(reason, options);
     this.name = "NotFoundError";
   }
 }
 
+/** The request contradicts the current state (an equivalent plan, an illegal run transition, ...). */
 export class ConflictError extends KnitError {
   constructor(reason: string, options?: KnitErrorOptions) {
-    super("conflict", reason, options);
+    super(reason, options);
     this.name = "ConflictError";
   }
 }
 
-/** 413: the request is bigger than this server accepts (an upload over a configured limit or the free space). */
+/** The request is bigger than this server accepts (an upload over a configured limit or the free space). */
 export class TooLargeError extends KnitError {
   constructor(reason: string, options?: KnitErrorOptions) {
-    super("too-large", reason, options);
+    super(reason, options);
     this.name = "TooLargeError";
   }
 }
 
-/** 503: try again later (the reference's reason text, typo included, is kept for wire compatibility). */
+/** Try again later (the reference's reason text, typo included, is kept for wire compatibility). */
 export class UnavailableError extends KnitError {
   constructor(advice = "please retry later.", options: Omit<KnitErrorOptions, "advice"> = {}) {
-    super("unavailable", "service unavailable temporaly", { ...options, advice });
+    super("service unavailable temporaly", { ...options, advice });
     this.name = "UnavailableError";
   }
 }
 
-export const HTTP_STATUS_OF_KIND: Record<ErrorKind, number> = {
-  input: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  "not-found": 404,
-  conflict: 409,
-  "too-large": 413,
-  unavailable: 503,
-  internal: 500,
-};
+/** Something failed on our side (a missing record, a store failure); the client can only try again. */
+export class InternalError extends KnitError {
+  constructor(reason: string, options?: KnitErrorOptions) {
+    super(reason, options);
+    this.name = "InternalError";
+  }
+}

@@ -49,6 +49,8 @@ export const consoleLogger: Logger = {
 /** What tests and embedders may set beyond ServeConfig: engine tunables (else from KNITFAB_* variables). */
 export interface ServeOverrides {
   engine?: Partial<EngineOptions>;
+  /** check every JSON response against its schema (tests); told each breach, which is answered 500 */
+  checkResponses?: (breach: string) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         ...(verifier ? { accessControl: { verifier, secureCookie: tls !== undefined } } : {}),
         ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
         ...(config.consoleDir ? { consoleDir: config.consoleDir } : {}),
+        ...(overrides.checkResponses ? { checkResponses: overrides.checkResponses } : {}),
       });
       await app.listen({ port: config.port, host: config.listen });
       const address = app.server.address();

@@ -57,7 +57,12 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     {},
   );
   const quiet = options.logger ?? (options.verbose ? undefined : { info: () => {}, warn: () => {}, error: () => {} });
-  const server = await startServer(config, quiet, options.engine ? { engine: options.engine } : {});
+  const server = await startServer(config, quiet, {
+    ...(options.engine ? { engine: options.engine } : {}),
+    // Every JSON response of a test server is checked against the API contract; a breach is a 500
+    // for the test and a line on stderr for whoever reads the test's output.
+    checkResponses: (breach) => process.stderr.write(`API contract broken: ${breach}\n`),
+  });
   return {
     url: server.url ?? "",
     apiRoot: server.apiRoot ?? "",

@@ -1,4 +1,4 @@
-import { ConflictError, InputError, KnitError, NotFoundError, TooLargeError } from "@knitfab/domain/errors";
+import { ConflictError, InputError, InternalError, NotFoundError, TooLargeError } from "@knitfab/domain/errors";
 
 /** A Data with this knitId already has content; content is written once. */
 export class DataExistsError extends ConflictError {
@@ -86,11 +86,11 @@ export class InsufficientSpaceError extends TooLargeError {
  * code only: host paths in the original error are none of a client's business; the original
  * stays the cause of the cause, for the server's log.
  */
-export class StoreFailureError extends KnitError {
+export class StoreFailureError extends InternalError {
   constructor(error: unknown) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     const what = typeof code === "string" ? code : error instanceof Error ? error.name : "unknown error";
-    super("internal", "unexpected error", {
+    super("unexpected error", {
       advice: "the data store failed; nothing was changed. Try again, or ask the administrator to check the server's log.",
       cause: new Error(`data store failure (${what})`, { cause: error }),
     });

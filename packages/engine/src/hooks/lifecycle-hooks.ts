@@ -1,3 +1,4 @@
+import type { LifecycleHookPayload } from "@knitfab/api";
 import type { HookUrls } from "./hooks-file.js";
 
 /** A before hook said no (or could not be reached): the transition must not happen now. */
@@ -13,9 +14,9 @@ export interface LifecycleHooks {
    * BeforeHookError. Returns the environment the hooks asked for (`knitfabExtension.env`, later URLs
    * winning per key), which only the ready → starting transition uses.
    */
-  before(run: Record<string, unknown>): Promise<Record<string, string>>;
+  before(run: LifecycleHookPayload): Promise<Record<string, string>>;
   /** Tells every after hook, without waiting and ignoring failures (at most once). */
-  after(run: Record<string, unknown>): void;
+  after(run: LifecycleHookPayload): void;
   /** Waits for after-hook calls in flight (for a clean stop). */
   settle(): Promise<void>;
 }
@@ -23,7 +24,7 @@ export interface LifecycleHooks {
 export function createLifecycleHooks(urls: HookUrls, timeoutMs: number, onAfterError: (message: string) => void = () => {}): LifecycleHooks {
   const inFlight = new Set<Promise<void>>();
 
-  async function post(url: string, run: Record<string, unknown>): Promise<Response> {
+  async function post(url: string, run: LifecycleHookPayload): Promise<Response> {
     return fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -78,7 +79,10 @@ export function createLifecycleHooks(urls: HookUrls, timeoutMs: number, onAfterE
   };
 }
 
-/** `{"knitfabExtension": {"env": {"NAME": "value"}}}` → the string-valued entries of env. */
+/**
+ * `{"knitfabExtension": {"env": {"NAME": "value"}}}` (LifecycleHookResponse) → the string-valued
+ * entries of env. Read leniently, field by field: a hook's other fields and odd values are ignored.
+ */
 function extensionEnv(parsed: unknown): Record<string, string> {
   if (typeof parsed !== "object" || parsed === null) return {};
   const extension = (parsed as Record<string, unknown>).knitfabExtension;

@@ -11,7 +11,7 @@ describe("errorHandler", () => {
     });
     const response = await app.inject({ method: "GET", url: "/boom" });
     expect(response.statusCode).toBe(500);
-    const message = String((response.json() as { message: string }).message);
+    const message = String(response.json<{ message: string }>().message);
     expect(message).toMatch(/^unexpected error\nthe server failed; its log has the details under request id \S+$/);
     expect(message).not.toContain("/var/lib");
     expect(message).not.toContain("EACCES");

@@ -12,16 +12,23 @@ const PRESENCE_FLAGS = new Set(["follow", "pretty"]);
 
 type RawQuery = Record<string, string | string[] | undefined>;
 
+/** What of a JSON Schema tells whether it takes an array. */
 interface PropertySchema {
-  type?: string;
-  anyOf?: PropertySchema[];
+  type?: unknown;
+  anyOf?: unknown;
 }
 
 export function installQueryRules(app: FastifyInstance): void {
   // Before validation: the schemas then see one string per single-valued parameter.
   app.addHook("preValidation", async (request) => {
-    request.query = normalizeQuery(request.query as RawQuery, listParameters(request));
+    request.query = normalizeQuery(rawQuery(request.query), listParameters(request));
   });
+}
+
+/** Fastify's query parser gives an object of strings and string lists; anything else reads as none. */
+function rawQuery(query: unknown): RawQuery {
+  const entries = isObject(query) ? Object.entries(query) : [];
+  return Object.fromEntries(entries.filter((entry): entry is [string, string | string[]] => typeof entry[1] === "string" || Array.isArray(entry[1])));
 }
 
 function normalizeQuery(query: RawQuery, lists: ReadonlySet<string>): RawQuery {
@@ -41,14 +48,21 @@ function normalizeQuery(query: RawQuery, lists: ReadonlySet<string>): RawQuery {
 
 /** The parameters the route's querystring schema accepts as arrays. */
 function listParameters(request: FastifyRequest): ReadonlySet<string> {
-  const schema = request.routeOptions.schema?.querystring as { properties?: Record<string, PropertySchema> } | undefined;
+  const schema: unknown = request.routeOptions.schema?.querystring;
+  const properties = isObject(schema) && isObject(schema.properties) ? schema.properties : {};
   const names = new Set<string>();
-  for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+  for (const [name, property] of Object.entries(properties)) {
     if (acceptsArray(property)) names.add(name);
   }
   return names;
 }
 
-function acceptsArray(schema: PropertySchema): boolean {
-  return schema.type === "array" || (schema.anyOf ?? []).some(acceptsArray);
+function acceptsArray(schema: unknown): boolean {
+  if (!isObject(schema)) return false;
+  const { type, anyOf }: PropertySchema = schema;
+  return type === "array" || (Array.isArray(anyOf) && anyOf.some(acceptsArray));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance } from "fastify";
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
-import { InputError, UnauthorizedError, KnitError, badRequest } from "@knitfab/domain";
+import { InputError, InternalError, UnauthorizedError, KnitError, badRequest } from "@knitfab/domain";
 import { createRootRun, endImport, findSigningKey, loadData, signingKeyValidFor } from "@knitfab/db";
-import type { AppOptions } from "../app.js";
+import { DataDetail } from "@knitfab/api";
+import type { AppOptions } from "../app-options.js";
 import { dataDetailJson } from "@knitfab/db";
-import { IdParams, LogQuery } from "../schemas.js";
-import { UPLOAD_BODY, downloadHandler, downloadSchema, uploadHandler, uploadSchema } from "./data.js";
-import { sendRunLog } from "./run-log.js";
+import { jsonResponses, rawResponses, type ApiApp } from "../route-schemas.js";
+import { downloadRoute, uploadRoute } from "./data-transfer-routes.js";
+import { runLogRoute } from "./run-log-route.js";
 
 const IMPORT_DEADLINE_SECONDS = 30 * 60;
 
@@ -21,23 +21,16 @@ interface ImportClaims extends JWTPayload {
  * In one process the frontend serves transfers itself; these routes are for split deployments and
  * for importers.
  */
-export async function backendRoutes(app: FastifyInstance, options: AppOptions): Promise<void> {
+export async function backendRoutes(app: ApiApp, options: AppOptions): Promise<void> {
   const { database, store } = options;
 
-  app.post("/api/backend/data/", { schema: { ...uploadSchema, tags: ["backend"] }, config: { body: UPLOAD_BODY } }, uploadHandler(options));
-  app.get("/api/backend/data/:knitId/", { schema: { ...downloadSchema, tags: ["backend"] } }, downloadHandler(options));
-  app.get(
-    "/api/backend/runs/:runId/log/",
-    { schema: { tags: ["backend"], summary: "The run's log (see /api/runs/{runId}/log)", params: IdParams("runId"), querystring: LogQuery } },
-    async (request, reply) => {
-      const { runId } = request.params as { runId: string };
-      await sendRunLog(options, runId.toLowerCase(), "follow" in (request.query as Record<string, unknown>), reply);
-    },
-  );
+  uploadRoute(app, "/api/backend/data/", "backend", options);
+  downloadRoute(app, "/api/backend/data/:knitId/", "backend", options);
+  runLogRoute(app, "/api/backend/runs/:runId/log/", "backend", options);
 
   app.post(
     "/api/backend/data/import/begin/",
-    { schema: { tags: ["backend"], summary: "Begin a custom import: returns a JWT naming the data to fill (application/jwt)" } },
+    { schema: { tags: ["backend"], summary: "Begin a custom import: returns a JWT naming the data to fill (application/jwt)", response: rawResponses("jwt") } },
     async (_request, reply) => {
       const root = await createRootRun(database, "knit#imported", IMPORT_DEADLINE_SECONDS);
       // The importer is a process of the server's user; the token names the volume, not a host path
@@ -57,7 +50,7 @@ export async function backendRoutes(app: FastifyInstance, options: AppOptions): 
   app.post(
     "/api/backend/data/import/end/",
     {
-      schema: { tags: ["backend"], summary: "End a custom import with the JWT from begin (Content-Type: application/jwt)" },
+      schema: { tags: ["backend"], summary: "End a custom import with the JWT from begin (Content-Type: application/jwt)", response: jsonResponses(DataDetail) },
       config: { body: { types: ["application/jwt"], exact: true, wrongType: { reason: "bad request", advice: '"Content-Type" should be "application/jwt"' } } },
     },
     async (request) => {
@@ -69,7 +62,7 @@ export async function backendRoutes(app: FastifyInstance, options: AppOptions): 
         throw new UnauthorizedError("invalid token", { cause: new Error(`the token's subject does not name the volume of data ${knitId}`) });
       }
       const [before] = await loadData(database.db, [knitId]);
-      if (!before) throw new KnitError("internal", "unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
+      if (!before) throw new InternalError("unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
       if (!(await store.exists(knitId))) {
         throw badRequest(`retry after that PVC ${claims.sub ?? ""} is bound`, new Error(`the folder of data ${knitId} does not exist`));
       }

@@ -1,11 +1,10 @@
 import { extname } from "node:path/posix";
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { DataFileList, DataFileQuery, DataFilesQuery, EXTENSION_PATHS, KnitIdParams } from "@knitfab/api";
+import { DataFileList, DataFileQuery, DataFilesQuery, ErrorBody, EXTENSION_PATHS, KnitIdParams } from "@knitfab/api";
 import { loadData } from "@knitfab/db";
 import { InputError } from "@knitfab/domain";
-import { DataMissingError, RangeNotSatisfiableError, type ByteRange, type DataStore } from "@knitfab/drivers";
-import type { AppOptions } from "../app.js";
-import { ErrorBody } from "../schemas.js";
+import { DataMissingError, type ByteRange, type DataStore } from "@knitfab/drivers";
+import type { AppOptions } from "../app-options.js";
+import { jsonResponses, type ApiApp } from "../route-schemas.js";
 
 /** Fastify's route syntax for a path of the API document: `{knitId}` → `:knitId`. */
 const route = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
@@ -15,7 +14,7 @@ const route = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
  * archive. Reading goes through the data store, which keeps every path inside the Data; files are
  * streamed from it, a range at a time when asked, so no file is ever held whole in memory.
  */
-export async function dataFileRoutes(app: FastifyInstance, { database, store }: AppOptions): Promise<void> {
+export async function dataFileRoutes(app: ApiApp, { database, store }: AppOptions): Promise<void> {
   app.get(
     route(EXTENSION_PATHS.dataFiles),
     {
@@ -24,12 +23,12 @@ export async function dataFileRoutes(app: FastifyInstance, { database, store }: 
         summary: "List a data's files at a path (extension)",
         params: KnitIdParams,
         querystring: DataFilesQuery,
-        response: { 200: DataFileList, 400: ErrorBody, 404: ErrorBody },
+        response: jsonResponses(DataFileList),
       },
     },
     async (request) => {
-      const { knitId } = request.params as KnitIdParams;
-      const query = request.query as DataFilesQuery;
+      const { knitId } = request.params;
+      const query = request.query;
       const recursive = parseRecursive(query.recursive);
       const known = await knownKnitId(database, store, knitId);
       const listing = await store.listFiles(known, query.path ?? "", { recursive });
@@ -48,24 +47,18 @@ export async function dataFileRoutes(app: FastifyInstance, { database, store }: 
         response: {
           200: { description: "the file's bytes", type: "string", format: "binary" },
           206: { description: "the range asked for (Content-Range)", type: "string", format: "binary" },
-          400: ErrorBody,
-          404: ErrorBody,
-          416: ErrorBody,
+          "4xx": ErrorBody,
+          "5xx": ErrorBody,
         },
       },
     },
     async (request, reply) => {
-      const { knitId } = request.params as KnitIdParams;
-      const { path } = request.query as DataFileQuery;
+      const { knitId } = request.params;
+      const { path } = request.query;
       const known = await knownKnitId(database, store, knitId);
       const range = parseRange(request.headers.range);
-      let file;
-      try {
-        file = await store.openFile(known, path, range);
-      } catch (error) {
-        if (!(error instanceof RangeNotSatisfiableError)) throw error;
-        return sendUnsatisfiable(reply, error);
-      }
+      // a range past the end is a RangeNotSatisfiableError: 416 with the file's size (errors.ts)
+      const file = await store.openFile(known, path, range);
       const partial = range !== undefined;
       reply
         .status(partial ? 206 : 200)
@@ -112,14 +105,6 @@ export function parseRange(header: string | undefined): ByteRange | undefined {
   if (last === "") return { start };
   const end = Number(last);
   return end < start ? undefined : { start, end };
-}
-
-function sendUnsatisfiable(reply: FastifyReply, error: RangeNotSatisfiableError): FastifyReply {
-  return reply
-    .status(416)
-    .header("content-range", `bytes */${error.size}`)
-    .header("accept-ranges", "bytes")
-    .send({ message: error.wireMessage });
 }
 
 const TEXT = "text/plain; charset=utf-8";

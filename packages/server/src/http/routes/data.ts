@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { DataDetail, DataDetailList, DataFindQuery, KnitIdParams, PrettyQuery, TagChange } from "@knitfab/api";
 import {
   INPUT_LIMITS,
   InputError,
@@ -11,24 +11,21 @@ import {
   tagFromJson,
   type Tag,
 } from "@knitfab/domain";
-import { beginRead, changeDataTags, createRootRun, endTransfer, findKnitIds, finishUpload, loadData, renewRootRun } from "@knitfab/db";
-import type { AppOptions } from "../app.js";
-import { dataDetailJson } from "@knitfab/db";
-import { DataFindQuery, ErrorBody, IdParams, TagChangeBody } from "../schemas.js";
+import { changeDataTags, dataDetailJson, findKnitIds, loadData } from "@knitfab/db";
+import type { AppOptions } from "../app-options.js";
+import { jsonResponses, type ApiApp } from "../route-schemas.js";
 import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
-import { JSON_BODY, type BodyTypes } from "../request-body.js";
-import { receiveTarGz, sendTarGz, uploadStream } from "./transfer.js";
+import { JSON_BODY } from "../request-body.js";
+import { downloadRoute, uploadRoute } from "./data-transfer-routes.js";
 
-const UPLOAD_DEADLINE_SECONDS = 30;
-
-export async function dataRoutes(app: FastifyInstance, options: AppOptions): Promise<void> {
+export async function dataRoutes(app: ApiApp, options: AppOptions): Promise<void> {
   const { database } = options;
 
   app.get(
     "/api/data/",
-    { schema: { tags: ["data"], summary: "Find data by tags and time", querystring: DataFindQuery, response: { 400: ErrorBody } } },
+    { schema: { tags: ["data"], summary: "Find data by tags and time", querystring: DataFindQuery, response: jsonResponses(DataDetailList) } },
     async (request) => {
-      const query = request.query as { tag?: string | string[]; since?: string; duration?: string };
+      const query = request.query;
       const tags = parseQueryTags(asList(query.tag));
       const window = parseTimeWindow(query.since, query.duration);
       const interpreted = interpretDataTagQuery(tags);
@@ -38,20 +35,27 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
     },
   );
 
-  app.post("/api/data/", { schema: uploadSchema, config: { body: UPLOAD_BODY } }, uploadHandler(options));
-  app.get("/api/data/:knitId/", { schema: downloadSchema }, downloadHandler(options));
+  uploadRoute(app, "/api/data/", "data", options);
+  downloadRoute(app, "/api/data/:knitId/", "data", options);
 
   app.put(
     "/api/data/:knitId/",
     {
-      schema: { tags: ["data"], summary: "Change the tags of data", params: IdParams("knitId"), body: TagChangeBody },
+      schema: {
+        tags: ["data"],
+        summary: "Change the tags of data",
+        params: KnitIdParams,
+        querystring: PrettyQuery,
+        body: TagChange,
+        response: jsonResponses(DataDetail),
+      },
       // The reference reads the body as JSON whatever the Content-Type says (`curl -X PUT -d` sends a
       // form type): a PUT cannot come from another origin without a preflight, so that stays safe.
       config: { invalidBody: { reason: "format error" }, body: { ...JSON_BODY, whateverTheType: true } },
     },
     async (request) => {
-      const { knitId } = request.params as { knitId: string };
-      const body = (request.body ?? {}) as TagChangeBody;
+      const { knitId } = request.params;
+      const body = request.body;
       const parse = (field: string, values: unknown[] | null | undefined): Tag[] => {
         try {
           return checkCount(`tags in "${field}"`, values ?? [], INPUT_LIMITS.tagsPerList).map(tagFromJson);
@@ -73,59 +77,4 @@ export async function dataRoutes(app: FastifyInstance, options: AppOptions): Pro
       return dataDetailJson(data);
     },
   );
-}
-
-/** What the knit CLI sends (`application/tar+gzip`), or plain bytes; never a form. */
-export const UPLOAD_BODY: BodyTypes = {
-  types: ["application/tar+gzip", "application/octet-stream"],
-  wrongType: {
-    reason: "bad request",
-    advice: `send the data as a gzip'd tar with "Content-Type: application/tar+gzip" (or application/octet-stream), as "knit data push" does`,
-  },
-};
-
-export const uploadSchema = {
-  tags: ["data"],
-  summary: "Upload new data: a gzip'd tar, chunked, with the MD5 of the compressed bytes in the x-checksum-md5 trailer",
-  consumes: ["application/tar+gzip"],
-};
-
-/** Streams an upload into a new Data of a `knit#uploaded` run; on any failure nothing stays visible. */
-export function uploadHandler({ database, store, uploads }: AppOptions) {
-  const policy = { allowUnchecked: uploads?.allowUnchecked ?? false };
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const body = uploadStream(request);
-    const root = await createRootRun(database, "knit#uploaded", UPLOAD_DEADLINE_SECONDS);
-    // A long upload keeps its run alive; if this process dies, the deadline lapses and the run is discarded.
-    const keepAlive = setInterval(() => void renewRootRun(database.db, root, UPLOAD_DEADLINE_SECONDS).catch(() => {}), 10_000);
-    try {
-      const received = await receiveTarGz(store, root.knitId, body, request, reply, policy);
-      clearInterval(keepAlive);
-      await finishUpload(database, root, true, received.bytes);
-    } catch (error) {
-      clearInterval(keepAlive);
-      await finishUpload(database, root, false).catch((finishError: unknown) => request.log.error({ err: finishError }, "could not discard the upload run"));
-      await store.remove(root.knitId).catch(() => {});
-      throw error;
-    }
-    const [data] = await loadData(database.db, [root.knitId]);
-    return reply.send(dataDetailJson(data!));
-  };
-}
-
-export const downloadSchema = { tags: ["data"], summary: "Download data as a gzip'd tar (x-checksum-md5 trailer)", params: IdParams("knitId") };
-
-/** Streams a Data's content as tar.gz; the read is recorded so the run cannot be deleted under it. */
-export function downloadHandler({ database, store }: AppOptions) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const { knitId } = request.params as { knitId: string };
-    const [data] = await loadData(database.db, [knitId]);
-    if (!data || !(await store.exists(data.knitId))) throw new NotFoundError();
-    const agent = await beginRead(database, data.knitId);
-    try {
-      await sendTarGz(store, data.knitId, reply);
-    } finally {
-      await endTransfer(database, agent);
-    }
-  };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import { AnnotationChange, PlanDetail, PlanDetailList, PlanFindQuery, PlanIdParams, PlanSpec, PrettyQuery, ResourceLimitChange, SetServiceAccount } from "@knitfab/api";
 import {
   INPUT_LIMITS,
   NotFoundError,
@@ -19,22 +19,15 @@ import {
   loadPlans,
   registerPlan,
   setPlanActive,
+  planDetailJson,
   setPlanServiceAccount,
   type PlanQuery,
 } from "@knitfab/db";
 import { unhonouredPlanSettings } from "@knitfab/engine";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { addWarning } from "../warning.js";
-import { planDetailJson } from "@knitfab/db";
-import {
-  AnnotationChangeBody,
-  IdParams,
-  PlanFindQuery,
-  PlanSpecBody,
-  ResourceChangeBody,
-  ServiceAccountBody,
-} from "../schemas.js";
+import { jsonResponses, type ApiApp } from "../route-schemas.js";
 import { asList, parseQueryTags } from "./query.js";
 import { JSON_BODY } from "../request-body.js";
 
@@ -43,16 +36,17 @@ const JSON_ADVICE = "can not understand the requested json";
 const REQUEST_ADVICE = "can not understand the request";
 const QUERY_ADVICE = "query specification is incorrect";
 
-export async function planRoutes(app: FastifyInstance, { database }: AppOptions): Promise<void> {
+export async function planRoutes(app: ApiApp, { database }: AppOptions): Promise<void> {
   const detail = async (planId: string) => {
     const [plan] = await loadPlans(database.db, [planId]);
     if (!plan) throw new NotFoundError();
     return planDetailJson(plan);
   };
-  const planParams = IdParams("planId");
+  /** what every route on one plan takes and answers */
+  const onePlan = { params: PlanIdParams, querystring: PrettyQuery, response: jsonResponses(PlanDetail) };
 
-  app.get("/api/plans/", { schema: { tags: ["plans"], summary: "Find plans", querystring: PlanFindQuery } }, async (request) => {
-    const query = request.query as { active?: string; image?: string; in_tag?: string | string[]; out_tag?: string | string[] };
+  app.get("/api/plans/", { schema: { tags: ["plans"], summary: "Find plans", querystring: PlanFindQuery, response: jsonResponses(PlanDetailList) } }, async (request) => {
+    const query = request.query;
     const planQuery: PlanQuery = {};
     if (query.active !== undefined) {
       if (query.active !== "true" && query.active !== "false") {
@@ -83,7 +77,7 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
   app.post(
     "/api/plans/",
     {
-      schema: { tags: ["plans"], summary: "Register (apply) a plan", body: PlanSpecBody },
+      schema: { tags: ["plans"], summary: "Register (apply) a plan", querystring: PrettyQuery, body: PlanSpec, response: jsonResponses(PlanDetail) },
       config: {
         invalidBody: { reason: "bad request", advice: JSON_ADVICE },
         // the reference takes exactly "application/json", without parameters, and says so first
@@ -105,17 +99,17 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     },
   );
 
-  app.get("/api/plans/:planId/", { schema: { tags: ["plans"], summary: "Show a plan", params: planParams } }, async (request) => {
-    return detail((request.params as { planId: string }).planId);
+  app.get("/api/plans/:planId/", { schema: { tags: ["plans"], summary: "Show a plan", ...onePlan } }, async (request) => {
+    return detail(request.params.planId);
   });
 
   for (const [method, active] of [["PUT", true], ["DELETE", false]] as const) {
     app.route({
       method,
       url: "/api/plans/:planId/active",
-      schema: { tags: ["plans"], summary: active ? "Activate a plan" : "Deactivate a plan", params: planParams },
+      schema: { tags: ["plans"], summary: active ? "Activate a plan" : "Deactivate a plan", ...onePlan },
       handler: async (request) => {
-        const { planId } = request.params as { planId: string };
+        const { planId } = request.params;
         await setPlanActive(database, planId, active);
         return detail(planId);
       },
@@ -125,12 +119,12 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
   app.put(
     "/api/plans/:planId/resources",
     {
-      schema: { tags: ["plans"], summary: "Set or unset resource limits (set first, then unset)", params: planParams, body: ResourceChangeBody },
+      schema: { tags: ["plans"], summary: "Set or unset resource limits (set first, then unset)", ...onePlan, body: ResourceLimitChange },
       config: { invalidBody: { reason: "bad request", advice: JSON_ADVICE }, body: JSON_BODY },
     },
     async (request) => {
-      const { planId } = request.params as { planId: string };
-      const body = (request.body ?? {}) as ResourceChangeBody;
+      const { planId } = request.params;
+      const body = request.body;
       const set: Record<string, string> = {};
       for (const type of [...Object.keys(body.set ?? {}), ...(body.unset ?? [])]) checkText("resource type", type, INPUT_LIMITS.resourceTypeBytes);
       for (const [type, value] of Object.entries(body.set ?? {})) {
@@ -150,12 +144,12 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
   app.put(
     "/api/plans/:planId/annotations",
     {
-      schema: { tags: ["plans"], summary: "Change annotations", params: planParams, body: AnnotationChangeBody },
+      schema: { tags: ["plans"], summary: "Change annotations", ...onePlan, body: AnnotationChange },
       config: { invalidBody: { reason: "bad request", advice: REQUEST_ADVICE }, body: JSON_BODY },
     },
     async (request) => {
-      const { planId } = request.params as { planId: string };
-      const body = (request.body ?? {}) as AnnotationChangeBody;
+      const { planId } = request.params;
+      const body = request.body;
       const parse = (field: string, values: string[] | null | undefined) => {
         try {
           return checkCount(`annotations in "${field}"`, values ?? [], INPUT_LIMITS.annotationsPerList).map(parseAnnotation);
@@ -176,12 +170,12 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
   app.put(
     "/api/plans/:planId/serviceaccount",
     {
-      schema: { tags: ["plans"], summary: "Set the service account", params: planParams, body: ServiceAccountBody },
+      schema: { tags: ["plans"], summary: "Set the service account", ...onePlan, body: SetServiceAccount },
       config: { invalidBody: { reason: "bad request", advice: REQUEST_ADVICE }, body: JSON_BODY },
     },
     async (request, reply) => {
-      const { planId } = request.params as { planId: string };
-      const name = (request.body as ServiceAccountBody).service_account;
+      const { planId } = request.params;
+      const name = request.body.service_account;
       // an empty body is no change, as with echo's binder
       if (name !== undefined) {
         const serviceAccount = checkText("service_account", name, INPUT_LIMITS.serviceAccountBytes);
@@ -192,8 +186,8 @@ export async function planRoutes(app: FastifyInstance, { database }: AppOptions)
     },
   );
 
-  app.delete("/api/plans/:planId/serviceaccount", { schema: { tags: ["plans"], summary: "Unset the service account", params: planParams } }, async (request) => {
-    const { planId } = request.params as { planId: string };
+  app.delete("/api/plans/:planId/serviceaccount", { schema: { tags: ["plans"], summary: "Unset the service account", ...onePlan } }, async (request) => {
+    const { planId } = request.params;
     await setPlanServiceAccount(database, planId, null);
     return detail(planId);
   });

@@ -2,16 +2,10 @@ import type { FastifyReply } from "fastify";
 import { NotFoundError, UnavailableError } from "@knitfab/domain";
 import { DataPathMissingError } from "@knitfab/drivers";
 import { loadRuns, pendingReasons } from "@knitfab/db";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 
 /** The file of a log Data the engine writes (the reference's `log`). */
 const LOG_FILE = "log";
-
-/** Where live logs come from (the worker runtime); the stored log is read from the log Data, through the store. */
-export interface RunLogSource {
-  /** A live stream of the worker's output, ending when the worker ends; undefined if no worker exists. */
-  follow(runId: string): Promise<NodeJS.ReadableStream | undefined>;
-}
 
 const NOT_STARTED = new Set(["deactivated", "waiting", "ready"]);
 

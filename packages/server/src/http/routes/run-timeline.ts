@@ -1,9 +1,8 @@
-import type { FastifyInstance } from "fastify";
 import { RUN_TIMELINE_MAX_IDS, RUN_TIMELINE_MAX_RUNS, RUN_TIMELINE_PATH, RunTimeline, RunTimelineQuery } from "@knitfab/api";
 import { InputError, formatTimestamp } from "@knitfab/domain";
 import { loadRunTimeline } from "@knitfab/db";
-import type { AppOptions } from "../app.js";
-import { ErrorBody } from "../schemas.js";
+import type { AppOptions } from "../app-options.js";
+import { jsonResponses, type ApiApp } from "../route-schemas.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,7 +21,7 @@ function idList(name: "plan" | "run", value: string | undefined): string[] {
  * Our extension (README "Extensions to the API"): runs of plans, or given runs, with when they entered
  * each status, for the console's run timeline (queue time and run time). Reads only.
  */
-export async function runTimelineRoutes(app: FastifyInstance, { database }: AppOptions): Promise<void> {
+export async function runTimelineRoutes(app: ApiApp, { database }: AppOptions): Promise<void> {
   app.get(
     RUN_TIMELINE_PATH,
     {
@@ -30,11 +29,11 @@ export async function runTimelineRoutes(app: FastifyInstance, { database }: AppO
         tags: ["runs (extension)"],
         summary: "Runs with the times they entered each status (extension)",
         querystring: RunTimelineQuery,
-        response: { 200: RunTimeline, 400: ErrorBody },
+        response: jsonResponses(RunTimeline),
       },
     },
     async (request) => {
-      const query = request.query as RunTimelineQuery;
+      const query = request.query;
       const planIds = idList("plan", query.plan);
       const runIds = idList("run", query.run);
       if (planIds.length + runIds.length === 0) {

@@ -1,10 +1,9 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { CHECKSUM_TRAILER, MEDIA_TYPES } from "@knitfab/api";
 import { InputError } from "@knitfab/domain";
-import type { DataStore, OutgoingData, ReceivedData } from "@knitfab/drivers";
-
-export const CHECKSUM_TRAILER = "x-checksum-md5";
+import type { DataStore, ReceivedData } from "@knitfab/drivers";
 
 /** How this server treats uploads' checksums. */
 export interface UploadPolicy {
@@ -40,43 +39,17 @@ export async function receiveTarGz(store: DataStore, knitId: string, body: Reada
     // request; the answer still reaches the client, and then the connection closes rather than
     // carrying a remainder nobody reads.
     if (!raw.complete) reply.header("connection", "close");
-    throw transferError(error);
-  }
-}
-
-/** Store failures → domain errors with what to do next. */
-export function transferError(error: unknown): unknown {
-  if (!(error instanceof Error)) return error;
-  switch (error.name) {
-    case "ChecksumMismatchError":
-      return new InputError("hash is not match.", { advice: "the upload was corrupted on the way; push it again", cause: error });
-    case "UnsafeArchiveError":
-      return new InputError("unsafe archive", {
-        advice: "entries must stay inside the data folder (no absolute paths, '..', outside links or device files) and have names the file system can hold",
-        cause: error,
-      });
-    case "CorruptArchiveError":
-      return new InputError("broken archive", { advice: "the body must be a gzip'd tar; push it again", cause: error });
-    case "DataExistsError":
-    case "DataMissingError":
-      return error;
-    default:
-      return error;
+    throw error;
   }
 }
 
 /** Streams a Data as tar.gz with the MD5 of the compressed bytes as the `x-checksum-md5` trailer. */
 export async function sendTarGz(store: DataStore, knitId: string, reply: FastifyReply): Promise<void> {
-  let outgoing: OutgoingData;
-  try {
-    outgoing = await store.send(knitId);
-  } catch (error) {
-    throw transferError(error);
-  }
+  const outgoing = await store.send(knitId);
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {
-    "Content-Type": "application/tar+gzip",
+    "Content-Type": MEDIA_TYPES.tarGz,
     Trailer: CHECKSUM_TRAILER,
     "Transfer-Encoding": "chunked",
   });
