@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { UnauthorizedError } from "@knitfab/domain";
 import type { TokenVerifier } from "../admin/tokens.js";
 import { CONSOLE_ROUTE } from "./routes/console.js";
+import { noContentResponses } from "./route-schemas.js";
 
 /**
  * Access control (`knitfab serve --auth tokens`): every request needs a live API token, sent as
@@ -47,18 +49,20 @@ export async function installAccessControl(app: FastifyInstance, access: AccessC
     request.apiTokenId = tokenId;
   });
 
-  app.post(
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.post(
     SESSION_PATH,
     {
       schema: {
         tags: ["access control (extension)"],
         summary: "Check an API token and keep it in an HttpOnly session cookie (the web console's login)",
         body: SessionBody,
+        response: noContentResponses(),
       },
       config: { body: { types: ["application/json"] } },
     },
     async (request, reply) => {
-      const { token } = request.body as { token: string };
+      const { token } = request.body;
       if ((await access.verifier.verify(token)) === undefined) refuse(reply, true);
       // no Max-Age: the cookie ends with the browser session; Strict: no other site's page sends it
       return reply
@@ -67,7 +71,7 @@ export async function installAccessControl(app: FastifyInstance, access: AccessC
         .send();
     },
   );
-  app.delete(SESSION_PATH, { schema: { tags: ["access control (extension)"], summary: "Forget the session cookie" }, config: { body: "none" } }, async (_request, reply) =>
+  typed.delete(SESSION_PATH, { schema: { tags: ["access control (extension)"], summary: "Forget the session cookie", response: noContentResponses() }, config: { body: "none" } }, async (_request, reply) =>
     reply
       .header("set-cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${access.secureCookie ? "; Secure" : ""}`)
       .status(204)
