@@ -148,6 +148,15 @@ export function resourceQuantityProblem(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The value of a quantity as a number (exact up to 2^53, as close as a double gets beyond), for
+ * runtimes that take numbers: Docker's NanoCpus and memory bytes. Throws InputError when malformed.
+ */
+export function quantityValue(text: string): number {
+  const { value } = parse(text.trim());
+  return value.exponent >= 0 ? Number(value.mantissa) * 10 ** value.exponent : Number(value.mantissa) / 10 ** -value.exponent;
+}
+
 /** True when the text parses as a Kubernetes quantity. */
 export function isQuantity(value: string | number): boolean {
   try {

@@ -5,6 +5,7 @@ import { checkBackendNames } from "./backends.js";
 import { ConfigError } from "./config-error.js";
 import { resolveAccessConfig, type AccessConfig, type AccessFlags } from "./access-config.js";
 import { ENGINE_LOOPS } from "@knitfab/engine";
+import { labelKeyProblem, labelValueProblem, parseOnNodeLabel } from "@knitfab/domain";
 
 // The loop roles are the engine's loops, by the same names: one list, the engine's.
 export const ROLES = ["all", "api", "backend", ...ENGINE_LOOPS] as const;
@@ -162,9 +163,13 @@ function isTrue(text: string | undefined): boolean {
 function parseLabels(values: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const entry of values.flatMap((value) => value.split(/[\s,]+/)).filter(Boolean)) {
-    const at = entry.indexOf("=");
-    if (at <= 0) throw new ConfigError(`--node-label "${entry}" is not KEY=VALUE; write for example --node-label gpu=a100`);
-    labels[entry.slice(0, at)] = entry.slice(at + 1);
+    // The same rules as a plan's on_node labels, which are matched against these.
+    const label = entry.includes("=") ? parseOnNodeLabel(entry) : undefined;
+    const problem = label === undefined ? "is not KEY=VALUE" : labelKeyProblem(label.key) ?? labelValueProblem(label.value);
+    if (label === undefined || problem !== undefined) {
+      throw new ConfigError(`--node-label "${entry}" ${label === undefined ? problem : `is not a Kubernetes label (${problem})`}; write for example --node-label gpu=a100`);
+    }
+    labels[label.key] = label.value;
   }
   return labels;
 }

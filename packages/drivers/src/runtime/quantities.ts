@@ -1,40 +1,23 @@
+import { quantityValue } from "@knitfab/domain";
+
 /**
  * Kubernetes resource quantities (`500m`, `2`, `1Gi`, `512Mi`, `1G`, `1e9`) turned into numbers,
- * so the same plan resources drive both Kubernetes Jobs and local containers.
+ * so the same plan resources drive both Kubernetes Jobs and local containers. The grammar is the
+ * domain's (one parser for the server, the CLI and the console); here only the numbers Docker takes.
  */
-
-const SUFFIX_FACTORS: Record<string, number> = {
-  "": 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-const QUANTITY = /^([+]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/;
 
 /** The value of a quantity; throws an error naming the quantity when it is malformed or negative. */
 export function parseQuantity(text: string): number {
-  const match = QUANTITY.exec(text.trim());
-  if (!match) {
-    throw new Error(
-      `"${text}" is not a resource quantity; write a number with an optional suffix, e.g. "500m", "2", "1Gi", "512Mi"`,
-    );
+  let value: number;
+  try {
+    value = quantityValue(text);
+  } catch {
+    value = Number.NaN;
   }
-  const [, mantissa = "", exponent, suffix = ""] = match;
-  if (exponent !== undefined) return Number(mantissa + exponent);
-  return Number(mantissa) * (SUFFIX_FACTORS[suffix] ?? 1);
+  if (!(value >= 0)) {
+    throw new Error(`"${text}" is not a resource quantity; write a number with an optional suffix, e.g. "500m", "2", "1Gi", "512Mi"`);
+  }
+  return value;
 }
 
 /** CPU cores as Docker's NanoCpus: `500m` ⇒ 500000000. */
