@@ -7,8 +7,8 @@ const packageSource = (name: string) => fileURLToPath(new URL(`./packages/${name
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@knitfab\/(api|domain|db|drivers|engine|testing|cli)$/, replacement: `${packageSource("$1")}/index.ts` },
-      { find: /^@knitfab\/(api|domain|db|drivers|engine|testing|cli)\/(.*)$/, replacement: `${packageSource("$1")}/$2.ts` },
+      { find: /^@knitfab\/(api|domain|db|drivers|engine|testing|kube-testing|cli)$/, replacement: `${packageSource("$1")}/index.ts` },
+      { find: /^@knitfab\/(api|domain|db|drivers|engine|testing|kube-testing|cli)\/(.*)$/, replacement: `${packageSource("$1")}/$2.ts` },
       { find: /^knitfab$/, replacement: `${packageSource("server")}/index.ts` },
       { find: /^knitfab\/(.*)$/, replacement: `${packageSource("server")}/$1.ts` },
     ],

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import type { V1Pod } from "@kubernetes/client-node";
+import { podmanPlayManifest, UnsupportedPodError } from "./pod-manifest.js";
+
+const base = (spec: Partial<NonNullable<V1Pod["spec"]>>): V1Pod => ({
+  metadata: { name: "worker-run-1", namespace: "ns", uid: "u-1", labels: { app: "x" } },
+  spec: { containers: [{ name: "main", image: "localhost/img:1" }], ...spec },
+});
+
+const play = (pod: V1Pod, claims: Record<string, string> = {}) =>
+  JSON.parse(podmanPlayManifest({ pod, podmanPodName: "kubelet-abc-u-1", labels: { owner: "t" }, claimVolumes: new Map(Object.entries(claims)), nodeName: "n1" })) as V1Pod;
+
+describe("podmanPlayManifest", () => {
+  it("maps claims to the provisioner's Podman volumes and keeps read-only mounts", () => {
+    const manifest = play(
+      base({
+        containers: [{ name: "main", image: "localhost/img:1", volumeMounts: [{ name: "in", mountPath: "/in", readOnly: true }] }],
+        volumes: [{ name: "in", persistentVolumeClaim: { claimName: "data-1" } }],
+      }),
+      { "data-1": "kube-abc-pvc-9" },
+    );
+    expect(manifest.metadata).toEqual({ name: "kubelet-abc-u-1", labels: { owner: "t" } });
+    expect(manifest.spec?.volumes).toEqual([{ name: "in", persistentVolumeClaim: { claimName: "kube-abc-pvc-9" } }]);
+    expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([{ name: "in", mountPath: "/in", readOnly: true }]);
+    expect(manifest.spec?.hostname).toBe("worker-run-1");
+  });
+
+  it("never pulls, resolves downward-API env, and drops extended resources", () => {
+    const manifest = play(
+      base({
+        containers: [
+          {
+            name: "main",
+            image: "localhost/img:1",
+            imagePullPolicy: "Always",
+            env: [{ name: "NS", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }, { name: "A", value: "b" }],
+            resources: { limits: { memory: "1Gi", "nvidia.com/gpu": "1" } },
+          },
+        ],
+      }),
+    );
+    const main = manifest.spec?.containers[0];
+    expect(main?.imagePullPolicy).toBe("Never");
+    expect(main?.env).toEqual([{ name: "NS", value: "ns" }, { name: "A", value: "b" }]);
+    expect(main?.resources).toEqual({ limits: { memory: "1Gi" } });
+  });
+
+  it("drops the service-account token volume and its mounts", () => {
+    const manifest = play(
+      base({
+        containers: [{ name: "main", image: "i", volumeMounts: [{ name: "kube-api-access-x1", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }] }],
+        volumes: [{ name: "kube-api-access-x1", projected: { sources: [] } }],
+      }),
+    );
+    expect(manifest.spec?.volumes).toEqual([]);
+    expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([]);
+  });
+
+  it("refuses what it cannot run faithfully", () => {
+    expect(() => play(base({ volumes: [{ name: "s", secret: { secretName: "x" } }] }))).toThrow(UnsupportedPodError);
+    expect(() => play(base({ containers: [{ name: "main", image: "i", env: [{ name: "T", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }] }] }))).toThrow(
+      /env T/,
+    );
+    expect(() => play(base({ volumes: [{ name: "c", persistentVolumeClaim: { claimName: "unbound" } }] }))).toThrow(/unbound/);
+  });
+});

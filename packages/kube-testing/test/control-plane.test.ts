@@ -1,0 +1,312 @@
+/**
+ * The real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+ * built from Go modules by scripts/build-kube-control-plane.sh) with the STAND-IN kubelet running
+ * the pods through `podman kube play`. One control plane serves the whole file: starting one takes
+ * tens of seconds on a loaded machine. When the binaries are not built yet, beforeAll builds them
+ * (minutes) or fails saying why; nothing is skipped.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, VersionApi, type V1Job, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
+import { clientFor, errorStatus, startControlPlane, startStandInKubelet, type ControlPlane, type StandInKubelet } from "../src/index.js";
+import { PodmanApi } from "../src/podman-api.js";
+
+const run = promisify(execFile);
+const scripts = fileURLToPath(new URL("../../../scripts/", import.meta.url));
+const IMAGE = "localhost/busybox:test";
+const NAMESPACE = "default";
+const GPU_TAINT = { key: "knitfab.test/gpu", value: "true", effect: "NoSchedule" };
+
+let controlPlane: ControlPlane;
+let kubelet: StandInKubelet;
+let core: CoreV1Api;
+let batch: BatchV1Api;
+let podman: PodmanApi;
+
+beforeAll(async () => {
+  const socket = (await run("sh", [`${scripts}podman-service.sh`])).stdout.trim().split("\n").pop() ?? "";
+  await run("sh", [`${scripts}make-test-image.sh`, IMAGE]);
+  podman = new PodmanApi(socket);
+  controlPlane = await startControlPlane();
+  kubelet = await startStandInKubelet({
+    controlPlane,
+    podmanSocket: socket,
+    nodes: [
+      { name: "node-general", labels: { "knitfab.test/pool": "general" } },
+      {
+        name: "node-gpu",
+        labels: { "knitfab.test/accelerator": "gpu" },
+        taints: [GPU_TAINT],
+        allocatable: { cpu: "4", memory: "8Gi", "nvidia.com/gpu": "1" },
+      },
+    ],
+  });
+  const admin = controlPlane.adminConfig();
+  core = admin.makeApiClient(CoreV1Api);
+  batch = admin.makeApiClient(BatchV1Api);
+  // The nodes count for the scheduler once the node lifecycle controller has seen them Ready.
+  await until("both nodes Ready", async () => {
+    const nodes = (await core.listNode()).items;
+    return nodes.length === 2 && nodes.every((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+  });
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await kubelet?.close();
+  await controlPlane?.close();
+}, 120_000);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function job(name: string, spec: Omit<V1PodSpec, "restartPolicy">): V1Job {
+  return {
+    metadata: { name, namespace: NAMESPACE },
+    spec: { backoffLimit: 0, template: { metadata: { labels: { app: name } }, spec: { ...spec, restartPolicy: "Never" } } },
+  };
+}
+
+async function podOfJob(name: string): Promise<V1Pod> {
+  return until(`a pod of job ${name}`, async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `job-name=${name}` })).items[0]);
+}
+
+async function jobCondition(name: string): Promise<string> {
+  return until(`job ${name} to finish`, async () => {
+    const current = await batch.readNamespacedJob({ name, namespace: NAMESPACE });
+    return current.status?.conditions?.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True")?.type;
+  });
+}
+
+async function createPod(name: string, spec: V1PodSpec): Promise<void> {
+  await core.createNamespacedPod({ namespace: NAMESPACE, body: { metadata: { name, namespace: NAMESPACE }, spec } });
+}
+
+describe("real control plane", () => {
+  it("serves the API of the version it was built at, with RBAC deciding what a service account may do", async () => {
+    const version = await controlPlane.adminConfig().makeApiClient(VersionApi).getCode();
+    expect(version.gitVersion).toMatch(/^v1\.36\./);
+    const namespaces = (await core.listNamespace()).items.map((namespace) => namespace.metadata?.name);
+    expect(namespaces).toEqual(expect.arrayContaining(["default", "kube-system", "kube-node-lease"]));
+
+    await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "reader" } } });
+    const reader = clientFor(await controlPlane.kubeconfigForServiceAccount(NAMESPACE, "reader")).makeApiClient(CoreV1Api);
+    const denied = await reader.listNamespacedConfigMap({ namespace: NAMESPACE }).then(
+      () => 200,
+      (error: unknown) => errorStatus(error),
+    );
+    expect(denied).toBe(403);
+    const rbac = controlPlane.adminConfig().makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace: NAMESPACE,
+      body: { metadata: { name: "configmap-reader" }, rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["list"] }] },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: "reader-reads-configmaps" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "configmap-reader" },
+        subjects: [{ kind: "ServiceAccount", name: "reader", namespace: NAMESPACE }],
+      },
+    });
+    // The root CA ConfigMap comes from kube-controller-manager's publisher controller.
+    const names = await until("the role to take effect", async () => (await reader.listNamespacedConfigMap({ namespace: NAMESPACE })).items.map((c) => c.metadata?.name));
+    expect(names).toContain("kube-root-ca.crt");
+  });
+});
+
+describe("Jobs through the real Job controller, scheduler and the stand-in kubelet", () => {
+  it("runs an init container then the main container on a claim, and the Job completes", async () => {
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NAMESPACE,
+      body: { metadata: { name: "greeting" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+    });
+    const claim = await until("the claim to be bound", async () => {
+      const current = await core.readNamespacedPersistentVolumeClaim({ name: "greeting", namespace: NAMESPACE });
+      return current.status?.phase === "Bound" ? current : undefined;
+    });
+    expect(claim.spec?.storageClassName).toBe(kubelet.storageClassName);
+
+    await batch.createNamespacedJob({
+      namespace: NAMESPACE,
+      body: job("init-and-main", {
+        initContainers: [
+          { name: "prepare", image: IMAGE, command: ["sh", "-c", "echo hello > /out/greeting"], volumeMounts: [{ name: "data", mountPath: "/out" }] },
+        ],
+        containers: [
+          {
+            name: "main",
+            image: IMAGE,
+            env: [
+              { name: "WHO", value: "world" },
+              { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            ],
+            // Succeeds only if the init container's file is there, the env arrived and the mount is read-only.
+            command: ["sh", "-c", 'test "$(cat /in/greeting) $WHO" = "hello world" && test "$(hostname)" = "$POD" && ! touch /in/x'],
+            volumeMounts: [{ name: "data", mountPath: "/in", readOnly: true }],
+            resources: { limits: { cpu: "500m", memory: "64Mi" } },
+          },
+        ],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "greeting" } }],
+      }),
+    });
+    expect(await jobCondition("init-and-main")).toBe("Complete");
+    const pod = await podOfJob("init-and-main");
+    expect(pod.spec?.nodeName).toBe("node-general");
+    expect(pod.status?.phase).toBe("Succeeded");
+    expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+  });
+
+  it("fails the Job when the main container fails, with its exit code in the pod status", async () => {
+    await batch.createNamespacedJob({ namespace: NAMESPACE, body: job("failing-main", { containers: [{ name: "main", image: IMAGE, command: ["sh", "-c", "exit 3"] }] }) });
+    expect(await jobCondition("failing-main")).toBe("Failed");
+    const pod = await until("the failed pod", async () => {
+      const current = await podOfJob("failing-main");
+      return current.status?.phase === "Failed" ? current : undefined;
+    });
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: "Error" });
+  });
+
+  it("fails the pod when an init container fails, and never starts the main container", async () => {
+    await createPod("failing-init", {
+      restartPolicy: "Never",
+      initContainers: [{ name: "check", image: IMAGE, command: ["sh", "-c", "exit 7"] }],
+      containers: [{ name: "main", image: IMAGE, command: ["true"] }],
+    });
+    const pod = await until("the pod to fail", async () => {
+      const current = await core.readNamespacedPod({ name: "failing-init", namespace: NAMESPACE });
+      return current.status?.phase === "Failed" ? current : undefined;
+    });
+    expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 7, reason: "Error" });
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("PodInitializing");
+  });
+
+  it("reports OOMKilled when the memory limit kills the main container", async () => {
+    await createPod("out-of-memory", {
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "main",
+          image: IMAGE,
+          command: ["sh", "-c", 'x="$(head -c 100000000 /dev/zero | tr "\\0" a)"; echo survived'],
+          resources: { limits: { memory: "20Mi" } },
+        },
+      ],
+    });
+    const pod = await until("the pod to fail", async () => {
+      const current = await core.readNamespacedPod({ name: "out-of-memory", namespace: NAMESPACE });
+      return current.status?.phase === "Failed" ? current : undefined;
+    });
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: "OOMKilled" });
+  });
+
+  it("reports ErrImagePull, with the kubelet's warning event, for an image the machine does not have", async () => {
+    await createPod("missing-image", { restartPolicy: "Never", containers: [{ name: "main", image: "localhost/knitfab-no-such-image:1" }] });
+    const waiting = await until("an image pull error", async () => {
+      const current = await core.readNamespacedPod({ name: "missing-image", namespace: NAMESPACE });
+      return current.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ErrImagePull" ? current.status.containerStatuses[0].state.waiting : undefined;
+    });
+    expect(waiting.message).toContain("localhost/knitfab-no-such-image:1");
+    const events = await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: "involvedObject.name=missing-image" });
+    expect(events.items.filter((event) => event.type === "Warning").map((event) => event.message)).toContain("Error: ErrImagePull");
+    const pod = await core.readNamespacedPod({ name: "missing-image", namespace: NAMESPACE });
+    expect(pod.status?.phase).toBe("Pending");
+    const backOff = await until("the back-off", async () => {
+      const current = await core.readNamespacedPod({ name: "missing-image", namespace: NAMESPACE });
+      return current.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ImagePullBackOff";
+    });
+    expect(backOff).toBe(true);
+  });
+
+  it("stops and removes a running pod's containers when the pod is deleted", async () => {
+    await createPod("long-running", { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: IMAGE, command: ["sleep", "600"] }] });
+    const running = await until("the pod to run", async () => {
+      const current = await core.readNamespacedPod({ name: "long-running", namespace: NAMESPACE });
+      return current.status?.phase === "Running" ? current : undefined;
+    });
+    const podmanPod = kubelet.podmanPodName(running.metadata?.uid ?? "");
+    expect(await podman.podExists(podmanPod)).toBe(true);
+    await core.deleteNamespacedPod({ name: "long-running", namespace: NAMESPACE });
+    await until("the pod object to be gone", async () =>
+      core.readNamespacedPod({ name: "long-running", namespace: NAMESPACE }).then(
+        () => false,
+        (error: unknown) => errorStatus(error) === 404,
+      ),
+    );
+    expect(await podman.podExists(podmanPod)).toBe(false);
+  });
+});
+
+describe("placement by the real scheduler", () => {
+  const gpuAffinity = {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: "knitfab.test/accelerator", operator: "In", values: ["gpu"] }] }],
+      },
+    },
+  };
+
+  it("puts a pod with a required node affinity and a toleration on the matching tainted node, and others elsewhere", async () => {
+    await createPod("wants-gpu", {
+      restartPolicy: "Never",
+      affinity: gpuAffinity,
+      tolerations: [{ key: "knitfab.test/gpu", operator: "Equal", value: "true", effect: "NoSchedule" }],
+      containers: [{ name: "main", image: IMAGE, command: ["true"], resources: { limits: { "nvidia.com/gpu": "1" } } }],
+    });
+    for (const name of ["plain-1", "plain-2", "plain-3"]) {
+      await createPod(name, { restartPolicy: "Never", containers: [{ name: "main", image: IMAGE, command: ["true"] }] });
+    }
+    const placed = await until("the pod to succeed", async () => {
+      const current = await core.readNamespacedPod({ name: "wants-gpu", namespace: NAMESPACE });
+      return current.status?.phase === "Succeeded" ? current : undefined;
+    });
+    expect(placed.spec?.nodeName).toBe("node-gpu");
+    // The binding is the scheduler's: it posted a Scheduled event naming the node.
+    const scheduled = await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: "involvedObject.name=wants-gpu,reason=Scheduled" });
+    expect(scheduled.items[0]?.message).toContain("node-gpu");
+    for (const name of ["plain-1", "plain-2", "plain-3"]) {
+      const node = await until(`${name} to be bound`, async () => (await core.readNamespacedPod({ name, namespace: NAMESPACE })).spec?.nodeName);
+      expect(node).toBe("node-general");
+    }
+  });
+
+  it("leaves a pod Pending and Unschedulable when no node meets its requirement", async () => {
+    await createPod("wants-tpu", {
+      restartPolicy: "Never",
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: "knitfab.test/accelerator", operator: "In", values: ["tpu"] }] }],
+          },
+        },
+      },
+      containers: [{ name: "main", image: IMAGE, command: ["true"] }],
+    });
+    // The gpu affinity without the toleration is unschedulable too: the taint keeps it off node-gpu.
+    await createPod("gpu-without-toleration", { restartPolicy: "Never", affinity: gpuAffinity, containers: [{ name: "main", image: IMAGE, command: ["true"] }] });
+    for (const name of ["wants-tpu", "gpu-without-toleration"]) {
+      const condition = await until(`${name} to be found unschedulable`, async () => {
+        const current = await core.readNamespacedPod({ name, namespace: NAMESPACE });
+        return current.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+      });
+      expect(condition.reason).toBe("Unschedulable");
+      const pod = await core.readNamespacedPod({ name, namespace: NAMESPACE });
+      expect(pod.spec?.nodeName).toBeUndefined();
+      expect(pod.status?.phase).toBe("Pending");
+    }
+  });
+});
