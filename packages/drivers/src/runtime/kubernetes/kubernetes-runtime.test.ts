@@ -210,12 +210,25 @@ describe("kubernetes runtime: placement, failures and cleanup against the real s
     expect(await ended(worker.runId)).toEqual({ phase: "succeeded" });
   });
 
+  it("passes entrypoint, args and env (an empty value too) to main (checked by its exit, as the stand-in serves no logs)", async () => {
+    const script = 'test "$GREETING|${EMPTY-unset}" = "hello, knit|" || exit 9';
+    const worker = spec({ entrypoint: ["/bin/sh", "-c"], args: [script], env: { GREETING: "hello, knit", EMPTY: "" } });
+    await runtime.start(worker);
+    expect(await ended(worker.runId)).toEqual({ phase: "succeeded" });
+    const wrong = spec({ entrypoint: ["/bin/sh", "-c"], args: [script], env: { GREETING: "hello" } });
+    await runtime.start(wrong);
+    expect(await ended(wrong.runId)).toEqual({ phase: "failed", exitCode: 9, message: "(container main) Error" });
+  });
+
   it("must: a required label places the worker on the tainted node that has it (with its extended resource)", async () => {
     expect(await placedOn({ may: [], prefer: [], must: [{ key: "accelerator", value: "gpu" }] }, { "nvidia.com/gpu": "1" })).toBe("node-gpu");
   });
 
   it("prefer: the worker goes to the node with the label, which others avoid (PreferNoSchedule)", async () => {
-    expect(await placedOn({ may: [], prefer: [{ key: "speed", value: "fast" }], must: [] })).toBe("node-fast");
+    // Several at once: the toleration alone makes node-fast and node-general equal, and the scheduler
+    // picks at random among equals; only the preferred affinity puts every one on node-fast.
+    const prefer = { may: [], prefer: [{ key: "speed", value: "fast" }], must: [] };
+    expect(await Promise.all([1, 2, 3, 4, 5].map(() => placedOn(prefer)))).toEqual(Array(5).fill("node-fast"));
     // Without it, the PreferNoSchedule taint keeps a worker off node-fast (and NoSchedule off node-gpu).
     expect(await placedOn(ANY_NODE)).toBe("node-general");
   });
