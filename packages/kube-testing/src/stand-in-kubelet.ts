@@ -219,7 +219,8 @@ class NodeAgent {
               { type: "Hostname", address: this.name },
             ],
             // Where the API server reaches this node's kubelet API (at its InternalIP, 127.0.0.1).
-            daemonEndpoints: { kubeletEndpoint: { port: this.kubeletPort } },
+            // A patch body goes out as written: the API names this field `Port`, capitalised.
+            daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
             nodeInfo: {
               architecture: "amd64",
               operatingSystem: "linux",
