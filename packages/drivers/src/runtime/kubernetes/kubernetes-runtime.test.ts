@@ -210,11 +210,13 @@ describe("kubernetes runtime: placement, failures and cleanup against the real s
     expect(await ended(worker.runId)).toEqual({ phase: "succeeded" });
   });
 
-  it("passes entrypoint, args and env (an empty value too) to main (checked by its exit, as the stand-in serves no logs)", async () => {
-    const script = 'test "$GREETING|${EMPTY-unset}" = "hello, knit|" || exit 9';
+  it("passes entrypoint, args and env (an empty value too) to main (checked by its exit and its log)", async () => {
+    const script = 'echo "greeting=$GREETING|${EMPTY-unset}"; test "$GREETING|${EMPTY-unset}" = "hello, knit|" || exit 9';
     const worker = spec({ entrypoint: ["/bin/sh", "-c"], args: [script], env: { GREETING: "hello, knit", EMPTY: "" } });
     await runtime.start(worker);
     expect(await ended(worker.runId)).toEqual({ phase: "succeeded" });
+    const log = await runtime.logs(worker.runId, { follow: false });
+    expect(log && (await text(log))).toBe("greeting=hello, knit|\n");
     const wrong = spec({ entrypoint: ["/bin/sh", "-c"], args: [script], env: { GREETING: "hello" } });
     await runtime.start(wrong);
     expect(await ended(wrong.runId)).toEqual({ phase: "failed", exitCode: 9, message: "(container main) Error" });
