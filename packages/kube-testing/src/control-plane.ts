@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { controlPlaneBinaries } from "./binaries.js";
-import { TestCertificateAuthority, serviceAccountKeys, type ClientIdentity } from "./certificates.js";
+import { TestCertificateAuthority, serviceAccountKeys, type CertificateFiles, type ClientIdentity } from "./certificates.js";
 import { writeKubeconfig } from "./kubeconfig.js";
 import { freePort, startProcess, type ManagedProcess } from "./processes.js";
 
@@ -43,6 +43,16 @@ export interface ControlPlane {
   kubeconfigForServiceAccount(namespace: string, name: string, options?: { expirationSeconds?: number }): Promise<string>;
   /** A kubeconfig with a client certificate for any user and groups (e.g. `system:node:<name>` in `system:nodes`). */
   kubeconfigForUser(identity: ClientIdentity): string;
+  /**
+   * The user the API server is when it calls a kubelet (logs, exec): the CN of its
+   * `--kubelet-client-certificate`, signed by the cluster CA. A kubelet serving its API checks it.
+   */
+  readonly kubeletClientUser: string;
+  /**
+   * A serving certificate for a kubelet's API, signed by the cluster CA, which the API server
+   * trusts for kubelets (`--kubelet-certificate-authority`).
+   */
+  kubeletServingCertificate(name: string, dnsNames: readonly string[], ips: readonly string[]): CertificateFiles;
   /** Stops and restarts kube-apiserver on the same port and storage, as an API server restart in a cluster would. */
   restartApiServer(): Promise<void>;
   /** Stops every component (each in its own process group) and removes the folder. */
@@ -123,6 +133,9 @@ async function start(
   const adminKubeconfig = kubeconfigFor("admin", { user: "knitfab-test-admin", groups: ["system:masters"] });
   const controllerManagerKubeconfig = kubeconfigFor("kube-controller-manager", { user: "system:kube-controller-manager" });
   const schedulerKubeconfig = kubeconfigFor("kube-scheduler", { user: "system:kube-scheduler" });
+  // The API server's own identity towards kubelets, as kubeadm makes it (CN kube-apiserver-kubelet-client).
+  const kubeletClientUser = "kube-apiserver-kubelet-client";
+  const kubeletClient = ca.client("kube-apiserver-kubelet-client", { user: kubeletClientUser, groups: ["system:masters"] });
   const admin = ca.client("admin-probe", { user: "knitfab-test-admin", groups: ["system:masters"] });
 
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
@@ -158,6 +171,13 @@ async function start(
     `--service-account-signing-key-file=${serviceAccountKey.privateKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--allow-privileged=true",
+    // Calls to a kubelet (pod logs) go to its node's InternalIP (127.0.0.1: stand-in kubelets serve
+    // on loopback) at the port in the node's status.daemonEndpoints, with a client certificate,
+    // and verify the kubelet's serving certificate against the cluster CA.
+    "--kubelet-preferred-address-types=InternalIP,Hostname",
+    `--kubelet-client-certificate=${kubeletClient.cert}`,
+    `--kubelet-client-key=${kubeletClient.key}`,
+    `--kubelet-certificate-authority=${ca.cert}`,
     "--profiling=false",
     "--v=1",
     ...(options.apiServerFlags ?? []),
@@ -227,6 +247,10 @@ async function start(
     adminKubeconfig,
     logs,
     adminConfig,
+    kubeletClientUser,
+    kubeletServingCertificate(name, dnsNames, ips) {
+      return ca.server(name, dnsNames, ips);
+    },
     async kubeconfigForServiceAccount(namespace, name, tokenOptions = {}) {
       const response = await core.createNamespacedServiceAccountToken({
         name,

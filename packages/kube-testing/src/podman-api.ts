@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { request, type IncomingMessage } from "node:http";
 
 /**
  * The few calls of Podman's own REST API (libpod, v4) that the stand-in kubelet needs, over its
@@ -92,6 +92,30 @@ export class PodmanApi {
   async removePod(pod: string): Promise<void> {
     const { status, text } = await this.call("DELETE", `/pods/${encodeURIComponent(pod)}?force=true`);
     if (status >= 400 && status !== 404) throw new PodmanError(status, errorMessage(text) ?? `remove pod ${pod}: HTTP ${status}`);
+  }
+
+  /**
+   * A container's stdout and stderr through the Docker-compatible API (`/containers/{id}/logs`),
+   * still multiplexed (see `demultiplexLogs`); with `follow`, the response lasts until the
+   * container ends or `signal` aborts.
+   */
+  containerLogs(id: string, options: { follow: boolean; tail?: number; timestamps: boolean; signal: AbortSignal }): Promise<IncomingMessage> {
+    const query = new URLSearchParams({ stdout: "true", stderr: "true", follow: String(options.follow), timestamps: String(options.timestamps) });
+    if (options.tail !== undefined) query.set("tail", String(options.tail));
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { socketPath: this.socketPath, method: "GET", path: `/v4.0.0/containers/${encodeURIComponent(id)}/logs?${query}`, signal: options.signal },
+        (response) => {
+          if ((response.statusCode ?? 0) < 400) return resolve(response);
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => (text += chunk));
+          response.on("end", () => reject(new PodmanError(response.statusCode ?? 0, errorMessage(text) ?? `logs of ${id}: HTTP ${response.statusCode}`)));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {

@@ -19,6 +19,7 @@ import { podmanPlayManifest, UnsupportedPodError } from "./pod-manifest.js";
 import { derivePodStatus, sameStatus, type ObservedContainer, type WaitingReason } from "./pod-status.js";
 import { StandInProvisioner, STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in-provisioner.js";
 import { clientFor, errorStatus, nodeIdentity } from "./clients.js";
+import { startKubeletServer, type ContainerLookup, type KubeletServer } from "./kubelet-server.js";
 
 /** One simulated node. */
 export interface StandInNodeOptions {
@@ -47,6 +48,8 @@ export interface StandInKubelet {
   podmanPodName(podUid: string): string;
   /** The Podman volume behind a PersistentVolume made by the stand-in provisioner. */
   podmanVolumeName(persistentVolumeName: string): string;
+  /** The loopback port of its kubelet API (pod logs), in every node's status.daemonEndpoints. */
+  readonly kubeletPort: number;
   /** Stops watching, removes every Podman pod and volume it made, and stops renewing node leases. */
   close(): Promise<void>;
 }
@@ -78,11 +81,34 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   const adminCore = admin.makeApiClient(CoreV1Api);
   const adminStorage = admin.makeApiClient(StorageV1Api);
 
-  const provisioner = await StandInProvisioner.start({ controlPlane: options.controlPlane, podman, instance, storageClass: options.storageClass });
   const nodes: NodeAgent[] = [];
+  // One kubelet API for all its nodes: each node's address is 127.0.0.1 with this port, and a pod
+  // is found by namespace and name among the pods of every node.
+  const serving = options.controlPlane.kubeletServingCertificate(`stand-in-kubelet-${instance}`, options.nodes.map((node) => node.name), ["127.0.0.1"]);
+  const server: KubeletServer = await startKubeletServer({
+    podman,
+    cert: serving.cert,
+    key: serving.key,
+    clientCa: options.controlPlane.caFile,
+    clientUser: options.controlPlane.kubeletClientUser,
+    async lookup(namespace, pod, container) {
+      for (const agent of nodes) {
+        const found = await agent.lookupContainer(namespace, pod, container);
+        if (found.found !== "no-pod") return found;
+      }
+      return { found: "no-pod" };
+    },
+  });
+  let provisioner: StandInProvisioner;
+  try {
+    provisioner = await StandInProvisioner.start({ controlPlane: options.controlPlane, podman, instance, storageClass: options.storageClass });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   try {
     for (const node of options.nodes) {
-      const agent = new NodeAgent(node, options.controlPlane, podman, instance, options.pollMs ?? 300);
+      const agent = new NodeAgent(node, options.controlPlane, podman, instance, options.pollMs ?? 300, server.port);
       nodes.push(agent);
       await agent.register(adminCore, adminStorage);
     }
@@ -90,14 +116,17 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   } catch (error) {
     for (const agent of nodes) await agent.close();
     await provisioner.close();
+    await server.close();
     throw error;
   }
   return {
+    kubeletPort: server.port,
     nodeNames: options.nodes.map((node) => node.name),
     storageClassName: provisioner.storageClassName,
     podmanPodName: (uid) => podmanPodName(instance, uid),
     podmanVolumeName: (pv) => provisioner.podmanVolumeName(pv),
     async close() {
+      await server.close();
       for (const agent of nodes) await agent.close();
       // Pods first: a volume in use cannot be removed.
       for (const pod of await podman.podsLabelled(STAND_IN_LABEL, instance)) await podman.removePod(pod);
@@ -125,6 +154,7 @@ class NodeAgent {
     readonly podman: PodmanApi,
     readonly instance: string,
     readonly pollMs: number,
+    readonly kubeletPort: number,
   ) {
     this.config = clientFor(controlPlane.kubeconfigForUser(nodeIdentity(options.name)));
     this.core = this.config.makeApiClient(CoreV1Api);
@@ -188,6 +218,9 @@ class NodeAgent {
               { type: "InternalIP", address: "127.0.0.1" },
               { type: "Hostname", address: this.name },
             ],
+            // Where the API server reaches this node's kubelet API (at its InternalIP, 127.0.0.1).
+            // A patch body goes out as written: the API names this field `Port`, capitalised.
+            daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
             nodeInfo: {
               architecture: "amd64",
               operatingSystem: "linux",
@@ -253,6 +286,18 @@ class NodeAgent {
       if (!this.closed) setTimeout(() => void pods.start().catch(() => undefined), 1000);
     });
     await pods.start();
+  }
+
+  /** The Podman container behind a container of one of this node's pods, for the kubelet API. */
+  async lookupContainer(namespace: string, pod: string, container: string): Promise<ContainerLookup> {
+    const worker = [...this.workers.values()].find((candidate) => candidate.is(namespace, pod));
+    if (!worker) return { found: "no-pod" };
+    const spec = worker.pod.spec;
+    if (![...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].some((c) => c.name === container)) return { found: "no-container" };
+    const summary = (await this.podman.podContainers(worker.podmanName)).find((c) => c.Names.includes(`${worker.podmanName}-${container}`));
+    if (summary) return { found: "container", id: summary.Id };
+    const statuses = [...(worker.pod.status?.initContainerStatuses ?? []), ...(worker.pod.status?.containerStatuses ?? [])];
+    return { found: "not-started", message: statuses.find((s) => s.name === container)?.state?.waiting?.reason ?? "ContainerCreating" };
   }
 
   private seen(pod: V1Pod): void {
@@ -362,7 +407,7 @@ class PodWorker {
   private wake: (() => void) | undefined;
   private written: V1PodStatus | undefined;
   private readonly startTime = new Date().toISOString();
-  private readonly podmanName: string;
+  readonly podmanName: string;
   private readonly reported = new Set<string>();
   finished: Promise<void> = Promise.resolve();
 
@@ -373,6 +418,15 @@ class PodWorker {
     this.latest = pod;
     this.written = pod.status;
     this.podmanName = podmanPodName(node.instance, pod.metadata?.uid ?? "");
+  }
+
+  /** The pod as last seen from the API server. */
+  get pod(): V1Pod {
+    return this.latest;
+  }
+
+  is(namespace: string, name: string): boolean {
+    return this.latest.metadata?.namespace === namespace && this.latest.metadata?.name === name;
   }
 
   update(pod: V1Pod): void {

@@ -6,11 +6,14 @@
  * (minutes) or fails saying why; nothing is skipped.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { request } from "node:https";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, VersionApi, type V1Job, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, Log, RbacAuthorizationV1Api, VersionApi, type V1Job, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
 import { clientFor, errorStatus, startControlPlane, startStandInKubelet, type ControlPlane, type StandInKubelet } from "../src/index.js";
 import { PodmanApi } from "../src/podman-api.js";
 
@@ -332,5 +335,68 @@ describe("placement by the real scheduler", TEST_TIMEOUT, () => {
       expect(pod.spec?.nodeName).toBeUndefined();
       expect(pod.status?.phase).toBe("Pending");
     }
+  });
+});
+
+describe("pod logs through the real API server from the stand-in kubelet's API", () => {
+  it("registers nodes the API server reaches at 127.0.0.1 on the kubelet port, and lets only the API server's client certificate in", async () => {
+    const node = await core.readNode({ name: "node-general" });
+    expect(node.status?.addresses).toEqual(expect.arrayContaining([{ type: "InternalIP", address: "127.0.0.1" }]));
+    expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(kubelet.kubeletPort);
+    // The administrator's certificate is of the same CA, but it is not the API server's kubelet client.
+    const admin = controlPlane.adminConfig().getCurrentUser();
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(
+        `https://127.0.0.1:${kubelet.kubeletPort}/containerLogs/default/any/main`,
+        { ca: readFileSync(controlPlane.caFile), cert: readFileSync(admin?.certFile ?? ""), key: readFileSync(admin?.keyFile ?? "") },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it("reads a finished pod's stdout and stderr, and its last lines with tailLines", async () => {
+    await createPod("logged", {
+      restartPolicy: "Never",
+      containers: [{ name: "main", image: IMAGE, command: ["sh", "-c", "echo out1; echo err1 >&2; echo out2"] }],
+    });
+    await until("the pod to succeed", async () => (await core.readNamespacedPod({ name: "logged", namespace: NAMESPACE })).status?.phase === "Succeeded");
+    const whole = await core.readNamespacedPodLog({ name: "logged", namespace: NAMESPACE, container: "main" });
+    // Each stream keeps its order; between the two, conmon may pass stdout's pending lines first.
+    expect(whole.split("\n").sort()).toEqual(["", "err1", "out1", "out2"]);
+    expect(whole.indexOf("out1")).toBeLessThan(whole.indexOf("out2"));
+    const lastLine = `${whole.split("\n").at(-2)}\n`;
+    expect(await core.readNamespacedPodLog({ name: "logged", namespace: NAMESPACE, container: "main", tailLines: 1 })).toBe(lastLine);
+    const missing = await core.readNamespacedPodLog({ name: "logged", namespace: NAMESPACE, container: "nope" }).then(
+      () => 200,
+      (error: unknown) => errorStatus(error),
+    );
+    expect(missing).toBe(400); // the API server itself refuses a container the pod does not have
+  });
+
+  it("follows a running container's log live, until the container ends", async () => {
+    await createPod("followed", {
+      restartPolicy: "Never",
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "main", image: IMAGE, command: ["sh", "-c", "echo first; echo second >&2; exec sleep 600"] }],
+    });
+    await until("the pod to run", async () => (await core.readNamespacedPod({ name: "followed", namespace: NAMESPACE })).status?.phase === "Running");
+    const out = new PassThrough();
+    let received = "";
+    out.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+    const ended = new Promise<void>((resolve) => out.on("end", resolve));
+    await new Log(controlPlane.adminConfig()).log(NAMESPACE, "followed", "main", out, { follow: true });
+    // The container sleeps for ten minutes: these lines can only have come through a live follow.
+    await until("both lines through the follow", async () => received === "first\nsecond\n");
+    expect(out.readableEnded).toBe(false);
+    // Deleting the pod stops the container; the follow then ends by itself.
+    await core.deleteNamespacedPod({ name: "followed", namespace: NAMESPACE });
+    await ended;
+    expect(received).toBe("first\nsecond\n");
   });
 });

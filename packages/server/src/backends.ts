@@ -1,10 +1,11 @@
 /**
  * The one place the server chooses its data store and worker runtime, by name from configuration
  * (`--store`, `--runtime`). Everything else speaks only of DataStore and WorkerRuntime, so a further
- * pair (a PersistentVolumeClaim store and a Kubernetes runtime) is a new entry here and nothing else.
+ * pair (a PersistentVolumeClaim store, say) is a new entry here and nothing else. The kubernetes runtime
+ * mounts the local store's folders as hostPath volumes: right for a single-machine cluster only.
  */
 import { join } from "node:path";
-import { createDockerRuntime, createLocalDataStore, type DataStore, type WorkerRuntime } from "@knitfab/drivers";
+import { createDockerRuntime, createKubernetesRuntime, createLocalDataStore, type DataStore, type WorkerRuntime } from "@knitfab/drivers";
 import { lazyRuntime } from "@knitfab/engine";
 import type { ServeConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
@@ -38,6 +39,15 @@ export const RUNTIMES: Readonly<Record<string, Backend<RuntimeFactory>>> = {
   docker: {
     summary: "Docker or Podman through the Docker Engine API (DOCKER_HOST or the usual sockets)",
     create: (config) => createDockerRuntime({ nodeLabels: config.nodeLabels }),
+  },
+  kubernetes: {
+    summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class)",
+    create: ({ kubernetes }) =>
+      createKubernetesRuntime({
+        ...(kubernetes.kubeconfig === undefined ? {} : { kubeconfig: kubernetes.kubeconfig }),
+        ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
+        ...(kubernetes.priorityClass === undefined ? {} : { priorityClassName: kubernetes.priorityClass }),
+      }),
   },
 };
 

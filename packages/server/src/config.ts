@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { memoryToBytes } from "@knitfab/drivers";
@@ -20,8 +21,10 @@ export interface ServeConfig {
   hooksFile: string | undefined;
   /** the data store by name (backends.ts): `local` */
   store: string;
-  /** the worker runtime by name (backends.ts): `docker` */
+  /** the worker runtime by name (backends.ts): `docker`, `kubernetes` */
   runtime: string;
+  /** where the `kubernetes` runtime makes its workers (the other runtimes ignore it) */
+  kubernetes: KubernetesConfig;
   logLevel: string;
   consoleDir: string | undefined;
   /** labels of this machine, matched against plans' on_node (flag values join KNITFAB_NODE_LABELS) */
@@ -35,6 +38,15 @@ export interface ServeConfig {
   freeSpaceWarningBytes: number;
   /** API tokens and TLS (`--auth`, `--tls-cert`, ...) */
   access: AccessConfig;
+}
+
+export interface KubernetesConfig {
+  /** a kubeconfig file; undefined: the in-cluster configuration (the server runs in a Pod) */
+  kubeconfig: string | undefined;
+  /** the workers' namespace; undefined: the kubeconfig context's, else `default` */
+  namespace: string | undefined;
+  /** the workers' PriorityClass; undefined: none */
+  priorityClass: string | undefined;
 }
 
 /** Bounds on one upload (README, "Configuration"); undefined means unlimited. */
@@ -71,6 +83,9 @@ export interface ServeFlags extends AccessFlags {
   allowUncheckedUploads?: boolean;
   extraApis?: string;
   freeSpaceWarning?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  priorityClass?: string;
 }
 
 export { ConfigError };
@@ -105,6 +120,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   const access = resolveAccessConfig(flags, env, { address: listen, servesHttp }, (message) => {
     throw new ConfigError(message);
   });
+  const kubernetes = resolveKubernetes(flags, env);
   return {
     home,
     port,
@@ -114,6 +130,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     roles,
     hooksFile: flags.hooks ?? env.KNITFAB_HOOKS,
     ...backends,
+    kubernetes,
     logLevel: flags.logLevel ?? env.KNITFAB_LOG_LEVEL ?? "warn",
     consoleDir: flags.console ?? env.KNITFAB_CONSOLE_DIR,
     nodeLabels: parseLabels([...(env.KNITFAB_NODE_LABELS ? [env.KNITFAB_NODE_LABELS] : []), ...[flags.nodeLabel ?? []].flat()]),
@@ -128,6 +145,23 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     // by default twice the reserve: time to act while uploads still fit
     freeSpaceWarningBytes: warningText === undefined ? 2 * reserveBytes : parseSize("--free-space-warning", warningText),
   };
+}
+
+/** The kubernetes runtime's options, checked as the API server would (names) and for a readable kubeconfig. */
+function resolveKubernetes(flags: ServeFlags, env: NodeJS.ProcessEnv): KubernetesConfig {
+  const kubeconfigText = flags.kubeconfig ?? env.KNITFAB_KUBECONFIG;
+  const kubeconfig = kubeconfigText ? resolve(kubeconfigText) : undefined;
+  if (kubeconfig !== undefined && !existsSync(kubeconfig)) throw new ConfigError(`--kubeconfig "${kubeconfigText}" does not exist`);
+  const namespace = flags.namespace ?? env.KNITFAB_NAMESPACE;
+  // A namespace is a DNS label (RFC 1123), a PriorityClass name a DNS subdomain: refused here rather than at the first run.
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new ConfigError(`--namespace must be a Kubernetes namespace name (lower-case letters, digits and "-", at most 63), got "${namespace}"`);
+  }
+  const priorityClass = flags.priorityClass ?? env.KNITFAB_PRIORITY_CLASS;
+  if (priorityClass !== undefined && (priorityClass.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(priorityClass))) {
+    throw new ConfigError(`--priority-class must be a PriorityClass name (lower-case letters, digits, "-" and "."), got "${priorityClass}"`);
+  }
+  return { kubeconfig, namespace: namespace || undefined, priorityClass: priorityClass || undefined };
 }
 
 /** A limit, or undefined for `unlimited`. */

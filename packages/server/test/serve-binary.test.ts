@@ -105,7 +105,9 @@ describe("knitfab serve (the binary)", () => {
     // store and runtime are chosen by name; an unknown one is refused with the names known
     for (const [args, env, said] of [
       [["serve", "--store", "pvc"], {}, /^knitfab: --store "pvc" is unknown; known: local \(/],
-      [["serve"], { KNITFAB_RUNTIME: "kubernetes" }, /^knitfab: --runtime "kubernetes" is unknown; known: docker \(/],
+      [["serve"], { KNITFAB_RUNTIME: "nomad" }, /^knitfab: --runtime "nomad" is unknown; known: docker \(.*\); kubernetes \(/],
+      [["serve", "--runtime", "kubernetes", "--namespace", "Knit_Workers"], {}, /^knitfab: --namespace must be a Kubernetes namespace name/],
+      [["serve", "--runtime", "kubernetes"], { KNITFAB_KUBECONFIG: "/nonexistent/kubeconfig" }, /^knitfab: --kubeconfig "\/nonexistent\/kubeconfig" does not exist/],
     ] as const) {
       const child = run([...args], { ...env, KNITFAB_HOME: await mkdtemp(join(tmpdir(), "knitfab-bin-")) });
       expect(await exitOf(child), args.join(" ")).toBe(2);
@@ -181,7 +183,7 @@ describe("knitfab serve (the binary)", () => {
   it("documents every option and its environment variable in --help", async () => {
     const child = run(["serve", "--help"]);
     expect(await exitOf(child)).toBe(0);
-    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--store", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning", "--auth", "--insecure-no-auth", "--tls-cert", "--tls-key", "--tls-ca"]) {
+    for (const flag of ["--home", "--port", "--listen", "--database-url", "--role", "--hooks", "--store", "--runtime", "--allowed-hosts", "--extra-apis", "--free-space-warning", "--auth", "--insecure-no-auth", "--tls-cert", "--tls-key", "--tls-ca", "--kubeconfig", "--namespace", "--priority-class"]) {
       expect(child.output()).toContain(flag);
     }
     for (const variable of [
@@ -201,6 +203,9 @@ describe("knitfab serve (the binary)", () => {
       "KNITFAB_TLS_CERT",
       "KNITFAB_TLS_KEY",
       "KNITFAB_TLS_CA",
+      "KNITFAB_KUBECONFIG",
+      "KNITFAB_NAMESPACE",
+      "KNITFAB_PRIORITY_CLASS",
     ]) {
       expect(child.output()).toContain(variable);
     }

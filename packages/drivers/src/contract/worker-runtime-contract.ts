@@ -180,16 +180,39 @@ export function describeWorkerRuntimeContract(name: string, make: () => Promise<
       expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
     });
 
-    it("refuses an image that does not exist with a final WorkerStartError, leaving nothing behind", async () => {
+    it("refuses an image that does not exist: a final WorkerStartError from start, or a worker stuck pending on the pull", async () => {
       const { runtime } = under;
       const runId = newRunId();
       const image = `localhost/knitfab-contract-missing-${randomUUID()}:1`;
-      const error = await runtime.start(spec(runId, { image, args: ["true"] })).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(WorkerStartError);
-      expect(error).toMatchObject({ reason: "ErrImagePull", final: true });
-      expect((error as Error).message).toContain(image);
-      expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
-      expect(await runtime.listWorkers()).not.toContain(runId);
+      const outcome = await runtime.start(spec(runId, { image, args: ["true"] })).then(
+        () => ({ started: true as const }),
+        (caught: unknown) => ({ started: false as const, error: caught }),
+      );
+      if (!outcome.started) {
+        // The runtime knows before creating anything (docker: the pull fails): final, and nothing is left.
+        const { error } = outcome;
+        expect(error).toBeInstanceOf(WorkerStartError);
+        expect(error).toMatchObject({ reason: "ErrImagePull", final: true });
+        expect((error as Error).message).toContain(image);
+        expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
+        expect(await runtime.listWorkers()).not.toContain(runId);
+      } else {
+        // The runtime learns it only once the worker exists (Kubernetes: the kubelet's pull fails):
+        // the worker must soon be pending and stuck on the pull, never run, and be removable.
+        const deadline = Date.now() + WAIT_MS;
+        let state = await runtime.inspect(runId);
+        while (state.phase === "pending" && !state.stuck && Date.now() < deadline) {
+          await sleep(200);
+          state = await runtime.inspect(runId);
+        }
+        expect(state).toMatchObject({
+          phase: "pending",
+          stuck: { reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/), message: expect.stringContaining(image) },
+        });
+        await runtime.remove(runId);
+        expect(await runtime.inspect(runId)).toEqual({ phase: "missing" });
+        expect(await runtime.listWorkers()).not.toContain(runId);
+      }
     });
 
     it("places workers by on_node: a must label no node has waits (nothing runs), one the nodes have runs", async () => {

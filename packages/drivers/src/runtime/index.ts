@@ -11,3 +11,4 @@ export {
 export { parseQuantity, cpuToNanoCpus, memoryToBytes, deviceCount } from "./quantities.js";
 export { containerCreateOptions, resourceLimits } from "./docker-container-spec.js";
 export { unmetNodeRequirements, unplacedReason } from "./placement.js";
+export * from "./kubernetes/index.js";

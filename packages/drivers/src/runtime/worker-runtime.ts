@@ -55,8 +55,12 @@ export interface WorkerSpec {
 
 export type WorkerState =
   | { phase: "missing" }
-  /** Created but not running yet; `stuck` when it cannot make progress by itself (e.g. image not found). */
-  | { phase: "pending"; stuck?: { reason: string; message: string } }
+  /**
+   * Created but not running yet; `stuck` when it cannot make progress by itself (e.g. image not
+   * found); `waiting` says why it waits when it may still start by itself (e.g. Unschedulable: no
+   * node fits yet), for users to see.
+   */
+  | { phase: "pending"; stuck?: { reason: string; message: string }; waiting?: { reason: string; message: string } }
   | { phase: "running" }
   | { phase: "succeeded" }
   /** `message` follows the reference: `(container main) Error`, `(container main) OOMKilled`. */

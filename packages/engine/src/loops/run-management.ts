@@ -73,7 +73,8 @@ async function manageWorker(context: EngineContext, claimed: ClaimedRun): Promis
   }
   const observed = observe(context, claimed, state);
   if (observed.to === claimed.status) {
-    const reason = state.phase === "pending" && state.stuck ? `${state.stuck.reason}: ${state.stuck.message}` : null;
+    const why = state.phase === "pending" ? (state.stuck ?? state.waiting) : undefined;
+    const reason = why ? `${why.reason}: ${why.message}` : null;
     if (reason !== worker.pendingReason) await setWorkerPendingReason(database.db, run.runId, reason);
     const debounceMs = state.phase === "running" ? context.options.watchDebounceMs : context.options.pendingRecheckMs;
     await commit(context, claimed, claimed.status, { debounceMs });

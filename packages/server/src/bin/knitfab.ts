@@ -27,7 +27,15 @@ program
   )
   .addOption(new Option("--hooks <file>", "lifecycle hooks YAML (lifecycle-hooks.before / .after URL lists)").env("KNITFAB_HOOKS"))
   .addOption(new Option("--store <name>", "data store: local, i.e. folders under --home (default: local)").env("KNITFAB_STORE"))
-  .addOption(new Option("--runtime <name>", "worker runtime: docker, i.e. Docker or Podman through the Docker Engine API (default: docker)").env("KNITFAB_RUNTIME"))
+  .addOption(
+    new Option(
+      "--runtime <name>",
+      "worker runtime: docker, i.e. Docker or Podman through the Docker Engine API, or kubernetes, a Job per run (default: docker)",
+    ).env("KNITFAB_RUNTIME"),
+  )
+  .addOption(new Option("--kubeconfig <file>", "kubernetes runtime: kubeconfig file (default: the in-cluster configuration)").env("KNITFAB_KUBECONFIG"))
+  .addOption(new Option("--namespace <name>", "kubernetes runtime: namespace of the workers (default: the kubeconfig context's, else default)").env("KNITFAB_NAMESPACE"))
+  .addOption(new Option("--priority-class <name>", "kubernetes runtime: PriorityClass of the workers (default: none)").env("KNITFAB_PRIORITY_CLASS"))
   .addOption(
     new Option("--node-label <key=value...>", "labels of this machine, matched by plans' on_node (repeatable)").env("KNITFAB_NODE_LABELS"),
   )

@@ -1,0 +1,250 @@
+/**
+ * The `kubernetes` worker runtime: one batch/v1 Job per run (`worker-run-<runId>`, see job-spec.ts)
+ * in one namespace, through @kubernetes/client-node. The cluster's scheduler places workers by
+ * on_node (tolerations and node affinity), so nothing is refused up front: a worker no node fits
+ * stays pending, with the scheduler's reason.
+ */
+import { PassThrough } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import { WORKER_LABELS, WorkerStartError, workerName, type LogOptions, type NodePlacement, type WorkerRuntime, type WorkerSpec, type WorkerState } from "../worker-runtime.js";
+import { MAIN_CONTAINER, workerJob } from "./job-spec.js";
+import { workerStateOf } from "./job-state.js";
+
+export interface KubernetesRuntimeOptions {
+  /** A kubeconfig file; default: the in-cluster configuration (the server runs in a Pod). */
+  kubeconfig?: string;
+  /** The namespace of the workers; default: the kubeconfig context's namespace, else "default". */
+  namespace?: string;
+  /** The workers' PriorityClass; none by default. */
+  priorityClassName?: string;
+  /** Image of the init container that checks outputs are empty; default: the run's image. */
+  helperImage?: string;
+  /** How often a followed log waits to find its container started (default 500 ms). */
+  pollMs?: number;
+}
+
+/** The HTTP status of a failed API call, or undefined for transport errors. */
+function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/** The API server's own explanation (its Status `message`), else the error's text. */
+function messageOf(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body: unknown = error.body;
+    const parsed: unknown = typeof body === "string" ? safeJson(body) : body;
+    if (typeof parsed === "object" && parsed !== null && "message" in parsed && typeof parsed.message === "string") return parsed.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** `undefined` for a 404, the value otherwise; other errors are thrown. */
+async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
+  const config = new KubeConfig();
+  if (kubeconfig) config.loadFromFile(kubeconfig);
+  else config.loadFromCluster();
+  return config;
+}
+
+export function createKubernetesRuntime(options: KubernetesRuntimeOptions = {}): WorkerRuntime {
+  const config = loadKubeConfig(options.kubeconfig);
+  const namespace = options.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? "default";
+  return new KubernetesRuntime(config, { ...options, namespace });
+}
+
+class KubernetesRuntime implements WorkerRuntime {
+  readonly name = "kubernetes";
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private readonly namespace: string;
+  /** Aborted by close: ends every watch and log follow still open. */
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly config: KubeConfig,
+    private readonly options: KubernetesRuntimeOptions & { namespace: string },
+  ) {
+    this.batch = config.makeApiClient(BatchV1Api);
+    this.core = config.makeApiClient(CoreV1Api);
+    this.namespace = options.namespace;
+  }
+
+  async start(spec: WorkerSpec): Promise<void> {
+    const body = workerJob(spec, {
+      namespace: this.namespace,
+      ...(this.options.priorityClassName ? { priorityClassName: this.options.priorityClassName } : {}),
+      ...(this.options.helperImage ? { helperImage: this.options.helperImage } : {}),
+    });
+    try {
+      await this.batch.createNamespacedJob({ namespace: this.namespace, body });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409) return; // AlreadyExists: the run's worker is there, left alone.
+      // Invalid: the API server refused the spec (a limit, a path, an image name); the same start cannot succeed.
+      if (status === 422 || status === 400) {
+        throw new WorkerStartError("CreateContainerConfigError", `the worker Job of run ${spec.runId} is invalid: ${messageOf(error)}`, true, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** The cluster's scheduler makes a worker wait by itself (pending, with its reason): never refused here. */
+  unplaceable(_onNode: NodePlacement): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  async inspect(runId: string): Promise<WorkerState> {
+    const job = await this.readJob(runId);
+    if (!job) return { phase: "missing" };
+    return workerStateOf(job, await this.podsOf(job));
+  }
+
+  async logs(runId: string, options: LogOptions): Promise<NodeJS.ReadableStream | undefined> {
+    const job = await this.readJob(runId);
+    if (!job || job.metadata?.deletionTimestamp) return undefined;
+    const out = new PassThrough();
+    void this.streamLog(job, options, out).catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
+    return out;
+  }
+
+  /**
+   * Through the Pod log API of the main container. A followed log first waits for the container to
+   * have started (the API refuses a waiting container), as the reference's log sidecar does.
+   */
+  private async streamLog(job: V1Job, options: LogOptions, out: PassThrough): Promise<void> {
+    let pod: V1Pod | undefined;
+    for (;;) {
+      if (out.destroyed || this.closing.signal.aborted) return void out.end();
+      const current = await this.readJob(job.metadata?.labels?.[WORKER_LABELS.runId] ?? "");
+      if (!current) return void out.end();
+      pod = newest(await this.podsOf(current));
+      const main = pod?.status?.containerStatuses?.find((status) => status.name === MAIN_CONTAINER);
+      if (main?.state?.running || main?.state?.terminated) break;
+      // Main has not run: nothing to read now, or ever (the pod or Job ended without it, e.g. init failed).
+      const podEnded = ["Succeeded", "Failed"].includes(pod?.status?.phase ?? "");
+      const jobEnded = ["succeeded", "failed", "missing"].includes(workerStateOf(current, []).phase);
+      if (!options.follow || podEnded || jobEnded) return void out.end();
+      await sleep(this.options.pollMs ?? 500);
+    }
+    const name = pod?.metadata?.name;
+    if (!name) return void out.end();
+    const controller = await new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, out, { follow: options.follow });
+    const stop = () => controller.abort();
+    this.closing.signal.addEventListener("abort", stop, { once: true });
+    out.once("close", () => this.closing.signal.removeEventListener("abort", stop));
+  }
+
+  async remove(runId: string): Promise<void> {
+    // Background: the Job goes at once and the garbage collector deletes its pods; the pods are
+    // also deleted here, so a running task is stopped now rather than when the collector comes by.
+    await orMissing(this.batch.deleteNamespacedJob({ name: workerName(runId), namespace: this.namespace, propagationPolicy: "Background" }));
+    const pods = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${WORKER_LABELS.runId}=${runId}` });
+    for (const pod of pods.items) {
+      const name = pod.metadata?.name;
+      if (name && !pod.metadata?.deletionTimestamp) await orMissing(this.core.deleteNamespacedPod({ name, namespace: this.namespace }));
+    }
+  }
+
+  async listWorkers(): Promise<string[]> {
+    const jobs = await this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector: `${WORKER_LABELS.worker}=true` });
+    return jobs.items.flatMap((job) => {
+      const runId = job.metadata?.labels?.[WORKER_LABELS.runId];
+      return runId && !job.metadata?.deletionTimestamp ? [runId] : [];
+    });
+  }
+
+  /**
+   * Watches the run's Job (from the version just read, so no change is missed) until it has a
+   * Complete or Failed condition or is deleted; a watch the server closes is opened again.
+   */
+  async waitForExit(runId: string, signal: AbortSignal): Promise<void> {
+    const ended = (job: V1Job | undefined) => {
+      const phase = workerStateOf(job, []).phase;
+      return phase === "missing" || phase === "succeeded" || phase === "failed";
+    };
+    for (;;) {
+      signal.throwIfAborted();
+      if (this.closing.signal.aborted) return;
+      const job = await this.readJob(runId);
+      if (ended(job)) return;
+      const seen = await new Promise<"ended" | "again">((resolve, reject) => {
+        let controller: AbortController | undefined;
+        let settled = false;
+        const onAbort = () => {
+          settled = true;
+          controller?.abort();
+          if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+          else resolve("ended");
+        };
+        const settle = (outcome: "ended" | "again") => {
+          settled = true;
+          signal.removeEventListener("abort", onAbort);
+          this.closing.signal.removeEventListener("abort", onAbort);
+          controller?.abort();
+          resolve(outcome);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.closing.signal.addEventListener("abort", onAbort, { once: true });
+        new Watch(this.config)
+          .watch(
+            `/apis/batch/v1/namespaces/${this.namespace}/jobs`,
+            { fieldSelector: `metadata.name=${workerName(runId)}`, resourceVersion: job?.metadata?.resourceVersion, allowWatchBookmarks: false },
+            (type: string, object: V1Job) => {
+              if (type === "DELETED" || (type !== "ERROR" && ended(object))) settle("ended");
+              else if (type === "ERROR") settle("again");
+            },
+            () => settle("again"),
+          )
+          .then(
+            (started) => {
+              controller = started;
+              if (settled) started.abort();
+            },
+            () => settle("again"),
+          );
+      });
+      if (seen === "ended") return;
+      await sleep(200, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+
+  private readJob(runId: string): Promise<V1Job | undefined> {
+    return orMissing(this.batch.readNamespacedJob({ name: workerName(runId), namespace: this.namespace }));
+  }
+
+  /** The Job's pods, by the Job's own selector (its controller-uid), so another Job's pods never count. */
+  private async podsOf(job: V1Job): Promise<V1Pod[]> {
+    const match = job.spec?.selector?.matchLabels ?? {};
+    const labelSelector = Object.entries(match)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(",");
+    if (labelSelector === "") return [];
+    return (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })).items;
+  }
+}
+
+function newest(pods: readonly V1Pod[]): V1Pod | undefined {
+  return [...pods].sort((a, b) => (a.metadata?.creationTimestamp?.getTime() ?? 0) - (b.metadata?.creationTimestamp?.getTime() ?? 0)).pop();
+}
