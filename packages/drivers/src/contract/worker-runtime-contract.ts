@@ -14,8 +14,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarGz } from "@knitfab/archive";
 import type { DataStore } from "../store/data-store.js";
+import { workerSpecFixture } from "./worker-spec-fixture.js";
 import {
-  ANY_NODE,
   WorkerStartError,
   WorkerUnschedulableError,
   type NodeLabel,
@@ -58,19 +58,8 @@ export function describeWorkerRuntimeContract(name: string, make: () => Promise<
       started.push(runId);
       return runId;
     };
-    const spec = (runId: string, overrides: Partial<WorkerSpec> = {}): WorkerSpec => ({
-      runId,
-      planId: "plan-contract",
-      image: under.image,
-      entrypoint: [],
-      args: [],
-      env: {},
-      mounts: [],
-      resources: {},
-      labels: {},
-      onNode: ANY_NODE,
-      ...overrides,
-    });
+    const spec = (runId: string, overrides: Partial<WorkerSpec> = {}): WorkerSpec =>
+      workerSpecFixture({ runId, planId: "plan-contract", image: under.image }, overrides);
     const sh = (runId: string, script: string, overrides: Partial<WorkerSpec> = {}) => spec(runId, { args: ["sh", "-c", script], ...overrides });
 
     /** Waits for the worker's end (waitForExit when the runtime has it, else by looking) and returns its state. */

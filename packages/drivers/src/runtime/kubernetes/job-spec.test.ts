@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ANY_NODE, type WorkerSpec } from "../worker-runtime.js";
+import type { WorkerSpec } from "../worker-runtime.js";
+import { workerSpecFixture } from "../../contract/worker-spec-fixture.js";
 import { affinityOf, tolerationsOf, workerJob } from "./job-spec.js";
 
 const RUN = "0f6c1b4e-7d2a-4c59-9a43-1e2b3c4d5e6f";
 
 function spec(overrides: Partial<WorkerSpec> = {}): WorkerSpec {
-  return {
-    runId: RUN,
-    planId: "plan-1",
-    image: "localhost/train:1.0",
-    entrypoint: [],
-    args: [],
-    env: {},
-    mounts: [],
-    resources: {},
-    labels: {},
-    onNode: ANY_NODE,
-    ...overrides,
-  };
+  return workerSpecFixture({ runId: RUN, planId: "plan-1", image: "localhost/train:1.0" }, overrides);
 }
 
 describe("workerJob", () => {
