@@ -32,6 +32,27 @@ export function isNotFound(error: unknown): boolean {
   return status !== undefined && status >= 500 && /no such container/i.test(engineCause(error));
 }
 
+/**
+ * Podman answers a request that races a container's process exiting with 500 and a cause such as
+ * "read /proc/PID/cgroup: no such process". Nothing is wrong: asked again a moment later, it answers.
+ */
+export function isExitRace(error: unknown): boolean {
+  const status = engineStatus(error);
+  return status !== undefined && status >= 500 && /no such process/i.test(engineCause(error));
+}
+
+/** Runs a request again (a few times, briefly apart) while it only races a process exiting. */
+export async function retryingExitRace<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!isExitRace(error) || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}
+
 function engineCause(error: unknown): string {
   const json = typeof error === "object" && error !== null && "json" in error ? (error as { json: unknown }).json : undefined;
   const cause = typeof json === "object" && json !== null && "cause" in json ? String((json as { cause: unknown }).cause) : "";

@@ -9,7 +9,7 @@ import Docker from "dockerode";
 import { PassThrough, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { containerCreateOptions } from "./docker-container-spec.js";
-import { engineMessage, engineStatus, isNotFound } from "./docker-errors.js";
+import { engineMessage, engineStatus, isExitRace, isNotFound, retryingExitRace } from "./docker-errors.js";
 import { createLogDemultiplexer } from "./docker-log-stream.js";
 import { resolveDockerEndpoint } from "./docker-socket.js";
 import { neverStarted, startErrorState, workerStateOf, type ContainerFacts } from "./docker-state.js";
@@ -68,7 +68,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
 
   async function inspectContainer(runId: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return await docker.getContainer(workerName(runId)).inspect();
+      return await retryingExitRace(() => docker.getContainer(workerName(runId)).inspect());
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -114,6 +114,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     } catch (error) {
       const status = engineStatus(error);
       if (status === 304) return; // already started by someone else
+      if (isExitRace(error)) {
+        // The task ran and ended before Podman finished answering: the start happened.
+        const info = await inspectContainer(runId);
+        if (info !== undefined && info.State.Status !== "created") return;
+      }
       if (status === undefined || isNotFound(error)) throw error;
       startErrors.set(runId, engineMessage(error));
     }
@@ -265,10 +270,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   }
 
   async function listWorkers(): Promise<string[]> {
-    const containers = await docker.listContainers({
-      all: true,
-      filters: JSON.stringify({ label: [`${WORKER_LABELS.worker}=true`] }),
-    });
+    const containers = await retryingExitRace(() =>
+      docker.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`${WORKER_LABELS.worker}=true`] }),
+      }),
+    );
     const runIds = new Set<string>();
     for (const container of containers) {
       const runId = container.Labels?.[WORKER_LABELS.runId];
