@@ -5,7 +5,15 @@
  * mounts the local store's folders as hostPath volumes: right for a single-machine cluster only.
  */
 import { join } from "node:path";
-import { createDockerRuntime, createKubernetesRuntime, createLocalDataStore, type DataStore, type WorkerRuntime } from "@knitfab/drivers";
+import {
+  createDockerRuntime,
+  createKubernetesRuntime,
+  createLocalDataStore,
+  dockerUnhonouredPlanSettings,
+  type DataStore,
+  type UnhonouredPlanSettings,
+  type WorkerRuntime,
+} from "@knitfab/drivers";
 import { lazyRuntime } from "@knitfab/engine";
 import type { ServeConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
@@ -19,6 +27,11 @@ interface Backend<F> {
   /** What `--help` and errors say of it. */
   summary: string;
   create: F;
+}
+
+interface RuntimeBackend extends Backend<RuntimeFactory> {
+  /** What this runtime cannot honour of a plan, told when the plan is applied (the API role has no runtime of its own). */
+  unhonoured: UnhonouredPlanSettings;
 }
 
 export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
@@ -35,10 +48,11 @@ export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
   },
 };
 
-export const RUNTIMES: Readonly<Record<string, Backend<RuntimeFactory>>> = {
+export const RUNTIMES: Readonly<Record<string, RuntimeBackend>> = {
   docker: {
     summary: "Docker or Podman through the Docker Engine API (DOCKER_HOST or the usual sockets)",
     create: (config) => createDockerRuntime({ nodeLabels: config.nodeLabels }),
+    unhonoured: dockerUnhonouredPlanSettings,
   },
   kubernetes: {
     summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class)",
@@ -48,12 +62,15 @@ export const RUNTIMES: Readonly<Record<string, Backend<RuntimeFactory>>> = {
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
         ...(kubernetes.priorityClass === undefined ? {} : { priorityClassName: kubernetes.priorityClass }),
       }),
+    // Service accounts, tolerations and node affinity are all the cluster's to honour.
+    unhonoured: () => [],
   },
 };
 
 export interface Backends {
   store: DataStore;
   runtime: WorkerRuntime;
+  unhonouredPlanSettings: UnhonouredPlanSettings;
 }
 
 /**
@@ -67,6 +84,7 @@ export function createBackends(config: ServeConfig): Backends {
   return {
     store: store.create(config),
     runtime: lazyRuntime(config.runtime, () => runtime.create(config)),
+    unhonouredPlanSettings: runtime.unhonoured,
   };
 }
 
@@ -76,7 +94,7 @@ export function checkBackendNames(config: Pick<ServeConfig, "store" | "runtime">
   known("--runtime", RUNTIMES, config.runtime);
 }
 
-function known<F>(flag: string, registry: Readonly<Record<string, Backend<F>>>, name: string): Backend<F> {
+function known<B extends Backend<unknown>>(flag: string, registry: Readonly<Record<string, B>>, name: string): B {
   const backend = Object.hasOwn(registry, name) ? registry[name] : undefined;
   if (backend === undefined) {
     const names = Object.entries(registry).map(([known, { summary }]) => `${known} (${summary})`);

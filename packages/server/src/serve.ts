@@ -59,7 +59,7 @@ export interface ServeOverrides {
  */
 export async function startServer(config: ServeConfig, logger: Logger = consoleLogger, overrides: ServeOverrides = {}): Promise<RunningServer> {
   // Unknown store or runtime names, and a bad extra-API file, stop the start before anything is touched.
-  const { store, runtime } = createBackends(config);
+  const { store, runtime, unhonouredPlanSettings } = createBackends(config);
   const extraApis = config.extraApisFile && config.roles.has("api") ? await loadExtraApisFile(config.extraApisFile) : [];
   const servesHttp = config.roles.has("api") || config.roles.has("backend");
   // so do bad certificate files
@@ -118,6 +118,7 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         database,
         store,
         logSource: { follow: (runId) => runningEngine.followLog(runId) },
+        unhonouredPlanSettings,
         version: VERSION,
         serve: { api: config.roles.has("api"), backend: config.roles.has("backend") },
         uploads: { allowUnchecked: config.uploads.allowUnchecked },

@@ -10,5 +10,6 @@ export {
 } from "./docker-socket.js";
 export { parseQuantity, cpuToNanoCpus, memoryToBytes, deviceCount } from "./quantities.js";
 export { containerCreateOptions, resourceLimits } from "./docker-container-spec.js";
+export { dockerUnhonouredPlanSettings, type PlanWorkerSettings, type UnhonouredPlanSettings } from "./unhonoured-settings.js";
 export { unmetNodeRequirements, unplacedReason } from "./placement.js";
 export * from "./kubernetes/index.js";

@@ -1,5 +1,5 @@
 import type { Database } from "@knitfab/db";
-import type { DataStore } from "@knitfab/drivers";
+import type { DataStore, UnhonouredPlanSettings } from "@knitfab/drivers";
 import type { ServerMetrics } from "../monitoring/metrics.js";
 import type { ExtraApiEndpoint } from "../extra-apis-file.js";
 import type { HostRules } from "./request-origin.js";
@@ -15,6 +15,8 @@ export interface AppOptions {
   store: DataStore;
   /** live logs of running workers; absent when no worker runtime is configured */
   logSource?: RunLogSource;
+  /** what the configured runtime cannot honour of a plan, told when it is applied; nothing by default */
+  unhonouredPlanSettings?: UnhonouredPlanSettings;
   /** folder with the built web console; absent to serve none */
   consoleDir?: string;
   logger?: boolean | { level: string };

@@ -23,7 +23,6 @@ import {
   setPlanServiceAccount,
   type PlanQuery,
 } from "@knitfab/db";
-import { unhonouredPlanSettings } from "@knitfab/engine";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppOptions } from "../app-options.js";
 import { addWarning } from "../warning.js";
@@ -36,7 +35,7 @@ const JSON_ADVICE = "can not understand the requested json";
 const REQUEST_ADVICE = "can not understand the request";
 const QUERY_ADVICE = "query specification is incorrect";
 
-export async function planRoutes(app: ApiApp, { database }: AppOptions): Promise<void> {
+export async function planRoutes(app: ApiApp, { database, unhonouredPlanSettings = () => [] }: AppOptions): Promise<void> {
   const detail = async (planId: string) => {
     const [plan] = await loadPlans(database.db, [planId]);
     if (!plan) throw new NotFoundError();
@@ -94,7 +93,7 @@ export async function planRoutes(app: ApiApp, { database }: AppOptions): Promise
     async (request, reply) => {
       const spec = validatePlanSpec(planSpecFromJson(request.body));
       const planId = await registerPlan(database, spec);
-      warnUnhonoured(request, reply, planId, spec);
+      warnUnhonoured(request, reply, planId, unhonouredPlanSettings(spec));
       return detail(planId);
     },
   );
@@ -180,7 +179,7 @@ export async function planRoutes(app: ApiApp, { database }: AppOptions): Promise
       if (name !== undefined) {
         const serviceAccount = checkText("service_account", name, INPUT_LIMITS.serviceAccountBytes);
         await setPlanServiceAccount(database, planId, serviceAccount);
-        warnUnhonoured(request, reply, planId, { serviceAccount, onNode: [] });
+        warnUnhonoured(request, reply, planId, unhonouredPlanSettings({ serviceAccount, onNode: [] }));
       }
       return detail(planId);
     },
@@ -208,8 +207,8 @@ function parseImageQuery(image: string): NonNullable<PlanQuery["image"]> {
 }
 
 /** Says what the plan asks that this runtime does not do: a Warning header (the body keeps the reference's shape) and a log line. */
-function warnUnhonoured(request: FastifyRequest, reply: FastifyReply, planId: string, plan: Parameters<typeof unhonouredPlanSettings>[0]): void {
-  for (const note of unhonouredPlanSettings(plan)) {
+function warnUnhonoured(request: FastifyRequest, reply: FastifyReply, planId: string, notes: readonly string[]): void {
+  for (const note of notes) {
     addWarning(reply, note);
     request.log.warn(`plan ${planId}: ${note}`);
   }
