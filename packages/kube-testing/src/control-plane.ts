@@ -171,8 +171,8 @@ async function start(
     `--service-account-signing-key-file=${serviceAccountKey.privateKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--allow-privileged=true",
-    // Calls to a kubelet (pod logs) go to its node's InternalIP (127.0.0.1: stand-in kubelets serve
-    // on loopback) at the port in the node's status.daemonEndpoints, with a client certificate,
+    // Calls to a kubelet (pod logs, node proxy) go to its node's InternalIP (stand-in kubelets serve
+    // on this machine's address) at the port in the node's status.daemonEndpoints, with a client certificate,
     // and verify the kubelet's serving certificate against the cluster CA.
     "--kubelet-preferred-address-types=InternalIP,Hostname",
     `--kubelet-client-certificate=${kubeletClient.cert}`,

@@ -23,7 +23,11 @@ export interface KubeletServerOptions {
   readonly clientCa: string;
   /** The only client accepted: the CN of the API server's `--kubelet-client-certificate`. */
   readonly clientUser: string;
+  /** The address to listen on (the nodes' InternalIP). */
+  readonly address: string;
   lookup(namespace: string, pod: string, container: string): Promise<ContainerLookup>;
+  /** The Prometheus text of `GET /metrics` (volume statistics); without it, /metrics answers 404. */
+  metrics?(): Promise<string>;
 }
 
 export interface KubeletServer {
@@ -34,12 +38,14 @@ export interface KubeletServer {
 /**
  * The STAND-IN kubelet's API, the one part of it the API server calls: `GET
  * /containerLogs/{namespace}/{pod}/{container}` (what `kubectl logs` and readNamespacedPodLog reach
- * through the API server), from Podman's container logs. HTTPS on loopback; a client must present
+ * through the API server), from Podman's container logs. HTTPS on the nodes' address; a client must present
  * a certificate of the cluster CA whose CN is the API server's kubelet client user (a real kubelet
  * asks the API server with a SubjectAccessReview instead). Query parameters as the kubelet reads
  * them: `follow`, `tailLines`, `timestamps`; `previous` finds nothing (the stand-in never restarts
- * containers); `limitBytes`, `sinceSeconds` and `sinceTime` are refused with 400, not ignored. Everything else of the kubelet API (exec, attach, port-forward,
- * metrics, stats) answers 404.
+ * containers); `limitBytes`, `sinceSeconds` and `sinceTime` are refused with 400, not ignored. Also
+ * `GET /metrics` with the kubelet's volume statistics (what the volume expander scrapes through the
+ * API server's node proxy). Everything else of the kubelet API (exec, attach, port-forward, stats)
+ * answers 404.
  */
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const open = new Set<AbortController>();
@@ -66,7 +72,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, options.address, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -83,6 +89,12 @@ async function handle(options: KubeletServerOptions, request: IncomingMessage, r
     return plain(response, 403, `Forbidden (user=${peer.subject?.CN ?? "unknown"}, verb=get, resource=nodes, subresource=proxy)`);
   }
   const url = new URL(request.url ?? "/", "https://stand-in-kubelet");
+  if (request.method === "GET" && url.pathname === "/metrics" && options.metrics) {
+    const body = await options.metrics();
+    response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+    response.end(body);
+    return;
+  }
   const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (request.method !== "GET" || !match) return plain(response, 404, "404 page not found");
   const [namespace, pod, container] = match.slice(1).map(decodeURIComponent) as [string, string, string];

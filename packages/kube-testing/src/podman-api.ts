@@ -130,6 +130,14 @@ export class PodmanApi {
     if (status >= 400 && status !== 404) throw new PodmanError(status, errorMessage(text) ?? `remove volume ${name}: HTTP ${status}`);
   }
 
+  /** Where a volume's files are on this machine, or undefined when the volume does not exist. */
+  async volumeMountpoint(name: string): Promise<string | undefined> {
+    const { status, text } = await this.call("GET", `/volumes/${encodeURIComponent(name)}/json`);
+    if (status === 404) return undefined;
+    if (status >= 400) throw new PodmanError(status, errorMessage(text) ?? `inspect volume ${name}: HTTP ${status}`);
+    return (JSON.parse(text) as { Mountpoint?: string }).Mountpoint;
+  }
+
   async volumesLabelled(key: string, value: string): Promise<string[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: [`${key}=${value}`] }));
     const volumes = (await this.json<{ Name: string }[] | null>("GET", `/volumes/json?filters=${filters}`)) ?? [];

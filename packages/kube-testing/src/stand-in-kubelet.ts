@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -48,7 +49,7 @@ export interface StandInKubelet {
   podmanPodName(podUid: string): string;
   /** The Podman volume behind a PersistentVolume made by the stand-in provisioner. */
   podmanVolumeName(persistentVolumeName: string): string;
-  /** The loopback port of its kubelet API (pod logs), in every node's status.daemonEndpoints. */
+  /** The port of its kubelet API (pod logs, volume metrics) on the nodes' address, in every node's status.daemonEndpoints. */
   readonly kubeletPort: number;
   /** Stops watching, removes every Podman pod and volume it made, and stops renewing node leases. */
   close(): Promise<void>;
@@ -82,15 +83,19 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   const adminStorage = admin.makeApiClient(StorageV1Api);
 
   const nodes: NodeAgent[] = [];
-  // One kubelet API for all its nodes: each node's address is 127.0.0.1 with this port, and a pod
-  // is found by namespace and name among the pods of every node.
-  const serving = options.controlPlane.kubeletServingCertificate(`stand-in-kubelet-${instance}`, options.nodes.map((node) => node.name), ["127.0.0.1"]);
+  // One kubelet API for all its nodes: each node's address is this machine's with this port, and a
+  // pod is found by namespace and name among the pods of every node.
+  const address = nodeAddress();
+  const serving = options.controlPlane.kubeletServingCertificate(`stand-in-kubelet-${instance}`, options.nodes.map((node) => node.name), [address]);
   const server: KubeletServer = await startKubeletServer({
+    address,
     podman,
     cert: serving.cert,
     key: serving.key,
     clientCa: options.controlPlane.caFile,
     clientUser: options.controlPlane.kubeletClientUser,
+    // The provisioner is made after the server (it needs nothing from it); /metrics waits for it.
+    metrics: async () => volumeMetrics(await provisionerReady),
     async lookup(namespace, pod, container) {
       for (const agent of nodes) {
         const found = await agent.lookupContainer(namespace, pod, container);
@@ -100,15 +105,18 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
     },
   });
   let provisioner: StandInProvisioner;
+  let provided: (provisioner: StandInProvisioner) => void = () => undefined;
+  const provisionerReady = new Promise<StandInProvisioner>((resolve) => (provided = resolve));
   try {
     provisioner = await StandInProvisioner.start({ controlPlane: options.controlPlane, podman, instance, storageClass: options.storageClass });
+    provided(provisioner);
   } catch (error) {
     await server.close();
     throw error;
   }
   try {
     for (const node of options.nodes) {
-      const agent = new NodeAgent(node, options.controlPlane, podman, instance, options.pollMs ?? 300, server.port);
+      const agent = new NodeAgent(node, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port);
       nodes.push(agent);
       await agent.register(adminCore, adminStorage);
     }
@@ -135,6 +143,39 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   };
 }
 
+/**
+ * The machine's first external IPv4 address (container bridges aside). Not loopback: the API server
+ * reaches kubelet logs at any address, but refuses to proxy `nodes/<name>/proxy/…` (what the volume
+ * expander scrapes) to a loopback one ("address not allowed"), as a real cluster's nodes never are.
+ */
+function nodeAddress(): string {
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    if (/^(cni-|podman|veth|docker|br-)/.test(name)) continue;
+    const found = addresses?.find((entry) => entry.family === "IPv4" && !entry.internal);
+    if (found) return found.address;
+  }
+  throw new Error("stand-in kubelet: this machine has no external IPv4 address for its nodes (the API server will not proxy to loopback)");
+}
+
+/**
+ * The kubelet's volume statistics in Prometheus' text format. A real kubelet reports the volumes
+ * mounted on its node; the stand-in serves all its nodes from one port, so it reports every claim
+ * its provisioner bound (a consumer such as the volume expander picks the claims of its node).
+ */
+async function volumeMetrics(provisioner: StandInProvisioner): Promise<string> {
+  const stats = await provisioner.volumeStats();
+  const labels = (stat: { namespace: string; claim: string }) => `namespace="${stat.namespace}",persistentvolumeclaim="${stat.claim}"`;
+  return [
+    "# HELP kubelet_volume_stats_used_bytes [ALPHA] Number of used bytes in the volume",
+    "# TYPE kubelet_volume_stats_used_bytes gauge",
+    ...stats.map((stat) => `kubelet_volume_stats_used_bytes{${labels(stat)}} ${stat.usedBytes}`),
+    "# HELP kubelet_volume_stats_capacity_bytes [ALPHA] Capacity in bytes of the volume",
+    "# TYPE kubelet_volume_stats_capacity_bytes gauge",
+    ...stats.map((stat) => `kubelet_volume_stats_capacity_bytes{${labels(stat)}} ${stat.capacityBytes}`),
+    "",
+  ].join("\n");
+}
+
 function podmanPodName(instance: string, uid: string): string {
   return `kubelet-${instance}-${uid}`;
 }
@@ -154,6 +195,7 @@ class NodeAgent {
     readonly podman: PodmanApi,
     readonly instance: string,
     readonly pollMs: number,
+    readonly address: string,
     readonly kubeletPort: number,
   ) {
     this.config = clientFor(controlPlane.kubeconfigForUser(nodeIdentity(options.name)));
@@ -215,10 +257,10 @@ class NodeAgent {
               condition("Ready", "True", "KubeletReady", "stand-in kubelet (knitfab tests) is posting ready status"),
             ],
             addresses: [
-              { type: "InternalIP", address: "127.0.0.1" },
+              { type: "InternalIP", address: this.address },
               { type: "Hostname", address: this.name },
             ],
-            // Where the API server reaches this node's kubelet API (at its InternalIP, 127.0.0.1).
+            // Where the API server reaches this node's kubelet API (at its InternalIP).
             // A patch body goes out as written: the API names this field `Port`, capitalised.
             daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
             nodeInfo: {

@@ -8,9 +8,14 @@ import {
   type V1PersistentVolume,
   type V1PersistentVolumeClaim,
 } from "@kubernetes/client-node";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { quantityValue } from "@knitfab/domain";
 import type { ControlPlane } from "./control-plane.js";
 import { clientFor, errorStatus } from "./clients.js";
 import type { PodmanApi } from "./podman-api.js";
+
+const runFile = promisify(execFile);
 
 /** The CSI driver and provisioner name of the stand-in: its PersistentVolumes name a Podman volume. */
 export const STAND_IN_CSI_DRIVER = "stand-in.kubelet.knitfab.test";
@@ -33,7 +38,9 @@ export interface StandInStorageClassOptions {
  * volume) reserved for the claim; the real PersistentVolume controller in kube-controller-manager
  * then binds them. When a claim is deleted and its volume is Released with reclaim policy Delete,
  * it removes the Podman volume and the PersistentVolume. Its identity holds only the cluster role
- * `system:persistent-volume-provisioner`. Resizing is not done.
+ * `system:persistent-volume-provisioner`, plus what an external resizer needs. A claim grown in a
+ * class that allows expansion is resized at once, as a CSI driver without node expansion does: the
+ * PersistentVolume's capacity, then the claim's status (a Podman volume has no size of its own).
  */
 export class StandInProvisioner {
   private claims: ListWatch<V1PersistentVolumeClaim> | undefined;
@@ -89,6 +96,26 @@ export class StandInProvisioner {
         subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
       },
     });
+    // The rules of the external-resizer's own ClusterRole that resizing here uses.
+    await rbac
+      .createClusterRole({
+        body: {
+          metadata: { name: "stand-in-resizer" },
+          rules: [
+            { apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "patch", "update"] },
+            { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list", "watch"] },
+            { apiGroups: [""], resources: ["persistentvolumeclaims/status"], verbs: ["patch", "update"] },
+          ],
+        },
+      })
+      .catch(ignoreExisting);
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: `stand-in-resizer-${options.instance}` },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "stand-in-resizer" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+      },
+    });
     const config = clientFor(options.controlPlane.kubeconfigForUser({ user }));
     const provisioner = new StandInProvisioner(
       config.makeApiClient(CoreV1Api),
@@ -116,7 +143,8 @@ export class StandInProvisioner {
     const volumes = new ListWatch<V1PersistentVolume>("/api/v1/persistentvolumes", new Watch(this.config), () => this.core.listPersistentVolume(), false);
     this.claims = claims;
     this.volumes = volumes;
-    const onClaim = (claim: V1PersistentVolumeClaim) => void this.provision(claim).catch((error: unknown) => this.complain("claim", claim, error));
+    const onClaim = (claim: V1PersistentVolumeClaim) =>
+      void (claim.spec?.volumeName ? this.resize(claim) : this.provision(claim)).catch((error: unknown) => this.complain("claim", claim, error));
     const onVolume = (volume: V1PersistentVolume) => void this.reclaim(volume).catch((error: unknown) => this.complain("volume", volume, error));
     claims.on("add", onClaim);
     claims.on("update", onClaim);
@@ -172,6 +200,54 @@ export class StandInProvisioner {
     } finally {
       this.inFlight.delete(name);
     }
+  }
+
+  /** A bound claim of this class asking for more than it has: grow its volume, then say so in its status. */
+  private async resize(claim: V1PersistentVolumeClaim): Promise<void> {
+    const { name, namespace } = claim.metadata ?? {};
+    const volumeName = claim.spec?.volumeName;
+    const requested = claim.spec?.resources?.requests?.storage;
+    const current = claim.status?.capacity?.storage;
+    if (!name || !namespace || !volumeName || !requested || !current || claim.status?.phase !== "Bound") return;
+    if (claim.spec?.storageClassName !== this.storageClassName || quantityValue(requested) <= quantityValue(current)) return;
+    const key = `resize-${volumeName}-${requested}`;
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    try {
+      const volume = await this.core.readPersistentVolume({ name: volumeName });
+      if (volume.metadata?.annotations?.[PROVISIONED_BY] !== STAND_IN_CSI_DRIVER || !volume.spec) return;
+      volume.spec.capacity = { ...volume.spec.capacity, storage: requested };
+      await this.core.replacePersistentVolume({ name: volumeName, body: volume });
+      const fresh = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
+      fresh.status = { ...fresh.status, capacity: { ...fresh.status?.capacity, storage: requested } };
+      await this.core.replaceNamespacedPersistentVolumeClaimStatus({ name, namespace, body: fresh });
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /**
+   * Bytes used in each bound claim of this provisioner, as the kubelet reports in
+   * `kubelet_volume_stats_used_bytes` (here: `du` of the Podman volume), with the volume's capacity.
+   */
+  async volumeStats(): Promise<{ namespace: string; claim: string; usedBytes: number; capacityBytes: number }[]> {
+    const stats: { namespace: string; claim: string; usedBytes: number; capacityBytes: number }[] = [];
+    for (const volume of (await this.core.listPersistentVolume()).items) {
+      const claimRef = volume.spec?.claimRef;
+      const handle = volume.spec?.csi?.driver === STAND_IN_CSI_DRIVER ? volume.spec.csi.volumeHandle : undefined;
+      if (!handle || !handle.startsWith(this.podmanVolumeName("")) || !claimRef?.name || !claimRef.namespace) continue;
+      if (volume.status?.phase !== "Bound") continue;
+      const mountpoint = await this.podman.volumeMountpoint(handle);
+      if (mountpoint === undefined) continue;
+      const { stdout } = await runFile("du", ["-s", "-B1", mountpoint]);
+      stats.push({
+        namespace: claimRef.namespace,
+        claim: claimRef.name,
+        usedBytes: Number(stdout.split(/\s/)[0]),
+        capacityBytes: quantityValue(volume.spec?.capacity?.storage ?? "0"),
+      });
+    }
+    return stats;
   }
 
   private async reclaim(volume: V1PersistentVolume): Promise<void> {

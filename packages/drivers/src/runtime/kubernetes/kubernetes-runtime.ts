@@ -6,8 +6,9 @@
  */
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import { WORKER_LABELS, WorkerStartError, workerName, type LogOptions, type NodePlacement, type WorkerRuntime, type WorkerSpec, type WorkerState } from "../worker-runtime.js";
+import { messageOf, statusOf } from "./api-errors.js";
 import { MAIN_CONTAINER, workerJob } from "./job-spec.js";
 import { workerStateOf } from "./job-state.js";
 
@@ -24,29 +25,6 @@ export interface KubernetesRuntimeOptions {
   pollMs?: number;
 }
 
-/** The HTTP status of a failed API call, or undefined for transport errors. */
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
-/** The API server's own explanation (its Status `message`), else the error's text. */
-function messageOf(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body: unknown = error.body;
-    const parsed: unknown = typeof body === "string" ? safeJson(body) : body;
-    if (typeof parsed === "object" && parsed !== null && "message" in parsed && typeof parsed.message === "string") return parsed.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 /** `undefined` for a 404, the value otherwise; other errors are thrown. */
 async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
   try {
@@ -57,10 +35,18 @@ async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** A kubeconfig file's configuration, or the in-cluster one; throws a clear error when there is neither. */
 export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
   const config = new KubeConfig();
-  if (kubeconfig) config.loadFromFile(kubeconfig);
-  else config.loadFromCluster();
+  if (kubeconfig) {
+    config.loadFromFile(kubeconfig);
+  } else {
+    // Without these, loadFromCluster "succeeds" with a server of https://undefined:undefined.
+    if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
+      throw new Error("not in a Kubernetes pod (KUBERNETES_SERVICE_HOST is unset): give --kubeconfig <file> to reach a cluster from outside");
+    }
+    config.loadFromCluster();
+  }
   return config;
 }
 
