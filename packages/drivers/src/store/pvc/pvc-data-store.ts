@@ -346,10 +346,11 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
         if (isSealed(claim)) throw new DataSealedError(knitId);
         if (claim === undefined) await createClaim(knitId);
         await waitBound(knitId);
-        // The volume's root is opened to its writer once (a worker may run as any user of its image).
+        // The volume's root is opened to its writer once. Both kinds are Pods here, running as any
+        // user of their image (an importer is not a process of the server's user, as it is locally).
         if ((await readClaim(knitId))?.metadata?.annotations?.[PREPARED_ANNOTATION] !== writer) {
           await withAgent(knitId, "write", async (agent) => {
-            const { request, response } = await open(agent, "POST", `/prepare?writer=${writer}`);
+            const { request, response } = await open(agent, "POST", "/prepare?writer=worker");
             request.end();
             const answer = await response;
             if (answer.statusCode !== 204) throw await agentFailure(knitId, answer);
