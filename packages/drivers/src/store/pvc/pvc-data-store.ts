@@ -26,11 +26,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ApiException, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { KnitError, UnavailableError } from "@knitfab/domain/errors";
 import { dataPathParts } from "../browse.js";
-import type { DataFileList, DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "../data-store.js";
+import type { DataFileList, DataStore, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "../data-store.js";
 import type { DefuseReport } from "../defuse-tree.js";
 import {
-  ChecksumMismatchError,
-  ChecksumMissingError,
   DataMissingError,
   DataSealedError,
   InvalidKnitIdError,
@@ -39,6 +37,7 @@ import {
   DataExistsError,
 } from "../errors.js";
 import type { DataVolume } from "../../volume.js";
+import { verifyChecksum } from "../verify-checksum.js";
 import type { AgentMode } from "./agent-protocol.js";
 import { agentFailure, openAgentRequest } from "./agent-http.js";
 import { deleteAgentPod, isSweepable, KNITID_LABEL as AGENT_KNITID_LABEL, listAgentPods, startAgentPod, type AgentPodSettings, type RunningAgent } from "./agent-pods.js";
@@ -507,14 +506,6 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
   };
 }
 
-/** Every announced checksum must match; none at all is refused when one is required (as the local store). */
-function verifyChecksum(checksum: ExpectedChecksum | undefined, received: string): void {
-  if (checksum === undefined) return;
-  const announced = checksum.announced().map((md5) => md5.trim().toLowerCase()).filter((md5) => md5 !== "");
-  if (announced.length === 0 && checksum.required) throw new ChecksumMissingError();
-  const wrong = announced.find((md5) => md5 !== received);
-  if (wrong !== undefined) throw new ChecksumMismatchError(wrong, received);
-}
 
 function checkedKnitId(knitId: string): string {
   if (!KNIT_ID.test(knitId)) throw new InvalidKnitIdError(knitId);
