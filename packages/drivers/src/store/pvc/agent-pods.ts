@@ -121,9 +121,22 @@ export async function startAgentPod(core: CoreV1Api, settings: AgentPodSettings,
   }
 }
 
-/** Deletes an agent Pod at once; one already gone is no error. Never throws: the sweep catches what this misses. */
+/**
+ * Asks for an agent Pod's deletion; one already gone is no error. Never throws: the sweep catches
+ * what this misses. Graceful, not forced: the node's kubelet stops the container (the agent exits
+ * at SIGTERM) and only then is the Pod gone, so the claim is released only once nothing on the node
+ * uses it (a forced deletion would let the claim's volume be deleted under a container still there).
+ */
 export async function deleteAgentPod(core: CoreV1Api, namespace: string, name: string): Promise<void> {
-  await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+  await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: AGENT_GRACE_SECONDS }).catch(() => undefined);
+}
+
+/** The agent stops at SIGTERM at once; this is only the bound. */
+const AGENT_GRACE_SECONDS = 5;
+
+/** Whether `pod` is a data agent (so that housekeeping removes nothing else by name). */
+export function isAgentPod(pod: V1Pod): boolean {
+  return pod.metadata?.labels?.["app.kubernetes.io/component"] === AGENT_COMPONENT;
 }
 
 /** Agent Pods of this namespace, deleted ones (deletion under way) left out. */

@@ -40,7 +40,7 @@ import type { DataVolume } from "../../volume.js";
 import { verifyChecksum } from "../verify-checksum.js";
 import type { AgentMode } from "./agent-protocol.js";
 import { agentFailure, openAgentRequest } from "./agent-http.js";
-import { deleteAgentPod, isSweepable, KNITID_LABEL as AGENT_KNITID_LABEL, listAgentPods, startAgentPod, type AgentPodSettings, type RunningAgent } from "./agent-pods.js";
+import { deleteAgentPod, isAgentPod, isSweepable, KNITID_LABEL as AGENT_KNITID_LABEL, listAgentPods, startAgentPod, type AgentPodSettings, type RunningAgent } from "./agent-pods.js";
 
 /** A knitId names a claim and is part of an agent Pod's name (≤ 63): lower-case DNS label characters. */
 const KNIT_ID = /^[a-z0-9]([-a-z0-9]{0,42}[a-z0-9])?$/;
@@ -50,7 +50,7 @@ export const DATA_KNITID_LABEL = `knit/${DATA_COMPONENT}.knitid`;
 export const SEALED_ANNOTATION = "knitfab.io/sealed";
 export const PREPARED_ANNOTATION = "knitfab.io/prepared-for";
 /** A leftover agent as housekeeping sees it: `<knitId>.<pod name>` (housekeeping reads the knitId before the dot). */
-const PARTIAL_NAME = /^([a-z0-9-]+)\.(knitid-[a-z0-9-]+)$/;
+const PARTIAL_NAME = /^([a-z0-9-]+)\.([a-z0-9][a-z0-9-]*)$/;
 
 export interface PvcDataStoreOptions {
   kubeConfig: KubeConfig;
@@ -226,7 +226,9 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
   const removePartial = async (name: string): Promise<void> => {
     const match = PARTIAL_NAME.exec(name);
     if (!match) throw new InvalidKnitIdError(name);
-    await deleteAgentPod(core, namespace, match[2]!);
+    // Only a data agent is removed by name: any other Pod of the namespace is left alone.
+    const pod = await orMissing(core.readNamespacedPod({ namespace, name: match[2]! }));
+    if (pod !== undefined && isAgentPod(pod)) await deleteAgentPod(core, namespace, match[2]!);
   };
 
   return {
