@@ -134,6 +134,10 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     throw new ConfigError(message);
   });
   const kubernetes = resolveKubernetes(flags, env);
+  // Outside a Pod the in-cluster configuration would only fail at the first upload: refused before anything opens.
+  if (backends.store === "pvc" && kubernetes.kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST) {
+    throw new ConfigError("--store pvc needs --kubeconfig FILE, or to run in a Pod of the cluster (in-cluster configuration)");
+  }
   if (backends.store !== "pvc") {
     const given = [flags.storageClass ?? env.KNITFAB_STORAGE_CLASS ? "--storage-class" : "", flags.dataSize ?? env.KNITFAB_DATA_SIZE ? "--data-size" : ""].filter(Boolean);
     if (given.length > 0) throw new ConfigError(`${given.join(" and ")} apply to --store pvc only (the store is "${backends.store}")`);
