@@ -10,3 +10,4 @@ export { STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in
 export { clientFor, nodeIdentity, errorStatus } from "./clients.js";
 export { writeKubeconfig } from "./kubeconfig.js";
 export type { ClientIdentity } from "./certificates.js";
+export { waitUntil, WAIT_MS } from "./wait.js";

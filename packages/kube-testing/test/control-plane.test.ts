@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BatchV1Api, CoreV1Api, Log, RbacAuthorizationV1Api, VersionApi, type V1Job, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
-import { clientFor, errorStatus, startControlPlane, startStandInKubelet, type ControlPlane, type StandInKubelet } from "../src/index.js";
+import { clientFor, errorStatus, startControlPlane, startStandInKubelet, waitUntil, type ControlPlane, type StandInKubelet } from "../src/index.js";
 import { PodmanApi } from "../src/podman-api.js";
 
 const run = promisify(execFile);
@@ -66,20 +66,8 @@ afterAll(async () => {
   await controlPlane?.close();
 }, 120_000);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => waitUntil(what, probe, WAIT_MS);
+
 
 function job(name: string, spec: Omit<V1PodSpec, "restartPolicy">): V1Job {
   return {

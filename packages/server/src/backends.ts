@@ -1,19 +1,23 @@
 /**
  * The one place the server chooses its data store and worker runtime, by name from configuration
  * (`--store`, `--runtime`). Everything else speaks only of DataStore and WorkerRuntime, so a further
- * pair (a PersistentVolumeClaim store, say) is a new entry here and nothing else. The kubernetes runtime
- * mounts the local store's folders as hostPath volumes: right for a single-machine cluster only.
+ * pair is a new entry here and nothing else. The kubernetes runtime mounts the local store's folders
+ * as hostPath volumes (right for a single-machine cluster only) and the pvc store's claims by name
+ * (any cluster); the docker runtime refuses claims with a clear error.
  */
 import { join } from "node:path";
 import {
   createDockerRuntime,
   createKubernetesRuntime,
   createLocalDataStore,
+  createPvcDataStore,
   dockerUnhonouredPlanSettings,
+  loadKubeConfig,
   type DataStore,
   type UnhonouredPlanSettings,
   type WorkerRuntime,
 } from "@knitfab/drivers";
+import { VERSION } from "./version.js";
 import { lazyRuntime } from "@knitfab/engine";
 import type { ServeConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
@@ -43,6 +47,24 @@ export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
         ...(maxBytes === undefined ? {} : { maxBytes }),
         ...(maxEntries === undefined ? {} : { maxEntries }),
         reserveBytes,
+      });
+    },
+  },
+  pvc: {
+    summary: "a PersistentVolumeClaim per Data in a Kubernetes cluster, reached through data-agent Pods (--storage-class, --data-size, --agent-image; --kubeconfig, --namespace)",
+    create: ({ kubernetes, uploads }) => {
+      const kubeConfig = loadKubeConfig(kubernetes.kubeconfig);
+      return createPvcDataStore({
+        kubeConfig,
+        namespace: kubernetes.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? "default",
+        ...(kubernetes.storageClass === undefined ? {} : { storageClassName: kubernetes.storageClass }),
+        dataSize: kubernetes.dataSize,
+        agentImage: kubernetes.agentImage,
+        version: VERSION,
+        limits: {
+          ...(uploads.maxBytes === undefined ? {} : { maxBytes: uploads.maxBytes }),
+          ...(uploads.maxEntries === undefined ? {} : { maxEntries: uploads.maxEntries }),
+        },
       });
     },
   },

@@ -14,3 +14,26 @@ describe("serve configuration: node labels", () => {
     }
   });
 });
+
+describe("serve configuration: the pvc store", () => {
+  it("takes --store pvc with a storage class, a claim size (default 1Gi) and the agent image", () => {
+    const inCluster = { KUBERNETES_SERVICE_HOST: "10.0.0.1" };
+    const config = resolveServeConfig({ store: "pvc", storageClass: "knitfab-storage-data", dataSize: "10Gi", agentImage: "registry.example/knitfab-server:1" }, inCluster);
+    expect(config.store).toBe("pvc");
+    expect(config.kubernetes).toMatchObject({ storageClass: "knitfab-storage-data", dataSize: "10Gi", agentImage: "registry.example/knitfab-server:1" });
+    const defaults = resolveServeConfig({ store: "pvc" }, { ...inCluster, KNITFAB_STORAGE_CLASS: "nfs" });
+    expect(defaults.kubernetes).toMatchObject({ storageClass: "nfs", dataSize: "1Gi" });
+    expect(defaults.kubernetes.agentImage).toMatch(/^localhost\/knitfab-server:/);
+  });
+
+  it("refuses a bad storage class or size with the flag's name, pvc options for another store, and no way to the cluster", () => {
+    const inCluster = { KUBERNETES_SERVICE_HOST: "10.0.0.1" };
+    expect(() => resolveServeConfig({ store: "pvc", storageClass: "Bad_Class" }, inCluster)).toThrow(/--storage-class must be a StorageClass name/);
+    for (const size of ["lots", "0", "1 Gi", "-1Gi", "1GB"]) {
+      expect(() => resolveServeConfig({ store: "pvc", dataSize: size }, inCluster), size).toThrow(/--data-size must be a size such as 512Mi or 1Gi/);
+    }
+    expect(() => resolveServeConfig({ store: "pvc" }, {})).toThrow(/--store pvc needs --kubeconfig FILE, or to run in a Pod/);
+    expect(() => resolveServeConfig({ dataSize: "1Gi" }, {})).toThrow(/--data-size apply to --store pvc only/);
+    expect(() => resolveServeConfig({ store: "pvcs" }, {})).toThrow(/--store "pvcs" is unknown; known: local .*; pvc/);
+  });
+});

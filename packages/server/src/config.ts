@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { memoryToBytes } from "@knitfab/drivers";
 import { checkBackendNames } from "./backends.js";
 import { ConfigError } from "./config-error.js";
+import { VERSION } from "./version.js";
 import { resolveAccessConfig, type AccessConfig, type AccessFlags } from "./access-config.js";
 import { ENGINE_LOOPS } from "@knitfab/engine";
 import { labelKeyProblem, labelValueProblem, parseOnNodeLabel } from "@knitfab/domain";
@@ -19,7 +20,7 @@ export interface ServeConfig {
   databaseUrl: string | undefined;
   roles: Set<Exclude<Role, "all">>;
   hooksFile: string | undefined;
-  /** the data store by name (backends.ts): `local` */
+  /** the data store by name (backends.ts): `local`, `pvc` */
   store: string;
   /** the worker runtime by name (backends.ts): `docker`, `kubernetes` */
   runtime: string;
@@ -47,7 +48,16 @@ export interface KubernetesConfig {
   namespace: string | undefined;
   /** the workers' PriorityClass; undefined: none */
   priorityClass: string | undefined;
+  /** the `pvc` store's claims: their StorageClass (undefined: the cluster's default class) */
+  storageClass: string | undefined;
+  /** the `pvc` store's claims: the size each requests, a Kubernetes quantity such as 1Gi */
+  dataSize: string;
+  /** the `pvc` store's data agents: the server image they run (`knitfab data-agent`) */
+  agentImage: string;
 }
+
+/** Each Data's claim requests this much unless --data-size says otherwise (the reference's initial capacity). */
+export const DEFAULT_DATA_SIZE = "1Gi";
 
 /** Bounds on one upload (README, "Configuration"); undefined means unlimited. */
 export interface UploadConfig {
@@ -86,6 +96,9 @@ export interface ServeFlags extends AccessFlags {
   kubeconfig?: string;
   namespace?: string;
   priorityClass?: string;
+  storageClass?: string;
+  dataSize?: string;
+  agentImage?: string;
 }
 
 export { ConfigError };
@@ -121,6 +134,14 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     throw new ConfigError(message);
   });
   const kubernetes = resolveKubernetes(flags, env);
+  // Outside a Pod the in-cluster configuration would only fail at the first upload: refused before anything opens.
+  if (backends.store === "pvc" && kubernetes.kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST) {
+    throw new ConfigError("--store pvc needs --kubeconfig FILE, or to run in a Pod of the cluster (in-cluster configuration)");
+  }
+  if (backends.store !== "pvc") {
+    const given = [flags.storageClass ?? env.KNITFAB_STORAGE_CLASS ? "--storage-class" : "", flags.dataSize ?? env.KNITFAB_DATA_SIZE ? "--data-size" : ""].filter(Boolean);
+    if (given.length > 0) throw new ConfigError(`${given.join(" and ")} apply to --store pvc only (the store is "${backends.store}")`);
+  }
   return {
     home,
     port,
@@ -161,7 +182,18 @@ function resolveKubernetes(flags: ServeFlags, env: NodeJS.ProcessEnv): Kubernete
   if (priorityClass !== undefined && (priorityClass.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(priorityClass))) {
     throw new ConfigError(`--priority-class must be a PriorityClass name (lower-case letters, digits, "-" and "."), got "${priorityClass}"`);
   }
-  return { kubeconfig, namespace: namespace || undefined, priorityClass: priorityClass || undefined };
+  const storageClass = flags.storageClass ?? env.KNITFAB_STORAGE_CLASS;
+  if (storageClass !== undefined && (storageClass.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(storageClass))) {
+    throw new ConfigError(`--storage-class must be a StorageClass name (lower-case letters, digits, "-" and "."), got "${storageClass}"`);
+  }
+  const dataSize = (flags.dataSize ?? env.KNITFAB_DATA_SIZE ?? DEFAULT_DATA_SIZE).trim();
+  // A Kubernetes quantity of at least one byte, checked here rather than by the API server at the first upload.
+  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(dataSize) || parseSize("--data-size", dataSize) < 1) {
+    throw new ConfigError(`--data-size must be a size such as 512Mi or 1Gi, got "${dataSize}"`);
+  }
+  const agentImage = (flags.agentImage ?? env.KNITFAB_AGENT_IMAGE ?? `localhost/knitfab-server:${VERSION}`).trim();
+  if (agentImage === "" || /\s/.test(agentImage)) throw new ConfigError(`--agent-image must be an image reference such as registry.example/knitfab-server:${VERSION}, got "${agentImage}"`);
+  return { kubeconfig, namespace: namespace || undefined, priorityClass: priorityClass || undefined, storageClass: storageClass || undefined, dataSize, agentImage };
 }
 
 /** A limit, or undefined for `unlimited`. */

@@ -8,12 +8,10 @@ import { extractTarGz, md5Tap, packDirectory } from "@knitfab/archive";
 import { dataPathParts, listDataFiles, openDataFile, resolveInside } from "./browse.js";
 import { concatenatedFiles } from "./concatenated-files.js";
 import { followOpenFile } from "./follow-file.js";
-import type { DataStore, ExpectedChecksum, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
+import type { DataStore, OutgoingData, PartialUpload, ReceivedData, UploadLimits } from "./data-store.js";
 import type { DataVolume } from "../volume.js";
 import { defuseTree, type DefuseReport } from "./defuse-tree.js";
 import {
-  ChecksumMismatchError,
-  ChecksumMissingError,
   DataExistsError,
   DataMissingError,
   DataSealedError,
@@ -23,6 +21,7 @@ import {
   UnsafeDataPathError,
 } from "./errors.js";
 import { removeTree } from "./remove-tree.js";
+import { verifyChecksum } from "./verify-checksum.js";
 import { KnitError } from "@knitfab/domain/errors";
 
 /** A knitId names a folder: a plain name, never a path (`/`) nor a hidden or parent entry. */
@@ -249,14 +248,6 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
   };
 }
 
-/** Every announced checksum must match; none at all is refused when one is required. */
-function verifyChecksum(checksum: ExpectedChecksum | undefined, received: string): void {
-  if (checksum === undefined) return;
-  const announced = checksum.announced().map((md5) => md5.trim().toLowerCase()).filter((md5) => md5 !== "");
-  if (announced.length === 0 && checksum.required) throw new ChecksumMissingError();
-  const wrong = announced.find((md5) => md5 !== received);
-  if (wrong !== undefined) throw new ChecksumMismatchError(wrong, received);
-}
 
 /** Re-read the free space at least this often (in bytes written), as others write to the same disk. */
 const RECHECK_SPACE_EVERY = 256 * 1024 * 1024;

@@ -7,11 +7,10 @@
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CoreV1Api, RbacAuthorizationV1Api, type V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import { clientFor, startControlPlane, startStandInKubelet, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { clientFor, startControlPlane, startStandInKubelet, waitUntil as until, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVolumeExpander, VEX_MANAGED_ANNOTATION } from "./volume-expander.js";
 
@@ -20,8 +19,6 @@ const scripts = fileURLToPath(new URL("../../../../scripts/", import.meta.url));
 const IMAGE = "localhost/busybox:test";
 const NAMESPACE = "knit-vex";
 const NODE = "node-vex";
-/** A hang guard, never a verdict. */
-const WAIT_MS = 120_000;
 
 let controlPlane: ControlPlane | undefined;
 let kubelet: StandInKubelet | undefined;
@@ -87,20 +84,6 @@ afterAll(async () => {
   await controlPlane?.close();
 }, 180_000);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await sleep(250);
-  }
-}
 
 function claim(name: string, storage: string, annotations: Record<string, string> = {}): V1PersistentVolumeClaim {
   return {

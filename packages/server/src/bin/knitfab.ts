@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { ConfigError, DEFAULT_UPLOAD_LIMITS, ROLES, resolveServeConfig, type ServeFlags } from "../config.js";
+import { ConfigError, DEFAULT_DATA_SIZE, DEFAULT_UPLOAD_LIMITS, ROLES, resolveServeConfig, type ServeFlags } from "../config.js";
 import { startServer, type RunningServer } from "../serve.js";
 import { VERSION } from "../version.js";
 import { defaultConsoleDir } from "../console-dir.js";
@@ -8,6 +8,7 @@ import { registerTokenCommands } from "../admin/token-commands.js";
 import { registerTlsCommands } from "../admin/tls-commands.js";
 import { registerAdminCommands } from "../admin/commands.js";
 import { registerVexCommand } from "../vex-command.js";
+import { registerDataAgentCommand } from "../data-agent-command.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -27,15 +28,22 @@ program
     new Option("--role <roles>", `what this process runs, comma-separated: ${ROLES.join(", ")} (default: all)`).env("KNITFAB_ROLE"),
   )
   .addOption(new Option("--hooks <file>", "lifecycle hooks YAML (lifecycle-hooks.before / .after URL lists)").env("KNITFAB_HOOKS"))
-  .addOption(new Option("--store <name>", "data store: local, i.e. folders under --home (default: local)").env("KNITFAB_STORE"))
+  .addOption(
+    new Option("--store <name>", "data store: local, i.e. folders under --home, or pvc, a PersistentVolumeClaim per Data in a Kubernetes cluster (default: local)").env(
+      "KNITFAB_STORE",
+    ),
+  )
+  .addOption(new Option("--storage-class <name>", "pvc store: StorageClass of the Data's claims (default: the cluster's default class)").env("KNITFAB_STORAGE_CLASS"))
+  .addOption(new Option("--data-size <size>", `pvc store: size each Data's claim requests, e.g. 10Gi (default: ${DEFAULT_DATA_SIZE})`).env("KNITFAB_DATA_SIZE"))
+  .addOption(new Option("--agent-image <image>", "pvc store: the server image data-agent Pods run (default: localhost/knitfab-server:<version>)").env("KNITFAB_AGENT_IMAGE"))
   .addOption(
     new Option(
       "--runtime <name>",
       "worker runtime: docker, i.e. Docker or Podman through the Docker Engine API, or kubernetes, a Job per run (default: docker)",
     ).env("KNITFAB_RUNTIME"),
   )
-  .addOption(new Option("--kubeconfig <file>", "kubernetes runtime: kubeconfig file (default: the in-cluster configuration)").env("KNITFAB_KUBECONFIG"))
-  .addOption(new Option("--namespace <name>", "kubernetes runtime: namespace of the workers (default: the kubeconfig context's, else default)").env("KNITFAB_NAMESPACE"))
+  .addOption(new Option("--kubeconfig <file>", "kubernetes runtime and pvc store: kubeconfig file (default: the in-cluster configuration)").env("KNITFAB_KUBECONFIG"))
+  .addOption(new Option("--namespace <name>", "kubernetes runtime and pvc store: namespace of the workers, claims and data agents (default: the kubeconfig context's, else default)").env("KNITFAB_NAMESPACE"))
   .addOption(new Option("--priority-class <name>", "kubernetes runtime: PriorityClass of the workers (default: none)").env("KNITFAB_PRIORITY_CLASS"))
   .addOption(
     new Option("--node-label <key=value...>", "labels of this machine, matched by plans' on_node (repeatable)").env("KNITFAB_NODE_LABELS"),
@@ -159,5 +167,6 @@ registerTokenCommands(program);
 registerTlsCommands(program);
 registerAdminCommands(program);
 registerVexCommand(program);
+registerDataAgentCommand(program);
 
 await program.parseAsync(process.argv);

@@ -15,11 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { BatchV1Api, CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, SchedulingV1Api, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
-import { startControlPlane, startStandInKubelet, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { startControlPlane, startStandInKubelet, waitUntil as until, WAIT_MS, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { PodmanApi } from "@knitfab/kube-testing/podman-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarGz } from "@knitfab/archive";
@@ -34,8 +33,6 @@ const scripts = fileURLToPath(new URL("../../../../../scripts/", import.meta.url
 const IMAGE = "localhost/busybox:test";
 const NAMESPACE = "knit-workers";
 const PRIORITY_CLASS = "knit-worker-priority";
-/** A hang guard, never a verdict. */
-const WAIT_MS = 120_000;
 
 interface Environment {
   controlPlane: ControlPlane;
@@ -119,20 +116,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 }, 180_000);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await sleep(250);
-  }
-}
 
 describeWorkerRuntimeContract("kubernetes (real control plane, stand-in kubelet on podman), local store as hostPath", async () => {
   const { kubeconfig, work } = await shared();
