@@ -51,6 +51,8 @@ export interface StandInKubelet {
   podmanVolumeName(persistentVolumeName: string): string;
   /** The port of its kubelet API (pod logs, volume metrics) on the nodes' address, in every node's status.daemonEndpoints. */
   readonly kubeletPort: number;
+  /** Every node's InternalIP: this machine's first external IPv4 address, where the kubelet API listens. */
+  readonly nodeAddress: string;
   /** Stops watching, removes every Podman pod and volume it made, and stops renewing node leases. */
   close(): Promise<void>;
 }
@@ -129,6 +131,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   }
   return {
     kubeletPort: server.port,
+    nodeAddress: address,
     nodeNames: options.nodes.map((node) => node.name),
     storageClassName: provisioner.storageClassName,
     podmanPodName: (uid) => podmanPodName(instance, uid),
