@@ -1,8 +1,8 @@
 import http from "node:http";
 
-/** A keep-alive GET client, as a script talking to the API would use. */
-export function httpGetter() {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+/** A keep-alive GET client, as a script talking to the API would use (a browser: `maxSockets` 6 per host). */
+export function httpGetter(maxSockets = 1) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
   return {
     /** GETs `url` and resolves with the parsed JSON; a non-200 answer is an error. */
     json(url) {

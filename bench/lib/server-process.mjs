@@ -5,12 +5,13 @@ import { freePort } from "./postgres.mjs";
 const KNITFAB_BIN = fileURLToPath(new URL("../../packages/server/dist/bin/knitfab.js", import.meta.url));
 
 /**
- * Runs `knitfab serve` as a child process (so its memory can be watched from outside) and resolves
- * once it listens. `stop()` sends SIGTERM and waits for the exit.
+ * Runs `knitfab serve` as a child process (so its memory can be watched from outside, and so a load
+ * generator does not share its event loop) and resolves once it listens. `extraArgs` go to `serve`
+ * (e.g. `--role api`), `nodeArgs` to node (e.g. `--cpu-prof`). `stop()` sends SIGTERM and waits for the exit.
  */
-export async function startServerProcess({ home, databaseUrl }) {
+export async function startServerProcess({ home, databaseUrl, extraArgs = [], nodeArgs = [] }) {
   const port = await freePort();
-  const args = [KNITFAB_BIN, "serve", "--home", home, "--port", String(port), "--log-level", "warn"];
+  const args = [...nodeArgs, KNITFAB_BIN, "serve", "--home", home, "--port", String(port), "--log-level", "warn", ...extraArgs];
   if (databaseUrl) args.push("--database-url", databaseUrl);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "pipe"] });
   let log = "";

@@ -173,3 +173,15 @@ function quoteIdent(name: string): string {
 export async function notify(queryable: Queryable, channel: string, payload = ""): Promise<void> {
   await sql`SELECT pg_notify(${channel}, ${payload})`.execute(queryable);
 }
+
+/**
+ * Runs the statements of one read (a list: find, then load) on one connection, acquired once.
+ * On PGlite, the one connection is handed out statement by statement in arrival order, so when
+ * many requests read at once, their statements interleave and every request finishes only when
+ * nearly all have: one at a time, they finish one after the other, and the same total work gives
+ * each a fraction of the wait. PGlite runs on this thread, so nothing could have run meanwhile
+ * anyway. On PostgreSQL it takes one pooled client for the read instead of one per statement.
+ */
+export function readOnOneConnection<T>(db: Kysely<Schema>, read: (q: Queryable) => Promise<T>): Promise<T> {
+  return db.connection().execute((connection) => read(connection));
+}

@@ -20,11 +20,11 @@ export interface DataQuery {
  */
 export async function findKnitIds(q: Queryable, query: DataQuery): Promise<string[]> {
   const conditions: RawBuilder<unknown>[] = [sql`true`];
-  if (query.userTags.length > 0) {
-    const pairs = sql.join(query.userTags.map((tag) => sql`(${tag.key}, ${tag.value})`));
-    conditions.push(sql`d.knit_id IN (
-      SELECT knit_id FROM data_tag WHERE (key, value) IN (${pairs})
-      GROUP BY knit_id HAVING count(*) = ${query.userTags.length})`);
+  // One semi-join per tag rather than counting matches per Data: the planner can then start from the
+  // rarest tag or from a time window and probe the others by key, instead of grouping every Data
+  // that carries a common tag (kind:dataset) before any other condition narrows them.
+  for (const tag of query.userTags) {
+    conditions.push(sql`EXISTS (SELECT 1 FROM data_tag t WHERE t.knit_id = d.knit_id AND t.key = ${tag.key} AND t.value = ${tag.value})`);
   }
   if (query.knitId !== undefined) {
     const [id] = onlyUuids([query.knitId]);
@@ -36,6 +36,14 @@ export async function findKnitIds(q: Queryable, query: DataQuery): Promise<strin
   if (query.transient === "failed") conditions.push(sql`r.status::text = ANY(${FAILED_STATUSES}::text[])`);
   if (query.since !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) >= ${query.since}`);
   if (query.until !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) < ${query.until}`);
+  // The effective timestamp spans two tables, so no index answers the conditions above. Implied by
+  // them, the same bounds on data.timestamp (or none yet: Data still being written, few) let
+  // data_timestamp_idx narrow the candidates first; the exact conditions still decide.
+  const bounds: RawBuilder<unknown>[] = [];
+  if (query.timestamp !== undefined) bounds.push(sql`d.timestamp = ${query.timestamp}`);
+  if (query.since !== undefined) bounds.push(sql`d.timestamp >= ${query.since}`);
+  if (query.until !== undefined) bounds.push(sql`d.timestamp < ${query.until}`);
+  if (bounds.length > 0) conditions.push(sql`(d.timestamp IS NULL OR (${sql.join(bounds, sql` AND `)}))`);
   // Uploads and imports in progress are not data yet: they become visible once complete.
   conditions.push(sql`NOT EXISTS (SELECT 1 FROM plan p WHERE p.plan_id = r.plan_id AND p.pseudo_name IS NOT NULL AND r.status <> 'done')`);
   const rows = await sql<{ knit_id: string }>`

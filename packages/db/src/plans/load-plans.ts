@@ -15,19 +15,37 @@ interface PlanRow {
   service_account: string | null;
 }
 
+interface PlanWithAnnotationRow extends PlanRow {
+  annotation_key: string | null;
+  annotation_value: string | null;
+}
+
+/** Plan rows with their summaries (annotations included), by id, in one statement. */
+async function loadPlanRows(q: Queryable, ids: readonly string[]): Promise<Map<string, { row: PlanRow; summary: PlanSummaryRecord }>> {
+  const result = new Map<string, { row: PlanRow; summary: PlanSummaryRecord }>();
+  if (ids.length === 0) return result;
+  // One row per annotation (or one with NULLs): a list asks for plans on every read, and on PGlite
+  // every statement waits its turn on the one connection, so two statements cost twice the wait.
+  const rows = await sql<PlanWithAnnotationRow>`
+    SELECT p.plan_id, p.active, p.image, p.version, p.pseudo_name, p.entrypoint, p.args, p.service_account,
+           a.key AS annotation_key, a.value AS annotation_value
+    FROM plan p LEFT JOIN plan_annotation a ON a.plan_id = p.plan_id
+    WHERE p.plan_id = ANY(${ids}::uuid[]) ORDER BY a.key, a.value`.execute(q);
+  for (const row of rows.rows) {
+    let entry = result.get(row.plan_id);
+    if (!entry) {
+      entry = { row, summary: summaryOf(row) };
+      result.set(row.plan_id, entry);
+    }
+    if (row.annotation_key !== null && row.annotation_value !== null) entry.summary.annotations.push({ key: row.annotation_key, value: row.annotation_value });
+  }
+  return result;
+}
+
 /** Plan summaries (id, image, entrypoint, args, name, annotations) by id; unknown ids are omitted. */
 export async function loadPlanSummaries(q: Queryable, planIds: readonly string[]): Promise<Map<string, PlanSummaryRecord>> {
-  const result = new Map<string, PlanSummaryRecord>();
-  const ids = onlyUuids(planIds);
-  if (ids.length === 0) return result;
-  const rows = await sql<PlanRow>`
-    SELECT plan_id, active, image, version, pseudo_name, entrypoint, args, service_account
-    FROM plan WHERE plan_id = ANY(${ids}::uuid[])`.execute(q);
-  const annotations = await sql<{ plan_id: string; key: string; value: string }>`
-    SELECT plan_id, key, value FROM plan_annotation WHERE plan_id = ANY(${ids}::uuid[]) ORDER BY key, value`.execute(q);
-  for (const row of rows.rows) result.set(row.plan_id, summaryOf(row));
-  for (const row of annotations.rows) result.get(row.plan_id)?.annotations.push({ key: row.key, value: row.value });
-  return result;
+  const rows = await loadPlanRows(q, onlyUuids(planIds));
+  return new Map([...rows].map(([planId, { summary }]) => [planId, summary]));
 }
 
 function summaryOf(row: PlanRow): PlanSummaryRecord {
@@ -41,59 +59,100 @@ function summaryOf(row: PlanRow): PlanSummaryRecord {
   };
 }
 
+type OutputRecord = MountpointRecord & { isLog: boolean };
+
+interface PlanMountpoints {
+  readonly inputs: readonly MountpointRecord[];
+  readonly outputs: readonly OutputRecord[];
+}
+
 interface MountRow {
-  id: number;
   plan_id: string;
+  side: "input" | "output";
+  id: number;
   path: string;
   is_log: boolean;
   knit_id_pin: string | null;
   timestamp_pin: Date | null;
+  key: string | null;
+  value: string | null;
 }
 
-/** Inputs, outputs and log points of the given plans, with their tags. */
+/**
+ * A plan's inputs, outputs and log point with their tags never change once its registration has
+ * committed (only activeness, resources, annotations and service account do), and plan ids are
+ * random UUIDs that are never reused: so what was read once is kept, and every process or replica
+ * keeping its own copy agrees with the database. Bounded, in case a database holds very many plans.
+ */
+const MOUNTPOINT_CACHE_LIMIT = 10_000;
+const mountpointCache = new Map<string, PlanMountpoints>();
+
+/** Reads the mountpoints of plans not in the cache, in one statement, and caches them. */
+async function readMountpoints(q: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  // One statement sees one snapshot: a plan row found here has its inputs and outputs beside it
+  // (registration writes them in the same transaction), so a plan missing here is simply unknown.
+  const rows = await sql<MountRow>`
+    SELECT p.plan_id, m.side, m.id, m.path, m.is_log, m.knit_id_pin, m.timestamp_pin, m.key, m.value
+    FROM plan p
+    LEFT JOIN LATERAL (
+      SELECT 'input' AS side, i.input_id AS id, i.path, false AS is_log, i.knit_id_pin, i.timestamp_pin, t.key, t.value
+      FROM input i LEFT JOIN input_tag t ON t.input_id = i.input_id WHERE i.plan_id = p.plan_id
+      UNION ALL
+      SELECT 'output', o.output_id, o.path, o.is_log, NULL, NULL, t.key, t.value
+      FROM output o LEFT JOIN output_tag t ON t.output_id = o.output_id WHERE o.plan_id = p.plan_id
+    ) m ON true
+    WHERE p.plan_id = ANY(${ids}::uuid[])
+    ORDER BY m.path, m.id, m.key, m.value`.execute(q);
+  const found = new Map<string, { inputs: Map<number, MountpointRecord & { pins: Tag[] }>; outputs: Map<number, OutputRecord> }>();
+  for (const row of rows.rows) {
+    let plan = found.get(row.plan_id);
+    if (!plan) {
+      plan = { inputs: new Map(), outputs: new Map() };
+      found.set(row.plan_id, plan);
+    }
+    if (row.side === "input") {
+      let input = plan.inputs.get(row.id);
+      if (!input) {
+        const pins: Tag[] = [];
+        if (row.knit_id_pin) pins.push({ key: KNIT_ID, value: row.knit_id_pin });
+        if (row.timestamp_pin) pins.push({ key: KNIT_TIMESTAMP, value: formatTimestamp(row.timestamp_pin) });
+        input = { id: row.id, path: row.path, tags: [], pins };
+        plan.inputs.set(row.id, input);
+      }
+      if (row.key !== null && row.value !== null) input.tags.push({ key: row.key, value: row.value });
+    } else if (row.side === "output") {
+      let output = plan.outputs.get(row.id);
+      if (!output) {
+        output = { id: row.id, path: row.path, tags: [], isLog: row.is_log };
+        plan.outputs.set(row.id, output);
+      }
+      if (row.key !== null && row.value !== null) output.tags.push({ key: row.key, value: row.value });
+    }
+  }
+  if (mountpointCache.size + found.size > MOUNTPOINT_CACHE_LIMIT) mountpointCache.clear();
+  for (const [planId, plan] of found) {
+    // Frozen: the records are shared by every later read, so nobody may change them in place.
+    const inputs = [...plan.inputs.values()].map(({ pins, ...input }) => Object.freeze({ ...input, tags: Object.freeze([...input.tags, ...pins].map((tag) => Object.freeze(tag))) }));
+    const outputs = [...plan.outputs.values()].map((output) => Object.freeze({ ...output, tags: Object.freeze(output.tags.map((tag) => Object.freeze(tag))) }));
+    mountpointCache.set(planId, Object.freeze({ inputs: Object.freeze(inputs), outputs: Object.freeze(outputs) }) as PlanMountpoints);
+  }
+}
+
+/** Inputs, outputs and log points of the given plans, with their tags (ordered by path, then id). */
 export async function loadMountpoints(
   q: Queryable,
   planIds: readonly string[],
-): Promise<{ inputs: Map<string, MountpointRecord[]>; outputs: Map<string, (MountpointRecord & { isLog: boolean })[]> }> {
+): Promise<{ inputs: Map<string, MountpointRecord[]>; outputs: Map<string, OutputRecord[]> }> {
   const inputs = new Map<string, MountpointRecord[]>();
-  const outputs = new Map<string, (MountpointRecord & { isLog: boolean })[]>();
-  if (planIds.length === 0) return { inputs, outputs };
-  const ids = [...new Set(planIds)];
-  const inputRows = await sql<MountRow>`
-    SELECT input_id AS id, plan_id, path, false AS is_log, knit_id_pin, timestamp_pin
-    FROM input WHERE plan_id = ANY(${ids}::uuid[]) ORDER BY path, input_id`.execute(q);
-  const outputRows = await sql<MountRow>`
-    SELECT output_id AS id, plan_id, path, is_log, NULL AS knit_id_pin, NULL AS timestamp_pin
-    FROM output WHERE plan_id = ANY(${ids}::uuid[]) ORDER BY path, output_id`.execute(q);
-  const inputIds = inputRows.rows.map((row) => row.id);
-  const outputIds = outputRows.rows.map((row) => row.id);
-  const inputTags = await sql<{ id: number; key: string; value: string }>`
-    SELECT input_id AS id, key, value FROM input_tag WHERE input_id = ANY(${inputIds}::int[]) ORDER BY key, value`.execute(q);
-  const outputTags = await sql<{ id: number; key: string; value: string }>`
-    SELECT output_id AS id, key, value FROM output_tag WHERE output_id = ANY(${outputIds}::int[]) ORDER BY key, value`.execute(q);
-  const tagsOf = (rows: { id: number; key: string; value: string }[]) => {
-    const map = new Map<number, Tag[]>();
-    for (const row of rows) {
-      const list = map.get(row.id) ?? [];
-      list.push({ key: row.key, value: row.value });
-      map.set(row.id, list);
-    }
-    return map;
-  };
-  const inputTagMap = tagsOf(inputTags.rows);
-  const outputTagMap = tagsOf(outputTags.rows);
-  for (const row of inputRows.rows) {
-    const tags = [...(inputTagMap.get(row.id) ?? [])];
-    if (row.knit_id_pin) tags.push({ key: KNIT_ID, value: row.knit_id_pin });
-    if (row.timestamp_pin) tags.push({ key: KNIT_TIMESTAMP, value: formatTimestamp(row.timestamp_pin) });
-    const list = inputs.get(row.plan_id) ?? [];
-    list.push({ id: row.id, path: row.path, tags });
-    inputs.set(row.plan_id, list);
-  }
-  for (const row of outputRows.rows) {
-    const list = outputs.get(row.plan_id) ?? [];
-    list.push({ id: row.id, path: row.path, tags: outputTagMap.get(row.id) ?? [], isLog: row.is_log });
-    outputs.set(row.plan_id, list);
+  const outputs = new Map<string, OutputRecord[]>();
+  const ids = onlyUuids(planIds);
+  await readMountpoints(q, ids.filter((id) => !mountpointCache.has(id)));
+  for (const id of ids) {
+    const plan = mountpointCache.get(id);
+    if (!plan) continue;
+    if (plan.inputs.length > 0) inputs.set(id, plan.inputs as MountpointRecord[]);
+    if (plan.outputs.length > 0) outputs.set(id, plan.outputs as OutputRecord[]);
   }
   return { inputs, outputs };
 }
@@ -102,10 +161,7 @@ export async function loadMountpoints(
 export async function loadPlans(q: Queryable, planIds: readonly string[]): Promise<PlanRecord[]> {
   const ids = onlyUuids(planIds);
   if (ids.length === 0) return [];
-  const rows = await sql<PlanRow>`
-    SELECT plan_id, active, image, version, pseudo_name, entrypoint, args, service_account
-    FROM plan WHERE plan_id = ANY(${ids}::uuid[])`.execute(q);
-  const summaries = await loadPlanSummaries(q, ids);
+  const rows = await loadPlanRows(q, ids);
   const { inputs, outputs } = await loadMountpoints(q, ids);
   const resources = await sql<{ plan_id: string; type: string; value: string }>`
     SELECT plan_id, type, value FROM plan_resource WHERE plan_id = ANY(${ids}::uuid[]) ORDER BY type`.execute(q);
@@ -115,9 +171,7 @@ export async function loadPlans(q: Queryable, planIds: readonly string[]): Promi
   const links = await loadPlanLinks(q, ids);
 
   const byId = new Map<string, PlanRecord>();
-  for (const row of rows.rows) {
-    const summary = summaries.get(row.plan_id);
-    if (!summary) continue;
+  for (const { row, summary } of rows.values()) {
     const planOutputs = outputs.get(row.plan_id) ?? [];
     const log = planOutputs.find((output) => output.isLog);
     byId.set(row.plan_id, {

@@ -11,7 +11,7 @@ import {
   tagFromJson,
   type Tag,
 } from "@knitfab/domain";
-import { changeDataTags, dataDetailJson, findKnitIds, loadData } from "@knitfab/db";
+import { changeDataTags, dataDetailJson, findKnitIds, loadData, readOnOneConnection } from "@knitfab/db";
 import type { AppOptions } from "../app-options.js";
 import { jsonResponses, type ApiApp } from "../route-schemas.js";
 import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
@@ -30,8 +30,8 @@ export async function dataRoutes(app: ApiApp, options: AppOptions): Promise<void
       const window = parseTimeWindow(query.since, query.duration);
       const interpreted = interpretDataTagQuery(tags);
       if (interpreted.kind === "empty") return [];
-      const ids = await findKnitIds(database.db, { ...interpreted, ...window });
-      return (await loadData(database.db, ids)).map(dataDetailJson);
+      const found = await readOnOneConnection(database.db, async (q) => loadData(q, await findKnitIds(q, { ...interpreted, ...window })));
+      return found.map(dataDetailJson);
     },
   );
 

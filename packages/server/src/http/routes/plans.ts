@@ -20,6 +20,7 @@ import {
   registerPlan,
   setPlanActive,
   planDetailJson,
+  readOnOneConnection,
   setPlanServiceAccount,
   type PlanQuery,
 } from "@knitfab/db";
@@ -69,8 +70,8 @@ export async function planRoutes(app: ApiApp, { database, unhonouredPlanSettings
       if (interpreted.kind === "empty") return [];
       planQuery.outTags = interpreted.userTags;
     }
-    const ids = await findPlanIds(database.db, planQuery);
-    return (await loadPlans(database.db, ids)).map(planDetailJson);
+    const plans = await readOnOneConnection(database.db, async (q) => loadPlans(q, await findPlanIds(q, planQuery)));
+    return plans.map(planDetailJson);
   });
 
   app.post(

@@ -1,7 +1,7 @@
 import { PrettyQuery, RunDetail, RunDetailList, RunFindQuery, RunIdParams } from "@knitfab/api";
 import { FINDABLE_RUN_STATUSES, isFindableRunStatus } from "@knitfab/api/run-statuses";
 import { NotFoundError, badRequest } from "@knitfab/domain";
-import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, retryRun, runDetailJson, tearoffRun } from "@knitfab/db";
+import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, readOnOneConnection, retryRun, runDetailJson, tearoffRun } from "@knitfab/db";
 import type { AppOptions } from "../app-options.js";
 import { jsonResponses, noContentResponses, rawResponses, type ApiApp } from "../route-schemas.js";
 import { parseTimeWindow } from "./query.js";
@@ -36,14 +36,15 @@ export async function runRoutes(app: ApiApp, options: AppOptions): Promise<void>
         );
       }
     }
-    const ids = await findRunIds(database.db, {
+    const runQuery = {
       planIds: commaList(query.plan),
       inputKnitIds: commaList(query.knitIdInput),
       outputKnitIds: commaList(query.knitIdOutput),
       statuses: statuses.filter(isFindableRunStatus),
       ...parseTimeWindow(query.since, query.duration),
-    });
-    return (await loadRuns(database.db, ids)).map(runDetailJson);
+    };
+    const runs = await readOnOneConnection(database.db, async (q) => loadRuns(q, await findRunIds(q, runQuery)));
+    return runs.map(runDetailJson);
   });
 
   app.get("/api/runs/:runId/", { schema: { tags: ["runs"], summary: "Show a run", ...oneRun } }, async (request, reply) => {
