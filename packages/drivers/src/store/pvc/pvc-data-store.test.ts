@@ -14,11 +14,10 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { buffer, text } from "node:stream/consumers";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { clientFor, startControlPlane, startStandInKubelet, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { clientFor, startControlPlane, startStandInKubelet, waitUntil as until, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { rawTarGz } from "@knitfab/archive";
 import { describeDataStoreContract } from "../../contract/data-store-contract.js";
@@ -114,20 +113,6 @@ function makeStore(env: Environment): PvcDataStore {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await sleep(250);
-  }
-}
 
 /** Agent Pods still there (deletion under way or not) for `knitId`. */
 async function agentPodsOf(env: Environment, knitId: string): Promise<string[]> {
