@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, freePort } from "@knitfab/testing";
-import { allFinished, applyPlan, getRun, preparePodman, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "./support.js";
+import { BACKENDS, freePort, preparePodman } from "@knitfab/testing";
+import { allFinished, applyPlan, getRun, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "../../test-support/index.js";
 
 interface HookCall {
   hook: string;

@@ -1,21 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS } from "@knitfab/testing";
-import {
-  allFinished,
-  applyPlan,
-  captureLogger,
-  existingWorkers,
-  IMAGE,
-  preparePodman,
-  pushData,
-  run,
-  shellPlan,
-  startEngineServer,
-  waitForRuns,
-  workersLeftAfterCleanup,
-  type EngineServer,
-} from "./support.js";
+import { BACKENDS, existingWorkers, IMAGE, preparePodman, run, workersLeftAfterCleanup } from "@knitfab/testing";
+import { allFinished, applyPlan, captureLogger, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 /**
  * Housekeeping tells normal races from leftovers (issue 8 item 15), on real Podman: a container
