@@ -6,3 +6,4 @@ export * from "./test-database.js";
 export * from "./http-client.js";
 export * from "./podman.js";
 export * from "./stored-state.js";
+export * from "./db-fixtures.js";
