@@ -1,9 +1,7 @@
 /** Small helpers over a server's real HTTP API: Data, Plans and Runs as a client makes them. */
 import { Readable } from "node:stream";
 import { rawTarGz } from "@knitfab/archive";
-import { callJson, IMAGE, uploadTarGz } from "@knitfab/testing";
-
-export type Json = Record<string, unknown>;
+import { callJson, uploadTarGz, type Json } from "@knitfab/testing";
 
 /** Uploads files as a new Data and tags it; returns its knitId. */
 export async function pushData(apiRoot: string, files: { name: string; content: string }[], tags: string[]): Promise<string> {
@@ -22,19 +20,6 @@ export async function applyPlan(apiRoot: string, body: Json): Promise<string> {
   return String(response.body.planId);
 }
 
-/** A plan running a shell script in the busybox image. */
-export function shellPlan(script: string, mounts: { inputs?: Json[]; outputs?: Json[]; log?: Json | null; extra?: Json }): Json {
-  return {
-    image: IMAGE,
-    entrypoint: ["sh", "-c", script],
-    inputs: mounts.inputs ?? [],
-    outputs: mounts.outputs ?? [],
-    ...(mounts.log === null ? {} : { log: mounts.log ?? { tags: ["type:log"] } }),
-    resources: { cpu: "0.5", memory: "256Mi" },
-    ...mounts.extra,
-  };
-}
-
 /** Polls the runs of a plan until `done` says so (bounded; the bound is a hang guard, not a verdict). */
 export async function waitForRuns(
   apiRoot: string,
@@ -51,9 +36,6 @@ export async function waitForRuns(
   }
   throw new Error(`runs of plan ${planId} did not reach the expected state in time: ${JSON.stringify(runs.map((r) => [r.runId, r.status, r.exit]))}`);
 }
-
-export const allFinished = (count: number) => (runs: Json[]) =>
-  runs.length >= count && runs.every((run) => run.status === "done" || run.status === "failed");
 
 export async function getRun(apiRoot: string, runId: string): Promise<Json> {
   return (await callJson<Json>(`${apiRoot}/runs/${runId}`)).body;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
 import type { EngineOptions } from "@knitfab/engine";
-import { createTestPostgresDatabase } from "@knitfab/testing";
+import { createTestPostgresDatabase, FAST_ENGINE } from "@knitfab/testing";
 import { resolveServeConfig, startServer, type Logger, type RunningServer, type ServeFlags } from "../src/index.js";
 
 export interface TestServer {
@@ -79,18 +79,6 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   };
 }
 
-/** Engine timings for tests: short leases and rechecks, so recovery paths run within seconds. */
-export const FAST_ENGINE: Partial<EngineOptions> = {
-  leaseMs: 3_000,
-  watchDebounceMs: 2_000,
-  pendingRecheckMs: 300,
-  hookRetryMs: 200,
-  errorRetryMs: 500,
-  housekeepingMs: 1_000,
-  partialGraceMs: 1_000,
-  uploadRecheckMs: 500,
-};
-
 export type EngineServer = TestServer;
 
 /** A real server with the given roles (default all) on a fresh database of `backend`, with a fast engine. */
@@ -103,18 +91,4 @@ export async function startEngineServer(
     engine: { ...FAST_ENGINE, ...options.engine },
     verbose: Boolean(process.env.KNITFAB_TEST_VERBOSE),
   });
-}
-
-/** A server logger that keeps every message (errors with their error's text), for asserting on what the server says. */
-export function captureLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const text = (error: unknown) => (error instanceof Error ? ` ${error.message}` : error === undefined ? "" : ` ${String(error)}`);
-  return {
-    lines,
-    logger: {
-      info: (message) => lines.push(`info: ${message}`),
-      warn: (message) => lines.push(`warn: ${message}`),
-      error: (message, error) => lines.push(`error: ${message}${text(error)}`),
-    },
-  };
 }

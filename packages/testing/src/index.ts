@@ -7,3 +7,4 @@ export * from "./http-client.js";
 export * from "./podman.js";
 export * from "./stored-state.js";
 export * from "./db-fixtures.js";
+export * from "./engine-fixtures.js";

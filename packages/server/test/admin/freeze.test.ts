@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
 import { FREEZE_EXIT, retryRun } from "@knitfab/db";
-import { callJson, createTestPostgresDatabase, uploadTarGz, preparePodman } from "@knitfab/testing";
+import { callJson, createTestPostgresDatabase, uploadTarGz, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
 import { rawTarGz } from "@knitfab/archive";
-import { allFinished, applyPlan, getRun, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "../../test-support/index.js";
+import { applyPlan, getRun, pushData, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 import { openAdminConnection, type AdminTarget } from "../../src/admin/connection.js";
 
 const BIN = fileURLToPath(new URL("../../bin/knitfab.js", import.meta.url));

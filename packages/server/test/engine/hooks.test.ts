@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, freePort, preparePodman } from "@knitfab/testing";
-import { allFinished, applyPlan, getRun, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "../../test-support/index.js";
+import { BACKENDS, freePort, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, getRun, pushData, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 interface HookCall {
   hook: string;

@@ -1,8 +1,8 @@
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, preparePodman } from "@knitfab/testing";
-import { allFinished, applyPlan, getRun, pushData, runLog, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "../../test-support/index.js";
+import { BACKENDS, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, getRun, pushData, runLog, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 /**
  * A task that tries to leave hazards on the host through its output (issue 8 item 1), on real Podman:

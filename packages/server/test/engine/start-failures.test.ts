@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson, preparePodman, run } from "@knitfab/testing";
-import { allFinished, applyPlan, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "../../test-support/index.js";
+import { BACKENDS, callJson, preparePodman, run, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, pushData, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 const NO_COMMAND_IMAGE = "localhost/knitfab-no-command:test";
 

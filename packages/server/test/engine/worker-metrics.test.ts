@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, preparePodman } from "@knitfab/testing";
-import { allFinished, applyPlan, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "../../test-support/index.js";
+import { BACKENDS, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, pushData, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 import { scrapeMetrics } from "../support/prometheus.js";
 
 /**

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "@knitfab/db";
-import { createTestPostgresDatabase, existingWorkers, preparePodman } from "@knitfab/testing";
-import { killHard, spawnServe, stopGently, type ServeProcess, allFinished, applyPlan, getRun, pushData, shellPlan, waitForRuns, type Json } from "../../test-support/index.js";
+import { createTestPostgresDatabase, existingWorkers, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { killHard, spawnServe, stopGently, type ServeProcess, applyPlan, getRun, pushData, waitForRuns } from "../../test-support/index.js";
 import { readText, storeContents } from "./home-store.js";
 
 const WIDTH = 10;

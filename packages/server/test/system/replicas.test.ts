@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgresDatabase, workersLeftAfterCleanup, preparePodman } from "@knitfab/testing";
-import { spawnServe, stopGently, type ServeProcess, allFinished, applyPlan, getRun, pushData, shellPlan, waitForRuns, type Json } from "../../test-support/index.js";
+import { createTestPostgresDatabase, workersLeftAfterCleanup, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { spawnServe, stopGently, type ServeProcess, applyPlan, getRun, pushData, waitForRuns } from "../../test-support/index.js";
 import { readText } from "./home-store.js";
 
 const WIDTH = 12;

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "@knitfab/db";
-import { createTestPostgresDatabase, preparePodman } from "@knitfab/testing";
-import { spawnServe, stopGently, type ServeProcess, allFinished, applyPlan, pushData, shellPlan, waitForRuns } from "../../test-support/index.js";
+import { createTestPostgresDatabase, preparePodman, allFinished, shellPlan } from "@knitfab/testing";
+import { spawnServe, stopGently, type ServeProcess, applyPlan, pushData, waitForRuns } from "../../test-support/index.js";
 
 const MAX_WORKERS = 2;
 const RUNS = 16;
