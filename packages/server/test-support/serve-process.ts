@@ -101,14 +101,15 @@ export async function spawnServe(options: ServeProcessOptions = {}): Promise<Ser
  * right after it listens; a home shared by replicas has one handout, naming the last one started).
  */
 async function waitUntilServing(child: ChildProcess, port: number, handout: string, output: () => string): Promise<string> {
-  const deadline = Date.now() + 90_000;
+  // A hang guard only, beyond the hooks' own timeouts: a loaded machine may take long to start a process.
+  const deadline = Date.now() + 170_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`knitfab serve exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     const apiRoot = /apiRoot:\s*(\S+)/.exec(await readFile(handout, "utf8").catch(() => ""))?.[1];
     if (apiRoot?.includes(`:${port}/`) && (await accepts(port))) return apiRoot;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`knitfab serve did not answer on port ${port} within 90 s:\n${output()}`);
+  throw new Error(`knitfab serve did not answer on port ${port} within 170 s:\n${output()}`);
 }
 
 function accepts(port: number): Promise<boolean> {
