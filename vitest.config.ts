@@ -9,6 +9,9 @@ export default defineConfig({
     alias: [
       { find: /^@knitfab\/(api|domain|db|archive|drivers|engine|testing|kube-testing|cli)$/, replacement: `${packageSource("$1")}/index.ts` },
       { find: /^@knitfab\/(api|domain|db|archive|drivers|engine|testing|kube-testing|cli)\/(.*)$/, replacement: `${packageSource("$1")}/$2.ts` },
+      // the shared test-server harness (packages/server/test-support), for the server's, the CLI's and the console's tests
+      { find: /^knitfab\/test-support$/, replacement: fileURLToPath(new URL("./packages/server/test-support/index.ts", import.meta.url)) },
+      { find: /^knitfab\/test-support\/(.*)$/, replacement: `${fileURLToPath(new URL("./packages/server/test-support", import.meta.url))}/$1.ts` },
       { find: /^knitfab$/, replacement: `${packageSource("server")}/index.ts` },
       { find: /^knitfab\/(.*)$/, replacement: `${packageSource("server")}/$1.ts` },
     ],

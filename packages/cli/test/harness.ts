@@ -1,66 +1,26 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { KNITFAB_BINARY, spawnServe, type ServeProcess } from "knitfab/test-support/serve-process";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 /** The installed `knit` command, which runs the bundle `npm run build` makes. */
 export const KNIT = join(root, "packages/cli/bin/knit.cjs");
 export const KNIT_BUNDLE = join(root, "packages/cli/dist/bundle/knit.cjs");
-export const KNITFAB = join(root, "packages/server/dist/bin/knitfab.js");
+/** The built server binary. */
+export const KNITFAB = KNITFAB_BINARY;
 
-export interface Server {
-  home: string;
-  handout: string;
-  apiRoot: string;
-  stop(): Promise<void>;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
-}
+export type Server = ServeProcess;
 
 /**
- * Starts the built `knitfab serve` in a temporary home on a free port (port 0; the handout file
- * tells which one) and resolves once the handout profile is written.
+ * Starts the built `knitfab serve` (the shared harness, knitfab/test-support) in a temporary home on
+ * a free port, once the `knit` bundle is known to be built too; `server.handout` is its profile.
  */
 export async function startServer(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<Server> {
-  for (const binary of [KNIT_BUNDLE, KNITFAB]) {
-    if (!(await exists(binary))) throw new Error(`${binary} is missing: run 'npm run build' first`);
-  }
-  const home = await mkdtemp(join(tmpdir(), "knit-e2e-server-"));
-  const handout = join(home, "handout", "knitprofile");
-  const child: ChildProcess = spawn(process.execPath, [KNITFAB, "serve", "--home", home, "--port", "0", "--log-level", "warn", ...(options.args ?? [])], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, ...options.env },
-  });
-  let log = "";
-  child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`knitfab serve exited (${code}):\n${log}`))));
-  const ready = (async () => {
-    for (;;) {
-      if (await exists(handout)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  await Promise.race([ready, exited]);
-  exited.catch(() => undefined);
-  const text = await readFile(handout, "utf8");
-  const apiRoot = /apiRoot:\s*(\S+)/.exec(text)?.[1] ?? "";
-  return {
-    home,
-    handout,
-    apiRoot,
-    async stop() {
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await gone;
-      }
-      await rm(home, { recursive: true, force: true });
-    },
-  };
+  if (!(await access(KNIT_BUNDLE).then(() => true, () => false))) throw new Error(`${KNIT_BUNDLE} is missing: run 'npm run build' first`);
+  return spawnServe({ ...options, logLevel: "warn" });
 }
 
 export interface Result {

@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { preparePodman } from "@knitfab/testing";
 import { END_OF_ARCHIVE, encodeHeader, paddingAfter } from "@knitfab/archive";
 import { parse } from "yaml";
 import { dotToSvg } from "../src/graph/render.js";
@@ -53,9 +53,7 @@ afterAll(async () => {
 });
 
 async function buildSleepingImage(name: string): Promise<void> {
-  const scripts = fileURLToPath(new URL("../../../scripts/", import.meta.url));
-  await exec("sh", [join(scripts, "podman-service.sh")]);
-  await exec("sh", [join(scripts, "make-test-image.sh"), "localhost/busybox:test"]);
+  await preparePodman();
   const context = await mkdtemp(join(tmpdir(), "knit-e2e-image-"));
   try {
     await exec("sh", ["-c", `printf 'FROM localhost/busybox:test\\nCMD ["sleep", "600"]\\n' | podman build -q -t ${name} -f - ${context}`]);

@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { IMAGE, preparePodman } from "@knitfab/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, startServer, type Server, type User } from "./harness.js";
 
@@ -10,9 +8,6 @@ import { newUser, startServer, type Server, type User } from "./harness.js";
  * Run commands against Runs executed in real containers: Podman's Docker API socket
  * (scripts/podman-service.sh) and the offline busybox image (scripts/make-test-image.sh).
  */
-const run = promisify(execFile);
-const scripts = fileURLToPath(new URL("../../../scripts/", import.meta.url));
-const IMAGE = "localhost/busybox:test";
 
 interface Run {
   runId: string;
@@ -24,9 +19,7 @@ let server: Server;
 let user: User;
 
 beforeAll(async () => {
-  const service = await run("sh", [join(scripts, "podman-service.sh")]);
-  const socket = service.stdout.trim().split("\n").pop() ?? "";
-  await run("sh", [join(scripts, "make-test-image.sh"), IMAGE]);
+  const socket = await preparePodman();
   server = await startServer({ env: { DOCKER_HOST: `unix://${socket}` } });
   user = await newUser();
   expect((await user.knit(["init", server.handout])).code).toBe(0);

@@ -1,7 +1,7 @@
 // End-to-end: the built console against `knitfab serve --auth tokens` in headless chromium. The
 // console asks for the API token once, when the API first answers 401, and keeps it for the session.
 import { execFileSync } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -16,9 +16,10 @@ let server: RunningServer;
 let browser: Browser;
 let secret = "";
 let data: DataDetail;
+let home = "";
 
 beforeAll(async () => {
-  const home = await mkdtemp(join(tmpdir(), "knitfab-console-auth-"));
+  home = await mkdtemp(join(tmpdir(), "knitfab-console-auth-"));
   // the first token, made before the server ever started
   secret = execFileSync(process.execPath, [serverBinary, "admin", "token", "create", "--home", home, "--name", "console"], { encoding: "utf8" }).trim();
   server = await startKnitfab({ KNITFAB_AUTH: "tokens" }, { home });
@@ -29,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
 });
 
 describe("console with access control", () => {

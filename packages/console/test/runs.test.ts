@@ -6,7 +6,7 @@ import type { PlanDetail, RunDetail } from "@knitfab/api";
 import { poll } from "./support/poll.js";
 import { apiClient, eventually, type ApiClient } from "./support/api.js";
 import { launchBrowser, openPage, screenshot } from "./support/browser.js";
-import { containerEngine, TEST_IMAGE } from "./support/podman.js";
+import { IMAGE as TEST_IMAGE, preparePodman } from "@knitfab/testing/podman";
 import { startKnitfab, type RunningServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -16,7 +16,7 @@ let slow: PlanDetail;
 let quick: PlanDetail;
 
 beforeAll(async () => {
-  const dockerHost = await containerEngine();
+  const dockerHost = `unix://${await preparePodman()}`;
   server = await startKnitfab({ DOCKER_HOST: dockerHost });
   api = apiClient(server.url);
   browser = await launchBrowser();

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINTS } from "@knitfab/api";
 import { listApiTokens, revokeApiToken } from "@knitfab/db";
-import { BACKENDS, createTestPostgresDatabase, requestRaw, startTestServer, type TestServer } from "@knitfab/testing";
+import { BACKENDS, createTestPostgresDatabase, requestRaw } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 import { createApiToken } from "knitfab/admin/tokens";
 
 const SOME_ID = "0f0e0d0c-0b0a-4908-8706-050403020100";

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { BACKENDS, callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -56,7 +58,7 @@ describe.each(BACKENDS)("backend API on %s", (backend) => {
   });
 
   it("serves uploads and downloads under /api/backend too", async () => {
-    const result = await uploadTarGz(`${server.apiRoot}/backend`, Readable.from([rawTarGz([{ name: "f.txt", content: "backend" }])]));
+    const result = await uploadTarGz(`${server.apiRoot}/backend`, Readable.from([rawTarGz([{ path: "f.txt", content: "backend" }])]));
     expect(result.status).toBe(200);
     const knitId = String((result.body as Json).knitId);
     const download = await fetch(api(`/backend/data/${knitId}`));

@@ -19,7 +19,9 @@ import {
   type RunStatus,
 } from "@knitfab/api";
 import { setRunStatus } from "@knitfab/db";
-import { BACKENDS, callJson, freePort, rawTarGz, startTestServer, uploadTarGz, type JsonResponse, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, freePort, uploadTarGz, type JsonResponse } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -138,7 +140,7 @@ describe.each(BACKENDS)("API contract on %s", (backend) => {
 
   async function upload(via: "uploadData" | "backendUploadData", content: string): Promise<Json> {
     const root = via === "uploadData" ? server.apiRoot : `${server.apiRoot}/backend`;
-    const result = await uploadTarGz(root, Readable.from([rawTarGz([{ name: "file.txt", content }])]));
+    const result = await uploadTarGz(root, Readable.from([rawTarGz([{ path: "file.txt", content }])]));
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     checkSuccess(via, { body: result.body });
     return result.body as Json;

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packDirectory } from "@knitfab/archive";
-import { BACKENDS, callJson, downloadTarGz, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { packDirectory, rawTarGz } from "@knitfab/archive";
+import { BACKENDS, callJson, downloadTarGz, uploadTarGz } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -85,19 +86,19 @@ describe.each(BACKENDS)("data API on %s", (backend) => {
   });
 
   it.each([
-    ["parent traversal", [{ name: "../escape.txt", content: "x" }]],
-    ["nested traversal", [{ name: "a/../../escape.txt", content: "x" }]],
-    ["absolute path", [{ name: "/tmp/knitfab-absolute.txt", content: "x" }]],
-    ["symlink to an absolute path", [{ name: "passwd", type: "2" as const, linkname: "/etc/passwd" }]],
-    ["symlink pointing outside", [{ name: "a/out", type: "2" as const, linkname: "../../outside" }]],
-    ["hard link outside", [{ name: "hard", type: "1" as const, linkname: "../outside" }]],
-    ["write through a symlink", [{ name: "dir", type: "2" as const, linkname: "/tmp" }, { name: "dir/escape.txt", content: "x" }]],
-    ["character device", [{ name: "null", type: "3" as const }]],
-    ["block device", [{ name: "disk", type: "4" as const }]],
-    ["fifo", [{ name: "pipe", type: "6" as const }]],
+    ["parent traversal", [{ path: "../escape.txt", content: "x" }]],
+    ["nested traversal", [{ path: "a/../../escape.txt", content: "x" }]],
+    ["absolute path", [{ path: "/tmp/knitfab-absolute.txt", content: "x" }]],
+    ["symlink to an absolute path", [{ path: "passwd", type: "SymbolicLink" as const, linkpath: "/etc/passwd" }]],
+    ["symlink pointing outside", [{ path: "a/out", type: "SymbolicLink" as const, linkpath: "../../outside" }]],
+    ["hard link outside", [{ path: "hard", type: "Link" as const, linkpath: "../outside" }]],
+    ["write through a symlink", [{ path: "dir", type: "SymbolicLink" as const, linkpath: "/tmp" }, { path: "dir/escape.txt", content: "x" }]],
+    ["character device", [{ path: "null", type: "CharacterDevice" as const }]],
+    ["block device", [{ path: "disk", type: "BlockDevice" as const }]],
+    ["fifo", [{ path: "pipe", type: "FIFO" as const }]],
   ])("rejects an archive with %s: 400, nothing written", async (_name, entries) => {
     const before = await knitIdsOf();
-    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "ok.txt", content: "fine" }, ...entries])]));
+    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "ok.txt", content: "fine" }, ...entries])]));
     expect(result.status).toBe(400);
     expect(typeof (result.body as Json).message).toBe("string");
     expect(await knitIdsOf()).toEqual(before);
@@ -108,7 +109,7 @@ describe.each(BACKENDS)("data API on %s", (backend) => {
 
   it("leaves nothing visible when the client disconnects half-way through an upload", async () => {
     const before = await knitIdsOf();
-    const archive = rawTarGz([{ name: "big.bin", content: randomBytes(2 * 1024 * 1024) }]);
+    const archive = rawTarGz([{ path: "big.bin", content: randomBytes(2 * 1024 * 1024) }]);
     await new Promise<void>((resolve) => {
       const request = httpRequest(new URL(`${server.apiRoot}/data/`), {
         method: "POST",

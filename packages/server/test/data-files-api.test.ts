@@ -6,7 +6,8 @@ import { Value } from "@sinclair/typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataFileList, ErrorBody } from "@knitfab/api";
 import { packDirectory } from "@knitfab/archive";
-import { BACKENDS, callJson, requestRaw, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, requestRaw, uploadTarGz } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 const binary = randomBytes(300_000);
 const TEXT = "0123456789abcdefghijklmnopqrstuvwxyz\n";

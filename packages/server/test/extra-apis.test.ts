@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callJson, freePort, requestRaw, startTestServer, type TestServer } from "@knitfab/testing";
+import { callJson, freePort, requestRaw } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 import { parseExtraApis, ExtraApisFileError } from "knitfab/extra-apis-file";
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,9 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson, rawTarGz, startTestServer, storedState, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, storedState, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 import { fuzzRequests, type FuzzRequest } from "./support/fuzz-inputs.js";
 
 type Json = Record<string, unknown>;
@@ -69,7 +71,7 @@ describe.each(BACKENDS)("fuzzing the API on %s", (backend) => {
   let ids: { knitId: string; planId: string };
   beforeAll(async () => {
     server = await startTestServer(backend, { role: "api", flags: { uploadMaxSize: "64Ki", uploadMaxEntries: "4" } });
-    const upload = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "seed.txt", content: "seed" }])]));
+    const upload = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "seed.txt", content: "seed" }])]));
     const knitId = String((upload.body as Json).knitId);
     await callJson(`${server.apiRoot}/data/${knitId}`, { method: "PUT", body: { add: ["fuzz:in"] } });
     const plan = await callJson<Json>(`${server.apiRoot}/plans`, {

@@ -5,7 +5,9 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson, rawTarGz, requestRaw, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, requestRaw, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +39,7 @@ describe.each(BACKENDS)("HTTP edges on %s", (backend) => {
   }
 
   async function upload(tags: string[]): Promise<string> {
-    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "x.txt", content: tags.join(",") }])]));
+    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "x.txt", content: tags.join(",") }])]));
     expect(result.status).toBe(200);
     const knitId = String((result.body as Json).knitId);
     expect((await callJson(api(`/data/${knitId}`), { method: "PUT", body: { add: tags } })).status).toBe(200);
@@ -182,7 +184,7 @@ describe.each(BACKENDS)("HTTP edges on %s", (backend) => {
 
     it("refuses bodies whose content type does not fit the endpoint, and changes nothing", async () => {
       const before = await callJson<Json[]>(api("/data"));
-      const archive = rawTarGz([{ name: "f.txt", content: "form" }]);
+      const archive = rawTarGz([{ path: "f.txt", content: "form" }]);
       for (const path of ["/data", "/backend/data"]) {
         for (const type of ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", undefined]) {
           const refused = await requestRaw(api(path), { method: "POST", headers: type ? { "content-type": type } : {}, body: archive });
@@ -233,7 +235,7 @@ describe.each(BACKENDS)("HTTP edges on %s", (backend) => {
         const refused = await requestRaw(api("/plans"), { method: "POST", headers: { "content-type": "application/json", origin }, body });
         expect(refused.status, origin).toBe(403);
         expect(String((refused.body as Json).message)).toMatch(/^forbidden\n/);
-        const archive = rawTarGz([{ name: "f.txt", content: "cross" }]);
+        const archive = rawTarGz([{ path: "f.txt", content: "cross" }]);
         const push = await requestRaw(api("/data"), { method: "POST", headers: { "content-type": "application/tar+gzip", origin }, body: archive });
         expect(push.status).toBe(403);
         const begin = await requestRaw(api("/backend/data/import/begin"), { method: "POST", headers: { origin } });

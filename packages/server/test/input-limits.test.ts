@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson, rawTarGz, startTestServer, storedState, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, storedState, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +25,7 @@ describe.each(BACKENDS)("input limits on %s", (backend) => {
   let planId: string;
   beforeAll(async () => {
     server = await startTestServer(backend, { role: "api" });
-    const upload = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "f.txt", content: "x" }])]));
+    const upload = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "f.txt", content: "x" }])]));
     knitId = String((upload.body as Json).knitId);
     const applied = await callJson<Json>(api("/plans"), { method: "POST", body: plan() });
     expect(applied.status, applied.text).toBe(200);

@@ -5,7 +5,9 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { setRunStatus, type Database } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
-import { BACKENDS, callJson, createTestPostgresDatabase, rawTarGz, requestRaw, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, createTestPostgresDatabase, requestRaw, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 import type { Logger } from "knitfab";
 import { scrapeMetrics } from "./support/prometheus.js";
 
@@ -30,7 +32,7 @@ describe.each(BACKENDS)("metrics and health on %s", (backend) => {
   const api = (path: string) => `${server.apiRoot}${path}`;
 
   async function upload(content: string, tags: string[]): Promise<string> {
-    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "x.txt", content }])]));
+    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "x.txt", content }])]));
     expect(result.status).toBe(200);
     const knitId = String((result.body as Json).knitId);
     expect((await callJson(api(`/data/${knitId}`), { method: "PUT", body: { add: tags } })).status).toBe(200);

@@ -1,7 +1,8 @@
 import type { TSchema } from "@sinclair/typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINTS, ErrorBody, MEDIA_TYPES, type Endpoint, type RawBody } from "@knitfab/api";
-import { callJson, startTestServer, type TestServer } from "@knitfab/testing";
+import { callJson } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Content = Record<string, { schema?: unknown }>;
 interface Operation {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson, startTestServer, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 

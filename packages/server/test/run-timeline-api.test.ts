@@ -4,7 +4,9 @@ import { Readable } from "node:stream";
 import { setRunStatus, type Database } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
 import type { RunTimeline } from "@knitfab/api";
-import { BACKENDS, callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +38,7 @@ describe.each(BACKENDS)("run timeline API on %s", (backend) => {
       body: { image: "localhost/timeline:v1", inputs: [{ path: "/in", tags: ["tl:in"] }], outputs: [{ path: "/out", tags: ["tl:out"] }] },
     });
     const planId = String(plan.body.planId);
-    const upload = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "x.txt", content: "x" }])]));
+    const upload = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "x.txt", content: "x" }])]));
     const knitId = String((upload.body as Json).knitId);
     await callJson(api(`/data/${knitId}`), { method: "PUT", body: { add: ["tl:in"] } });
     let runId = "";

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { setRunExit, setRunStatus, type Database } from "@knitfab/db";
 import type { RunStatus } from "@knitfab/domain";
-import { BACKENDS, callJson, rawTarGz, startTestServer, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, callJson, uploadTarGz } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 import { Readable } from "node:stream";
 
 type Json = Record<string, unknown>;
@@ -24,7 +26,7 @@ describe.each(BACKENDS)("runs API on %s", (backend) => {
   const api = (path: string) => `${server.apiRoot}${path}`;
 
   async function uploadTagged(tags: string[]): Promise<string> {
-    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ name: "x.txt", content: tags.join(",") }])]));
+    const result = await uploadTarGz(server.apiRoot, Readable.from([rawTarGz([{ path: "x.txt", content: tags.join(",") }])]));
     expect(result.status).toBe(200);
     const knitId = String((result.body as Json).knitId);
     const tagged = await callJson(api(`/data/${knitId}`), { method: "PUT", body: { add: tags } });

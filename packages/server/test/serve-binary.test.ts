@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { freePort, rawTarGz } from "@knitfab/testing";
+import { freePort } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
 
 const BIN = fileURLToPath(new URL("../bin/knitfab.js", import.meta.url));
 
@@ -224,7 +225,7 @@ describe("knitfab serve (the binary)", () => {
     const failed = await fetch(`http://127.0.0.1:${port}/api/data`, {
       method: "POST",
       headers: { "content-type": "application/tar+gzip" },
-      body: rawTarGz([{ name: "f.txt", content: "x" }]),
+      body: rawTarGz([{ path: "f.txt", content: "x" }]),
     });
     expect(failed.status).toBe(500);
     server.kill("SIGTERM");

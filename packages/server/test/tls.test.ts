@@ -5,7 +5,7 @@ import { connect, type PeerCertificate } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 /** A CA and a server certificate for 127.0.0.1 signed by it (openssl), in `dir` with `prefix`. */
 async function makeCertificates(dir: string, prefix: string, commonName: string): Promise<{ ca: string; cert: string; key: string }> {

@@ -6,7 +6,8 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeHeader, rawTarGz } from "@knitfab/archive";
-import { BACKENDS, startTestServer, storedState, uploadTarGz, type TestServer } from "@knitfab/testing";
+import { BACKENDS, storedState, uploadTarGz } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 

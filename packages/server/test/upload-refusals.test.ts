@@ -5,7 +5,8 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarGz } from "@knitfab/archive";
-import { BACKENDS, callJson, startTestServer, storedState, uploadTarGz, type TestServer, type UploadOptions } from "@knitfab/testing";
+import { BACKENDS, callJson, storedState, uploadTarGz, type UploadOptions } from "@knitfab/testing";
+import { startTestServer, type TestServer } from "../test-support/index.js";
 
 type Json = Record<string, unknown>;
 

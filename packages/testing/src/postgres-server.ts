@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 const PG_BIN = process.env.KNITFAB_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
@@ -11,18 +11,6 @@ export interface PostgresServer {
   readonly url: string;
   databaseUrl(database: string): string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /**

@@ -1,40 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "kysely";
-import { validatePlanSpec, type PlanSpec } from "@knitfab/domain";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, planSpecOf as spec, testDatabase, uploadTagged } from "@knitfab/testing";
 import type { Database } from "../database.js";
 import { registerPlan } from "../plans/register-plan.js";
-import { createRootRun, finishUpload } from "../data/upload.js";
-import { changeDataTags } from "../data/change-tags.js";
 import { projectOnce } from "./project.js";
-
-function spec(image: string, inputTags: string[][]): PlanSpec {
-  return validatePlanSpec({
-    image: { repository: image, tag: "v1" },
-    entrypoint: [],
-    args: [],
-    inputs: inputTags.map((tags, index) => ({ path: `/in/${index}`, tags: tags.map((tag) => ({ key: tag.split(":")[0]!, value: tag.split(":")[1]! })) })),
-    outputs: [{ path: "/out", tags: [{ key: "produced", value: image }] }],
-    log: { tags: [] },
-    onNode: [],
-    resources: {},
-    annotations: [],
-    serviceAccount: null,
-    active: true,
-  });
-}
-
-async function uploadTagged(database: Database, tags: string[]): Promise<string> {
-  const root = await createRootRun(database, "knit#uploaded", 30);
-  await finishUpload(database, root, true);
-  await changeDataTags(database, root.knitId, {
-    add: tags.map((tag) => ({ key: tag.split(":")[0]!, value: tag.split(":")[1]! })),
-    remove: [],
-    removeKey: [],
-  });
-  return root.knitId;
-}
 
 async function projectAll(database: Database): Promise<number> {
   let created = 0;

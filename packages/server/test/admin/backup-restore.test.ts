@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgresDatabase, callJson } from "@knitfab/testing";
+import { createTestPostgresDatabase, callJson, IMAGE, preparePodman, type Json } from "@knitfab/testing";
+import { startEngineServer, type EngineServer } from "../../test-support/index.js";
 import type { Backend } from "@knitfab/db";
 import { backup } from "../../src/admin/backup.js";
 import { openAdminConnection, type AdminTarget } from "../../src/admin/connection.js";
@@ -12,7 +13,6 @@ import { localImageEngine } from "../../src/admin/images.js";
 import { SILENT_PROGRESS } from "../../src/admin/progress.js";
 import { restore, verifyBackup } from "../../src/admin/restore.js";
 import { CHECKSUMS, INCOMPLETE, MANIFEST, type BackupManifest } from "../../src/admin/layout.js";
-import { IMAGE, preparePodman, startEngineServer, type EngineServer, type Json } from "../engine/support.js";
 import { finishedPipeline, snapshot } from "./support.js";
 
 const BIN = fileURLToPath(new URL("../../bin/knitfab.js", import.meta.url));

@@ -3,20 +3,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
 import { FREEZE_EXIT, retryRun } from "@knitfab/db";
-import { callJson, createTestPostgresDatabase, rawTarGz, uploadTarGz } from "@knitfab/testing";
+import { callJson, createTestPostgresDatabase, uploadTarGz, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { rawTarGz } from "@knitfab/archive";
+import { applyPlan, getRun, pushData, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 import { openAdminConnection, type AdminTarget } from "../../src/admin/connection.js";
-import {
-  allFinished,
-  applyPlan,
-  getRun,
-  pushData,
-  preparePodman,
-  shellPlan,
-  startEngineServer,
-  waitForRuns,
-  type EngineServer,
-  type Json,
-} from "../engine/support.js";
 
 const BIN = fileURLToPath(new URL("../../bin/knitfab.js", import.meta.url));
 
@@ -82,7 +72,7 @@ describe.each(["pglite", "postgres"] as const)("freeze and unfreeze on %s", (bac
     for (const write of [
       callJson<Json>(`${apiRoot}/plans/`, { method: "POST", body: shellPlan("true", {}) }),
       callJson<Json>(`${apiRoot}/runs/${runId}/retry`, { method: "PUT" }),
-      uploadTarGz(apiRoot, Readable.from([rawTarGz([{ name: "a", content: "a" }])])),
+      uploadTarGz(apiRoot, Readable.from([rawTarGz([{ path: "a", content: "a" }])])),
     ]) {
       const answer = await write;
       expect(answer.status).toBe(503);

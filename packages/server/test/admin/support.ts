@@ -1,6 +1,6 @@
 /** Shared by the admin tests: a finished two-step pipeline, and the API's view of everything, to compare installations. */
-import { callJson } from "@knitfab/testing";
-import { allFinished, applyPlan, pushData, shellPlan, waitForRuns, type Json } from "../engine/support.js";
+import { callJson, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, pushData, waitForRuns } from "../../test-support/index.js";
 
 /** Pushes a dataset and runs two chained plans (with logs) to done; returns their plan ids. */
 export async function finishedPipeline(apiRoot: string): Promise<{ plans: string[] }> {

@@ -4,21 +4,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson } from "@knitfab/testing";
-import {
-  allFinished,
-  applyPlan,
-  existingWorkers,
-  getRun,
-  preparePodman,
-  pushData,
-  runLog,
-  shellPlan,
-  startEngineServer,
-  waitForRuns,
-  type EngineServer,
-  type Json,
-} from "./support.js";
+import { BACKENDS, callJson, existingWorkers, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, getRun, pushData, runLog, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 const exec = promisify(execFile);
 

@@ -2,21 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callJson } from "@knitfab/testing";
-import {
-  applyPlan,
-  captureLogger,
-  getRun,
-  preparePodman,
-  pushData,
-  run,
-  runLog,
-  shellPlan,
-  startEngineServer,
-  waitForRuns,
-  type EngineServer,
-  type Json,
-} from "./support.js";
+import { callJson, preparePodman, run, captureLogger, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, getRun, pushData, runLog, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 const LINES = 4000;
 

@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "@knitfab/db";
-import { createTestPostgresDatabase } from "@knitfab/testing";
-import { spawnServe, stopGently, type ServeProcess } from "./processes.js";
-import { allFinished, applyPlan, preparePodman, pushData, shellPlan, waitForRuns } from "./support.js";
+import { createTestPostgresDatabase, preparePodman, allFinished, shellPlan } from "@knitfab/testing";
+import { spawnServe, stopGently, type ServeProcess, applyPlan, pushData, waitForRuns } from "../../test-support/index.js";
 
 const MAX_WORKERS = 2;
 const RUNS = 16;
@@ -42,7 +41,7 @@ describe("the worker limit on postgres replicas", () => {
       WHEN (NEW.status IN ('starting', 'running') AND OLD.status NOT IN ('starting', 'running'))
       EXECUTE FUNCTION audit_workers()`.execute(database.db);
     const env = { KNITFAB_MAX_WORKERS: String(MAX_WORKERS), KNITFAB_LOOP_CONCURRENCY: "4" };
-    for (let i = 0; i < 3; i++) replicas.push(await spawnServe(home, url, undefined, env));
+    for (let i = 0; i < 3; i++) replicas.push(await spawnServe({ home, databaseUrl: url, env, fastEngine: true }));
   });
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => stopGently(replica)));

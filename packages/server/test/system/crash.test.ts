@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "@knitfab/db";
-import { createTestPostgresDatabase } from "@knitfab/testing";
-import { killHard, readText, spawnServe, stopGently, storeContents, type ServeProcess } from "./processes.js";
-import { allFinished, applyPlan, existingWorkers, getRun, preparePodman, pushData, shellPlan, waitForRuns, type Json } from "./support.js";
+import { createTestPostgresDatabase, existingWorkers, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { killHard, spawnServe, stopGently, type ServeProcess, applyPlan, getRun, pushData, waitForRuns } from "../../test-support/index.js";
+import { readText, storeContents } from "./home-store.js";
 
 const WIDTH = 10;
 const STEPS = ["a", "b", "c"];
@@ -35,7 +35,7 @@ describe("crash safety on postgres", () => {
   });
 
   it("survives 20+ SIGKILLs with every run done once, outputs intact and nothing left behind", async () => {
-    current = await spawnServe(home, databaseUrl);
+    current = await spawnServe({ home, databaseUrl, fastEngine: true });
     const tag = (step: string) => `crash:${step}`;
     const plans: string[] = [];
     for (const [index, step] of STEPS.entries()) {
@@ -63,7 +63,7 @@ describe("crash safety on postgres", () => {
       if (kills < 20 || Math.random() < 0.5) {
         await killHard(current);
         kills++;
-        current = await spawnServe(home, databaseUrl);
+        current = await spawnServe({ home, databaseUrl, fastEngine: true });
       }
     }
     expect(kills).toBeGreaterThanOrEqual(20);

@@ -1,21 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, callJson, downloadTarGz } from "@knitfab/testing";
-import {
-  allFinished,
-  applyPlan,
-  workersLeftAfterCleanup,
-  getRun,
-  preparePodman,
-  pushData,
-  runLog,
-  shellPlan,
-  startEngineServer,
-  waitForRuns,
-  type EngineServer,
-  type Json,
-} from "./support.js";
+import { BACKENDS, callJson, downloadTarGz, workersLeftAfterCleanup, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, getRun, pushData, runLog, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 
 /** The whole engine on real Podman: Data in, runs started by themselves, outputs chained, logs stored. */
 describe.each(BACKENDS)("engine pipeline on %s", (backend) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS } from "@knitfab/testing";
+import { BACKENDS, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { applyPlan, pushData, startEngineServer, waitForRuns, type EngineServer } from "../../test-support/index.js";
 import { scrapeMetrics } from "../support/prometheus.js";
-import { allFinished, applyPlan, preparePodman, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "./support.js";
 
 /**
  * knitfab_worker_starts_total and knitfab_worker_failures_total{reason}: the engine reports starts and

@@ -1,10 +1,14 @@
+/**
+ * In-process servers for tests: the whole server (API, backend, engine) in the test's own process,
+ * over real HTTP. Whole `knitfab serve` processes are in serve-process.ts.
+ */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "@knitfab/db";
-import { resolveServeConfig, startServer, type Logger, type RunningServer, type ServeFlags } from "knitfab";
 import type { EngineOptions } from "@knitfab/engine";
-import { createTestPostgresDatabase } from "./test-database.js";
+import { createTestPostgresDatabase, FAST_ENGINE } from "@knitfab/testing";
+import { resolveServeConfig, startServer, type Logger, type RunningServer, type ServeFlags } from "../src/index.js";
 
 export interface TestServer {
   url: string;
@@ -73,4 +77,18 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
       if (!options.home) await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+export type EngineServer = TestServer;
+
+/** A real server with the given roles (default all) on a fresh database of `backend`, with a fast engine. */
+export async function startEngineServer(
+  backend: Backend,
+  options: Pick<TestServerOptions, "role" | "hooks" | "databaseUrl" | "home" | "logger" | "flags"> & { engine?: Partial<EngineOptions> } = {},
+): Promise<EngineServer> {
+  return startTestServer(backend, {
+    ...options,
+    engine: { ...FAST_ENGINE, ...options.engine },
+    verbose: Boolean(process.env.KNITFAB_TEST_VERBOSE),
+  });
 }

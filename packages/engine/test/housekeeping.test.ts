@@ -1,21 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS } from "@knitfab/testing";
-import {
-  allFinished,
-  applyPlan,
-  captureLogger,
-  existingWorkers,
-  IMAGE,
-  preparePodman,
-  pushData,
-  run,
-  shellPlan,
-  startEngineServer,
-  waitForRuns,
-  workersLeftAfterCleanup,
-  type EngineServer,
-} from "./support.js";
+import { BACKENDS, existingWorkers, IMAGE, run, workersLeftAfterCleanup, allFinished, captureLogger, shellPlan } from "@knitfab/testing";
+import { applyPlan, pushData, startTestEngine, waitForRuns, type TestEngine } from "./support.js";
 
 /**
  * Housekeeping tells normal races from leftovers (issue 8 item 15), on real Podman: a container
@@ -23,23 +9,22 @@ import {
  * ended, its removal not done yet) is no orphan.
  */
 describe.each(BACKENDS)("housekeeping on %s", (backend) => {
-  let server: EngineServer;
+  let engine: TestEngine;
   const { logger, lines } = captureLogger();
 
   beforeAll(async () => {
-    await preparePodman();
     // A lease of a minute: a run that ended less than that ago counts as finishing.
-    server = await startEngineServer(backend, { logger, engine: { housekeepingMs: 20, leaseMs: 60_000 } });
+    engine = await startTestEngine(backend, { logger, options: { housekeepingMs: 20, leaseMs: 60_000 } });
   });
   afterAll(async () => {
-    await server?.stop();
+    await engine?.stop();
   });
 
   it("says nothing about a healthy pipeline while housekeeping runs all the time", async () => {
     const tag = `healthy:${backend}`;
-    const planId = await applyPlan(server.apiRoot, shellPlan("echo ok", { inputs: [{ path: "/in", tags: [tag] }] }));
-    for (let i = 0; i < 8; i++) await pushData(server.apiRoot, [{ name: "v", content: `${i}` }], [tag]);
-    const runs = await waitForRuns(server.apiRoot, planId, allFinished(8));
+    const planId = await applyPlan(engine, shellPlan("echo ok", { inputs: [{ path: "/in", tags: [tag] }] }));
+    for (let i = 0; i < 8; i++) await pushData(engine, [{ name: "v", content: `${i}` }], [tag]);
+    const runs = await waitForRuns(engine, planId, allFinished(8));
     expect(runs.map((one) => one.status)).toEqual(Array(8).fill("done"));
     expect(await workersLeftAfterCleanup(runs.map((one) => String(one.runId)))).toEqual([]);
     expect(lines.filter((line) => /orphan|step failed|no such container/.test(line))).toEqual([]);
@@ -47,11 +32,11 @@ describe.each(BACKENDS)("housekeeping on %s", (backend) => {
 
   it("leaves the container of a run that just ended to finishing, and removes one left long after its run ended", async () => {
     const tag = `leftover:${backend}`;
-    const planId = await applyPlan(server.apiRoot, shellPlan("true", { inputs: [{ path: "/in", tags: [tag] }] }));
-    for (let i = 0; i < 2; i++) await pushData(server.apiRoot, [{ name: "v", content: `${i}` }], [tag]);
-    const [finishing, leftover] = (await waitForRuns(server.apiRoot, planId, allFinished(2))).map((one) => String(one.runId)) as [string, string];
+    const planId = await applyPlan(engine, shellPlan("true", { inputs: [{ path: "/in", tags: [tag] }] }));
+    for (let i = 0; i < 2; i++) await pushData(engine, [{ name: "v", content: `${i}` }], [tag]);
+    const [finishing, leftover] = (await waitForRuns(engine, planId, allFinished(2))).map((one) => String(one.runId)) as [string, string];
     expect(await workersLeftAfterCleanup([finishing, leftover])).toEqual([]);
-    const db = server.server.database.db;
+    const db = engine.database.db;
     lines.length = 0;
     // The moment between finishing's record of the end and its removal of the exited container...
     await sql`UPDATE run SET updated_at = now() WHERE run_id = ${finishing}::uuid`.execute(db);

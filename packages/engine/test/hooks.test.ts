@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, freePort } from "@knitfab/testing";
-import { allFinished, applyPlan, getRun, preparePodman, pushData, shellPlan, startEngineServer, waitForRuns, type EngineServer, type Json } from "./support.js";
+import { BACKENDS, freePort, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { loadHooksFile } from "../src/index.js";
+import { applyPlan, pushData, startTestEngine, waitForRuns, type TestEngine } from "./support.js";
 
 interface HookCall {
   hook: string;
@@ -17,7 +18,7 @@ interface HookCall {
  * times out on its first call per transition, an after hook that is down and one that records.
  */
 describe.each(BACKENDS)("lifecycle hooks on %s", (backend) => {
-  let server: EngineServer;
+  let engine: TestEngine;
   let hookServer: Server;
   let folder = "";
   const calls: HookCall[] = [];
@@ -25,7 +26,6 @@ describe.each(BACKENDS)("lifecycle hooks on %s", (backend) => {
   const slowSeen = new Set<string>();
 
   beforeAll(async () => {
-    await preparePodman();
     hookServer = createServer((request, response) => {
       void body(request).then((text) => {
         const run = JSON.parse(text) as Json;
@@ -66,10 +66,10 @@ describe.each(BACKENDS)("lifecycle hooks on %s", (backend) => {
       hooksFile,
       ["lifecycle-hooks:", "  before:", `    - ${base}/flaky`, `    - ${base}/slow`, "  after:", `    - http://127.0.0.1:${down}/down`, `    - ${base}/after`, ""].join("\n"),
     );
-    server = await startEngineServer(backend, { hooks: hooksFile, engine: { hookTimeoutMs: 500, hookRetryMs: 100 } });
+    engine = await startTestEngine(backend, { logger: { error: () => {} }, hooks: await loadHooksFile(hooksFile), options: { hookTimeoutMs: 500, hookRetryMs: 100 } });
   });
   afterAll(async () => {
-    await server?.stop();
+    await engine?.stop();
     await new Promise<void>((resolve) => hookServer?.close(() => resolve()));
     if (folder) await rm(folder, { recursive: true, force: true });
   });
@@ -77,17 +77,17 @@ describe.each(BACKENDS)("lifecycle hooks on %s", (backend) => {
   it("gates every transition on the before hooks, retries refusals and timeouts, injects env, and tells after hooks at most once", async () => {
     const tag = `hooked:${backend}`;
     const planId = await applyPlan(
-      server.apiRoot,
+      engine,
       shellPlan("echo $GREETING > /out/greeting", { inputs: [{ path: "/in", tags: [tag] }], outputs: [{ path: "/out", tags: [`greeted:${backend}`] }] }),
     );
-    await pushData(server.apiRoot, [{ name: "x", content: "x" }], [tag]);
-    const [run] = await waitForRuns(server.apiRoot, planId, allFinished(1), 120_000);
+    await pushData(engine, [{ name: "x", content: "x" }], [tag]);
+    const [run] = await waitForRuns(engine, planId, allFinished(1), 120_000);
     expect(run!.status).toBe("done");
     const runId = String(run!.runId);
 
     // The env from the ready → starting before hook reached the worker.
-    const output = String(((await getRun(server.apiRoot, runId)).outputs as Json[])[0]!.knitId);
-    expect((await readFile(join(server.home, "data", "data", output, "greeting"), "utf8")).trim()).toBe("hello-from-hook");
+    const output = run!.outputs[0]!.knitId;
+    expect((await readFile(join(engine.home, "data", "data", output, "greeting"), "utf8")).trim()).toBe("hello-from-hook");
 
     // Every transition was announced to the before hooks (with the old status) before it happened...
     const mine = calls.filter((call) => call.runId === runId);

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgresDatabase } from "@knitfab/testing";
-import { readText, spawnServe, stopGently, type ServeProcess } from "./processes.js";
-import { allFinished, applyPlan, workersLeftAfterCleanup, getRun, preparePodman, pushData, shellPlan, waitForRuns, type Json } from "./support.js";
+import { createTestPostgresDatabase, workersLeftAfterCleanup, preparePodman, allFinished, shellPlan, type Json } from "@knitfab/testing";
+import { spawnServe, stopGently, type ServeProcess, applyPlan, getRun, pushData, waitForRuns } from "../../test-support/index.js";
+import { readText } from "./home-store.js";
 
 const WIDTH = 12;
 
@@ -17,7 +17,7 @@ describe("replicas on postgres", () => {
     await preparePodman();
     home = await mkdtemp(join(tmpdir(), "knitfab-replicas-"));
     const { url } = await createTestPostgresDatabase();
-    for (let i = 0; i < 3; i++) replicas.push(await spawnServe(home, url));
+    for (let i = 0; i < 3; i++) replicas.push(await spawnServe({ home, databaseUrl: url, fastEngine: true }));
   });
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => stopGently(replica)));
