@@ -164,3 +164,16 @@ spec:
           secret: {secretName: {{ $root.Values.certs.secret.ca }}}
         {{- end }}
 {{- end }}
+
+{{/*
+The in-cluster database's password: the value given, else the one the release's Secret holds
+(upgrades keep it), else a new random one. Kept in .Values so every template of this render agrees.
+*/}}
+{{- define "knitfab.databasePassword" -}}
+{{- $credential := .Values.database.credential -}}
+{{- if not $credential.password -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace $credential.secret -}}
+{{- $_ := set $credential "password" (ternary (index ($existing.data | default dict) "password" | default "" | b64dec) (randAlphaNum 32) (and (not (empty $existing)) (hasKey ($existing.data | default dict) "password"))) -}}
+{{- end -}}
+{{- $credential.password -}}
+{{- end }}
