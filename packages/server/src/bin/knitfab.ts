@@ -7,6 +7,7 @@ import { defaultConsoleDir } from "../console-dir.js";
 import { registerTokenCommands } from "../admin/token-commands.js";
 import { registerTlsCommands } from "../admin/tls-commands.js";
 import { registerAdminCommands } from "../admin/commands.js";
+import { registerInstallCommands } from "../admin/install/commands.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -157,5 +158,6 @@ program
 registerTokenCommands(program);
 registerTlsCommands(program);
 registerAdminCommands(program);
+registerInstallCommands(program);
 
 await program.parseAsync(process.argv);
