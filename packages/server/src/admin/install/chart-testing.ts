@@ -96,3 +96,7 @@ export const named = (manifests: readonly Manifest[], kind: string, name: string
 
 export const namesOf = (manifests: readonly Manifest[], kind: string): string[] =>
   manifests.filter((manifest) => manifest.kind === kind).map((manifest) => manifest.metadata.name).sort();
+
+/** A Secret's stringData (empty when none). */
+export const stringDataOf = (manifest: Manifest | undefined): Record<string, string> =>
+  ((manifest as { stringData?: Record<string, string> } | undefined)?.stringData ?? {});

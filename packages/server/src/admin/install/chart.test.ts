@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseHooks } from "@knitfab/engine";
 import { parseExtraApis } from "../../extra-apis-file.js";
-import { CHART, helm, named, namesOf, render, validateManifest, type Manifest } from "./chart-testing.js";
+import { CHART, helm, named, stringDataOf, namesOf, render, validateManifest, type Manifest } from "./chart-testing.js";
 
 interface Container {
   name: string;
@@ -137,9 +137,9 @@ describe("charts/knitfab", () => {
     checkServerContainers(manifests);
 
     // the database password is one, in the server's Secret and the migration Job's
-    const password = (named(manifests, "Secret", "database-credential") as { stringData: { password: string } }).stringData.password;
+    const password = stringDataOf(named(manifests, "Secret", "database-credential")).password;
     expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect((named(manifests, "Secret", "schema-upgrader-database") as { stringData: { password: string } }).stringData.password).toBe(password);
+    expect(stringDataOf(named(manifests, "Secret", "schema-upgrader-database")).password).toBe(password);
   });
 
   it("migrates in a hook Job before each upgrade, running knitfab admin migrate", async () => {
@@ -168,7 +168,7 @@ describe("charts/knitfab", () => {
 
     // the database: a Secret with the URL, read by every server
     expect(namesOf(manifests, "Secret")).toEqual(["database-credential-url", "schema-upgrader-database"]);
-    expect((named(manifests, "Secret", "database-credential-url") as { stringData: { url: string } }).stringData.url).toBe(CUSTOM.database.externalUrl);
+    expect(stringDataOf(named(manifests, "Secret", "database-credential-url")).url).toBe(CUSTOM.database.externalUrl);
     const [api] = podOf(named(manifests, "Deployment", "knitd")).containers;
     expect(api?.image).toBe("registry.example:5000/knitfab/knitfab-server:9.9.9");
     expect(api?.env).toEqual([{ name: "KNITFAB_DATABASE_URL", valueFrom: { secretKeyRef: { name: "database-credential-url", key: "url" } } }]);

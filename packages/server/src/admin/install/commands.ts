@@ -143,6 +143,7 @@ async function guard(action: () => Promise<void>): Promise<void> {
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
     say(error.message);
-    process.exit(1);
+    // not process.exit: output still being written gets out
+    process.exitCode = 1;
   }
 }

@@ -1,14 +1,10 @@
-/** `knitfab admin migrate` through the real command line against a real, empty PostgreSQL database. */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+/** `knitfab admin migrate` through its commander program (in this process) against a real, empty PostgreSQL database. */
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { loadMigrations } from "@knitfab/db";
+import { runAdmin } from "./cli-testing.js";
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../bin/knitfab.ts", import.meta.url));
 
 async function emptyDatabase(): Promise<string> {
   const serverUrl = inject("postgresUrl");
@@ -23,11 +19,10 @@ async function emptyDatabase(): Promise<string> {
   return serverUrl.replace(/\/postgres$/, `/${name}`);
 }
 
-const knitfab = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  run("npx", ["--no-install", "tsx", BIN, ...args], { env: { ...process.env, ...env } }).then(
-    (result) => ({ code: 0, stderr: result.stderr }),
-    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-  );
+const knitfab = async (args: string[], env: Record<string, string> = {}) => {
+  const { code, stderr } = await runAdmin(args.slice(1), env);
+  return { code, stderr };
+};
 
 describe("knitfab admin migrate", () => {
   it("migrates an empty database to the latest version, and again does nothing", async () => {

@@ -30,14 +30,15 @@ export function registerMigrateCommand(admin: Command): void {
     .action(async (flags: { databaseUrl?: string }) => {
       if (!flags.databaseUrl) {
         console.error("knitfab: give --database-url (or KNITFAB_DATABASE_URL): the PostgreSQL database to migrate");
-        process.exit(2);
+        process.exitCode = 2;
+        return;
       }
       try {
         const version = await migrateDatabase(flags.databaseUrl);
         console.error(`knitfab: database schema at version ${version}`);
       } catch (error) {
         console.error(`knitfab: migration failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
+        process.exitCode = 1;
       }
     });
 }

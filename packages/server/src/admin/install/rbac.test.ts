@@ -178,7 +178,7 @@ function roleOf(manifests: Manifest[], role: string): Manifest | undefined {
   const binding = manifests.find(
     (manifest) => manifest.kind === "RoleBinding" && (manifest as { subjects?: { name: string }[] }).subjects?.some((subject) => subject.name === account),
   );
-  return binding ? named(manifests, "Role", (binding as { roleRef: { name: string } }).roleRef.name) : undefined;
+  return binding ? named(manifests, "Role", (binding as unknown as { roleRef: { name: string } }).roleRef.name) : undefined;
 }
 
 describe("RBAC of the chart", () => {
