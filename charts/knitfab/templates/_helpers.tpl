@@ -117,7 +117,9 @@ spec:
             {{- end }}
             - --runtime=kubernetes
             - --namespace={{ $root.Release.Namespace }}
+            {{- if $root.Values.worker.priorityClassName }}
             - --priority-class={{ $root.Values.worker.priorityClassName }}
+            {{- end }}
             - --hooks=/knit/hooks/hooks.yaml
             {{- range .args }}
             - {{ . | quote }}

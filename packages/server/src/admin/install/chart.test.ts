@@ -195,6 +195,15 @@ describe("charts/knitfab", () => {
     expect(registry?.env).toEqual(expect.arrayContaining([{ name: "REGISTRY_HTTP_TLS_CERTIFICATE", value: "/certs/tls.crt" }]));
   });
 
+  it("uses an existing PriorityClass, or none", async () => {
+    const argsOf = (manifests: Manifest[]) => podOf(named(manifests, "Deployment", "run-management-leader")).containers[0]?.args ?? [];
+    const existing = await render([], ["worker.priorityClass.create=false", "worker.priorityClassName=batch-low"]);
+    expect(namesOf(existing, "PriorityClass")).toEqual([]);
+    expect(argsOf(existing)).toContain("--priority-class=batch-low");
+    const none = await render([], ["worker.priorityClass.create=false", "worker.priorityClassName="]);
+    expect(argsOf(none).filter((arg) => arg.startsWith("--priority-class"))).toEqual([]);
+  });
+
   it("refuses values that cannot work, with a message saying which", async () => {
     await expect(render([], ["vex.use=true"])).rejects.toThrow(/vex.use needs vex.image/);
     await expect(render([], ["database.external=true"])).rejects.toThrow(/database.external needs database.externalUrl/);
