@@ -59,8 +59,8 @@ export async function installChart(helm: Tool, target: Target, log: (message: st
 }
 
 /**
- * helm uninstall. The database's and the registry's claims are kept by the chart (resource policy
- * keep) and the Data claims belong to no release; with `kubectl` (--delete-data) they are deleted
+ * helm uninstall. The database's and the registry's claims (and the database password) are kept by
+ * the chart (resource policy keep) and the Data claims belong to no release; with `kubectl` (--delete-data) they are deleted
  * too: the release's kept claims and every claim of its data StorageClass in the namespace.
  */
 export async function uninstallChart(helm: Tool, kubectl: Tool | undefined, target: Target, log: (message: string) => void): Promise<void> {
@@ -76,6 +76,8 @@ export async function uninstallChart(helm: Tool, kubectl: Tool | undefined, targ
   const doomed = claims.items
     .filter((claim) => claim.metadata.labels?.["app.kubernetes.io/instance"] === target.release || claim.spec.storageClassName === dataClass)
     .map((claim) => claim.metadata.name);
+  // the database password kept with its claim goes with it
+  await kubectl.run(["delete", "secrets", ...cluster, "--selector", `app.kubernetes.io/instance=${target.release}`, "--ignore-not-found"]);
   if (doomed.length === 0) return log("no claims to delete");
   await kubectl.run(["delete", "persistentvolumeclaims", ...cluster, "--wait", ...doomed]);
   log(`deleted ${doomed.length} claim(s): ${doomed.join(", ")}`);
