@@ -75,7 +75,7 @@ export function registerInstallCommands(program: Command): void {
     .option("--delete-data", "also delete every Data, the database and the pushed images (cannot be undone)")
     .action((flags: ClusterFlags & { deleteData?: boolean }) =>
       guard(async () => {
-        const target = await targetOf(flags);
+        const target = await targetOf(flags, false);
         const helm = await findHelm(flags.helm);
         const kubectl = flags.deleteData ? await findKubectl() : undefined;
         await uninstallChart(helm, kubectl, target, say);
@@ -107,10 +107,11 @@ async function install(flags: InstallFlags): Promise<void> {
   say(`installed; hand ${handouts} to the users (knit init ${handouts}/knitprofile)`);
 }
 
-async function targetOf(flags: ClusterFlags): Promise<Target> {
+/** What helm acts on; `withChart: false` for uninstall, which needs no chart. */
+async function targetOf(flags: ClusterFlags, withChart = true): Promise<Target> {
   return {
     settings: await readSettings(flags.settings),
-    chart: findChart(flags.chart),
+    chart: withChart ? findChart(flags.chart) : "",
     release: flags.release,
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
