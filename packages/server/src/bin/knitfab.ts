@@ -9,6 +9,7 @@ import { registerTlsCommands } from "../admin/tls-commands.js";
 import { registerAdminCommands } from "../admin/commands.js";
 import { registerVexCommand } from "../vex-command.js";
 import { registerDataAgentCommand } from "../data-agent-command.js";
+import { registerInstallCommands } from "../admin/install/commands.js";
 
 const program = new Command("knitfab")
   .description("Knitfab server: the API, the web console, data transfer and the workflow loops, in one binary.")
@@ -168,5 +169,6 @@ registerTlsCommands(program);
 registerAdminCommands(program);
 registerVexCommand(program);
 registerDataAgentCommand(program);
+registerInstallCommands(program);
 
 await program.parseAsync(process.argv);
