@@ -2,10 +2,13 @@ import { parseArgs } from "node:util";
 
 /**
  * Reads `--name value` options with numeric defaults; `--help` prints the usage and exits.
- * Bad values stop the script with a message instead of running a meaningless benchmark.
+ * Bad values stop the script with a message instead of running a meaningless benchmark. A value
+ * must be positive, except that 0 is allowed where the default is 0 (an option that is off unless
+ * given). `switches` are the names of boolean options (`--name`), false unless given.
  */
-export function numericOptions(usage, defaults) {
+export function numericOptions(usage, defaults, switches = []) {
   const options = Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: "string" }]));
+  for (const name of switches) options[name] = { type: "boolean" };
   options.help = { type: "boolean" };
   let values;
   try {
@@ -21,9 +24,10 @@ export function numericOptions(usage, defaults) {
   for (const [name, fallback] of Object.entries(defaults)) {
     const raw = values[name];
     const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number, got "${raw}"\n${usage}`);
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && fallback !== 0)) fail(`--${name} must be a positive number, got "${raw}"\n${usage}`);
     result[name] = value;
   }
+  for (const name of switches) result[name] = values[name] === true;
   return result;
 }
 

@@ -150,3 +150,23 @@ export async function makeMixedFolder(dir, totalBytes) {
   bytes += largeBudget;
   return { files, bytes };
 }
+
+/**
+ * Makes a folder of `count` small text files (64 B to 4 KiB, about 2 KiB on average; 1,000 per
+ * sub-folder), where the cost per file (walking, opening, creating, closing) outweighs the bytes.
+ * Returns the file count and exact byte total.
+ */
+export async function makeSmallFilesFolder(dir, count) {
+  const random = prng(20261202);
+  const corpus = textCorpus(random, 8 * MiB);
+  let bytes = 0;
+  for (let index = 0; index < count; index++) {
+    const folder = join(dir, `part-${String(Math.floor(index / 1000)).padStart(4, "0")}`);
+    if (index % 1000 === 0) await mkdir(folder, { recursive: true });
+    const size = 64 + Math.floor(random() * (4096 - 64));
+    const offset = Math.floor(random() * (corpus.length - size));
+    await writeFile(join(folder, `item-${index}.txt`), corpus.subarray(offset, offset + size));
+    bytes += size;
+  }
+  return { files: count, bytes };
+}

@@ -93,12 +93,14 @@ const { metafile } = await build({
   target: "node20.19",
   external: RENDERERS,
   // CommonJS has no import.meta; the code uses its url to find packages and files beside itself.
+  // A getter: the URL is made only by the code that asks for it (graph rendering, a build without
+  // build info), not at every start (a fortieth of `knit version`).
   define: {
-    "import.meta.url": "__knitModuleUrl",
+    "import.meta.url": "__knitModule.url",
     // `knit version` then reads no package.json and starts no `git` (see src/cli/build-info.ts).
     KNIT_BUILD_INFO: JSON.stringify(await readBuildInfo(packageDir)),
   },
-  banner: { js: 'const __knitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: 'const __knitModule = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
   plugins: [deferChildProcess, requireExternals],
   metafile: true,
   sourcemap: "linked",

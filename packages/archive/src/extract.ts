@@ -6,7 +6,7 @@ import { createGunzip, type ZlibOptions } from "node:zlib";
 import { BackgroundWrites } from "./background-writes.js";
 import { entryComponents, linkEscapes } from "./entry-path.js";
 import { ArchiveTooLargeError, CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
-import { createNewFile, fillNewFile, writeNewFile } from "./file-write.js";
+import { closeDescriptor, createNewFileDescriptor, fillSmallNewFile, writeNewFile } from "./file-write.js";
 import { md5Tap } from "./md5.js";
 import { readTar, type TarEntry } from "./tar-reader.js";
 
@@ -267,11 +267,11 @@ class TreeWriter {
     const content = Buffer.concat(pieces);
     // Created here, one at a time: concurrent creates in one folder contend for its lock in the
     // kernel (spinning, which cost more CPU than the overlap saved); the rest overlaps.
-    const handle = await createNewFile(file.path);
+    const fd = await createNewFileDescriptor(file.path);
     try {
-      await this.#background.add(content.length, () => fillNewFile(handle, file, [content]));
+      await this.#background.add(content.length, () => fillSmallNewFile(fd, file, content));
     } catch (error) {
-      await handle.close();
+      await closeDescriptor(fd);
       throw error;
     }
   }

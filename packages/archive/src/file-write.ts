@@ -1,3 +1,4 @@
+import { close, fchmod, futimes, open as openFd, write } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 
 /** Pieces of a file body are gathered up to this size and written with one writev. */
@@ -58,4 +59,44 @@ async function writeAll(handle: FileHandle, pieces: Buffer[], total: number): Pr
     if (written === 0) throw new Error("a write to the extracted file made no progress");
     offset += written;
   }
+}
+
+/**
+ * Small files, on a bare descriptor with the callback API: a FileHandle of fs/promises costs more
+ * to make and close than writing a small file does, and per file that is most of extracting many
+ * small files. Same rules as createNewFile and fillNewFile.
+ */
+export function createNewFileDescriptor(path: string): Promise<number> {
+  return new Promise((resolve, reject) => openFd(path, "wx", 0o600, (error, fd) => (error ? reject(error) : resolve(fd))));
+}
+
+/** Closes a descriptor from createNewFileDescriptor that will not be filled. */
+export function closeDescriptor(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+/** Writes `content` into a descriptor from createNewFileDescriptor, sets mode and mtime, and closes it (also on failure). */
+export function fillSmallNewFile(fd: number, file: NewFile, content: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (error: Error | null) => close(fd, (closeError) => {
+      if (error ?? closeError) reject(error ?? closeError);
+      else resolve();
+    });
+    const setTimes = () => {
+      if (file.mtime === undefined || Number.isNaN(file.mtime.getTime())) return finish(null);
+      futimes(fd, file.mtime, file.mtime, finish);
+    };
+    const setMode = () => fchmod(fd, file.mode & 0o777, (error) => (error ? finish(error) : setTimes()));
+    let offset = 0;
+    const writeOn = (): void => {
+      if (offset >= content.length) return setMode();
+      write(fd, content, offset, content.length - offset, null, (error, written) => {
+        if (error) return finish(error);
+        if (written === 0) return finish(new Error("a write to the extracted file made no progress"));
+        offset += written;
+        writeOn();
+      });
+    };
+    writeOn();
+  });
 }

@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { close as fsClose, constants, open as fsOpen, read as fsRead } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { Readable, pipeline } from "node:stream";
 import { aheadInOrder } from "./ahead.js";
@@ -107,11 +107,34 @@ async function prepare(entry: WalkedEntry, dereference: boolean): Promise<Prepar
   // Body and padding in one buffer; the padding must be zeros.
   const body = Buffer.allocUnsafe(size + paddingAfter(size));
   body.fill(0, size);
-  await withFile(entry, dereference, async (handle) => {
-    const read = await readFully(handle, body, size);
-    if (read !== size) throw shrank(entry.name, size, read);
-  });
+  const read = await readSmallFile(entry.absolute, openFlags(dereference), body, size);
+  if (read !== size) throw shrank(entry.name, size, read);
   return { blocks: [header, body] };
+}
+
+/**
+ * Reads up to `length` bytes of a file into `buffer`; resolves with the count read. With the
+ * callback API and the bare descriptor: a FileHandle of fs/promises costs more to make and close
+ * than reading a small file does, and per file that is most of packing many small files.
+ */
+function readSmallFile(path: string, flags: number, buffer: Buffer, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fsOpen(path, flags, (openError, fd) => {
+      if (openError) return reject(openError);
+      let done = 0;
+      const finish = (error: Error | null) => fsClose(fd, (closeError) => {
+        if (error ?? closeError) reject(error ?? closeError);
+        else resolve(done);
+      });
+      const readOn = () => fsRead(fd, buffer, done, length - done, done, (readError, bytesRead) => {
+        if (readError) return finish(readError);
+        done += bytesRead;
+        if (bytesRead === 0 || done >= length) return finish(null);
+        readOn();
+      });
+      readOn();
+    });
+  });
 }
 
 /** The body of a large file in CHUNK-sized reads, then its padding. */
@@ -136,18 +159,13 @@ async function* largeFileChunks(entry: WalkedEntry, dereference: boolean): Async
   if (padding > 0) yield Buffer.alloc(padding);
 }
 
-async function withFile<T>(entry: WalkedEntry, dereference: boolean, use: (handle: FileHandle) => Promise<T>): Promise<T> {
-  const handle = await openEntry(entry, dereference);
-  try {
-    return await use(handle);
-  } finally {
-    await handle.close();
-  }
+function openEntry(entry: WalkedEntry, dereference: boolean): Promise<FileHandle> {
+  return open(entry.absolute, openFlags(dereference));
 }
 
-function openEntry(entry: WalkedEntry, dereference: boolean): Promise<FileHandle> {
+function openFlags(dereference: boolean): number {
   // Without dereference the walk saw a regular file: refuse to follow a link swapped in since.
-  return open(entry.absolute, constants.O_RDONLY | (dereference ? 0 : constants.O_NOFOLLOW));
+  return constants.O_RDONLY | (dereference ? 0 : constants.O_NOFOLLOW);
 }
 
 /** Reads until `length` bytes are in `buffer` or the file ends; returns the count read. */

@@ -3,6 +3,9 @@ import type { Stats } from "node:fs";
 import { join } from "node:path";
 import { SymlinkLoopError } from "./errors.js";
 
+/** Entries of a folder looked up at once (see walkInside). */
+const STAT_AHEAD = 32;
+
 /** One non-directory entry found under the archived folder. */
 export type WalkedEntry =
   | { kind: "file"; name: string; absolute: string; stats: Stats }
@@ -30,10 +33,22 @@ async function* walkInside(
   ancestors: ReadonlySet<string>,
 ): AsyncGenerator<WalkedEntry> {
   const names = (await readdir(folder)).sort();
-  for (const base of names) {
+  // The entries of a folder are looked up STAT_AHEAD at a time, in libuv's thread pool at once, and
+  // taken in order (a failure surfaces in its turn): one after the other, each look-up's round trip
+  // to the pool would bound the walk, and with it the packing of many small files.
+  const lookUp = (base: string) => {
     const absolute = join(folder, base);
     const name = prefix === "" ? base : `${prefix}/${base}`;
-    const stats = dereference ? await statFollowing(absolute, name) : await lstat(absolute);
+    const stats = dereference ? statFollowing(absolute, name) : lstat(absolute);
+    stats.catch(() => undefined); // awaited in its turn below
+    return { absolute, name, stats };
+  };
+  const pending = names.slice(0, STAT_AHEAD).map(lookUp);
+  for (let index = 0; index < names.length; index++) {
+    const { absolute, name, stats: looking } = pending.shift() as ReturnType<typeof lookUp>;
+    const next = names[index + STAT_AHEAD];
+    if (next !== undefined) pending.push(lookUp(next));
+    const stats = await looking;
     if (stats.isDirectory()) {
       if (dereference) {
         const real = await realpath(absolute);

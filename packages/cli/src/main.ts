@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { addressedCommand, normaliseFlagValues, splitArgv } from "./cli/argv.js";
 import { CommandError, UsageError, ValueError } from "./cli/errors.js";
-import { findExtensions, runExtension, type Extension } from "./cli/extensions.js";
+import { extensionCacheFile, findExtensions, runExtension, type Extension } from "./cli/extensions.js";
 import { readerLeft, type Io } from "./cli/io.js";
 import { HttpError } from "./client/http.js";
 import { buildProgram } from "./program.js";
@@ -17,7 +17,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   const common = resolveCommonSettings(split.common, io.cwd, io.env);
-  const extensions = findExtensions(io.env.PATH, io.cwd);
+  const extensions = findExtensions(io.env.PATH, io.cwd, extensionCacheFile(io.env));
   let program: Command;
   try {
     program = buildProgram({ io, common }, extensions);

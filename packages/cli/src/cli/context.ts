@@ -23,7 +23,8 @@ export function createContext(io: Io, common: CommonSettings, commandName: strin
     io,
     common,
     commandName,
-    logger: createLogger(io.stderr, commandName),
+    // io.stderr only when a message comes: a command that logs nothing never builds the stream.
+    logger: createLogger(() => io.stderr, commandName),
     client: () => (client ??= connect(common)),
     // Both files are YAML: the parser loads only for commands that read one.
     knitEnv: () => (env ??= import("../profile/knitenv.js").then(({ loadKnitEnv }) => loadKnitEnv(common.env))),

@@ -13,12 +13,13 @@ export function timestamp(now: Date): string {
   return `${now.getFullYear()}/${pad(now.getMonth() + 1)}/${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
 }
 
-export function createLogger(stderr: Writable, commandName: string): Logger {
+/** `stderr` is a stream, or a function that gives it on first use. */
+export function createLogger(stderr: Writable | (() => Writable), commandName: string): Logger {
   const prefix = `[${commandName}] `;
   return {
     info(message) {
       const text = message.endsWith("\n") ? message : `${message}\n`;
-      stderr.write(`${prefix}${timestamp(new Date())} ${text}`);
+      (typeof stderr === "function" ? stderr() : stderr).write(`${prefix}${timestamp(new Date())} ${text}`);
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { defineCommand, fillGroup, type Runtime } from "../cli/define.js";
 import { UsageError } from "../cli/errors.js";
-import { write } from "../cli/io.js";
 
 /** Command paths and their flags, read from the command tree so completion never goes stale. */
 export function commandTable(program: Command): Map<string, string[]> {
@@ -65,8 +64,8 @@ export function registerCompletion(program: Command, runtime: Runtime): void {
     examples: ["knit completion bash > ~/.local/share/bash-completion/completions/knit", "knit completion zsh > \"${fpath[1]}/_knit\""],
     run: async (context, [shell]) => {
       const table = commandTable(program);
-      if (shell === "bash") await write(context.io.stdout, bashScript(table));
-      else if (shell === "zsh") await write(context.io.stdout, zshScript(table));
+      if (shell === "bash") await context.io.print(bashScript(table));
+      else if (shell === "zsh") await context.io.print(zshScript(table));
       else throw new UsageError(`unsupported shell '${shell}': choose bash or zsh`);
     },
   });

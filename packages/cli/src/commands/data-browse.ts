@@ -1,8 +1,6 @@
-import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { ValueError } from "../cli/errors.js";
-import { write } from "../cli/io.js";
 import { printJson } from "../cli/output.js";
 import { listDataFiles } from "../client/api.js";
 import { HttpError, describeHttpError, readText } from "../client/http.js";
@@ -34,7 +32,7 @@ export function registerDataLs(group: Command, runtime: Runtime): void {
       }
       if (listing.truncated) context.logger.info(`the listing stops at ${listing.entries.length} entries: list a deeper PATH to see the rest`);
       if (options.json) return printJson(context, listing);
-      await write(context.io.stdout, fileTable(listing));
+      await context.io.print(fileTable(listing));
     },
   });
 }
@@ -70,6 +68,8 @@ export function registerDataCat(group: Command, runtime: Runtime): void {
         const error = new HttpError(response.status, await readText(response.body));
         throw describeHttpError(error, { notFound: `not found: knit#id:${knitId} ${path}` });
       }
+      // Loaded here: a static import would load Node's stream library at every start of every command.
+      const { pipeline } = await import("node:stream/promises");
       await pipeline(response.body, context.io.stdout, { end: false });
     },
   });

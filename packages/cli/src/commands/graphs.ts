@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { UsageError } from "../cli/errors.js";
-import { write } from "../cli/io.js";
 import { parseDepth } from "../cli/values.js";
 import { describeHttpError } from "../client/http.js";
 import { parseGraphFormat, type GraphFormat } from "../graph/format.js";
@@ -51,7 +50,7 @@ async function drawGraph(
   } catch (error) {
     throw describeHttpError(error, { notFound });
   }
-  await write(context.io.stdout, await renderGraph(dot, options.format));
+  await context.io.print(await renderGraph(dot, options.format));
   context.logger.info(`success to output ${options.format} format`);
 }
 

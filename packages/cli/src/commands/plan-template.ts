@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { UsageError } from "../cli/errors.js";
-import { write } from "../cli/io.js";
 
 interface Options {
   scratch?: boolean;
@@ -43,7 +42,7 @@ export function registerPlanTemplate(group: Command, runtime: Runtime): void {
         const { image, name } = selectImage(await scanImageArchive(source), tag);
         template = imageTemplate(image.config, name, env);
       }
-      await write(context.io.stdout, renderTemplate(template));
+      await context.io.print(renderTemplate(template));
       context.io.stderr.write("# Plan file is generated. modify it as you like.\n");
     },
   });

@@ -1,4 +1,3 @@
-import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { defineCommand, type Runtime } from "../cli/define.js";
 import { CommandError, UsageError } from "../cli/errors.js";
@@ -83,6 +82,8 @@ export function registerRunShow(group: Command, runtime: Runtime): void {
         if (response.status === 503) throw new CommandError(`the log of Run ${runId} is not available yet: the Run has not started; try again later\n${error.detail}`);
         throw describeHttpError(error, { notFound: `the log of Run ${runId} is not found (no such Run, or its Plan keeps no log)` });
       }
+      // Loaded here: a static import would load Node's stream library at every start of every command.
+      const { pipeline } = await import("node:stream/promises");
       await pipeline(response.body, context.io.stdout, { end: false });
     },
   });

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { buildInfo } from "../cli/build-info.js";
 import { defineCommand, type Runtime } from "../cli/define.js";
-import { write } from "../cli/io.js";
 
 export function registerVersion(program: Command, runtime: Runtime): void {
   defineCommand(program, runtime, {
@@ -10,7 +9,7 @@ export function registerVersion(program: Command, runtime: Runtime): void {
     examples: ["knit version"],
     run: async (context) => {
       const { version, commit } = await buildInfo();
-      await write(context.io.stdout, `v${version} (commit: ${commit})`);
+      await context.io.print(`v${version} (commit: ${commit})`);
     },
   });
   defineCommand(program, runtime, {
@@ -26,7 +25,7 @@ export function registerVersion(program: Command, runtime: Runtime): void {
         ...dependencies.map((name) => `  ${name}`),
         "",
       ];
-      await write(context.io.stdout, lines.join("\n"));
+      await context.io.print(lines.join("\n"));
     },
   });
 }

@@ -1,5 +1,5 @@
 import { PassThrough, Readable, Writable } from "node:stream";
-import type { Io } from "../cli/io.js";
+import { write, type Io } from "../cli/io.js";
 
 /** An Io whose stdout/stderr are collected, for running `main` in-process in tests. */
 export interface CapturedIo extends Io {
@@ -20,9 +20,11 @@ export function captureIo(options: { cwd: string; env: NodeJS.ProcessEnv; stdin?
   const stdin = options.stdin instanceof Readable
     ? options.stdin
     : Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]);
-  return {
+  const io: CapturedIo = {
     stdout: sink(out),
     stderr: sink(err),
+    // Through whatever stream stdout is at the time: a test may put its own there.
+    print: (text) => write(io.stdout, text),
     stdin: stdin ?? new PassThrough(),
     env: options.env,
     cwd: options.cwd,
@@ -32,4 +34,5 @@ export function captureIo(options: { cwd: string; env: NodeJS.ProcessEnv; stdin?
     outBytes: () => Buffer.concat(out),
     err: () => Buffer.concat(err).toString("utf8"),
   };
+  return io;
 }
