@@ -112,6 +112,11 @@ spec:
             - --role={{ .role }}
             - --home=/var/lib/knitfab
             - --store={{ $root.Values.store.name }}
+            {{- if eq $root.Values.store.name "pvc" }}
+            - --storage-class={{ $root.Values.storage.class.data }}
+            - --data-size={{ $root.Values.store.dataSize }}
+            - --agent-image={{ include "knitfab.image" $root }}
+            {{- end }}
             {{- range $root.Values.store.args }}
             - {{ . | quote }}
             {{- end }}

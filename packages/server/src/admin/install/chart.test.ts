@@ -125,6 +125,8 @@ describe("charts/knitfab", () => {
       const [container] = podOf(deployment).containers;
       expect(container?.image).toBe("knitfab-server:0.1.0");
       expect(container?.args).toEqual(expect.arrayContaining(["serve", `--role=${roles[index]}`, "--runtime=kubernetes", "--namespace=knitfab", "--priority-class=knit-worker-priority"]));
+      // Data on claims of the data storage class, moved by agents of the same image
+      expect(container?.args).toEqual(expect.arrayContaining(["--store=pvc", "--storage-class=knitfab-storage-data", "--data-size=1Gi", "--agent-image=knitfab-server:0.1.0"]));
       expect(container?.env?.find((item) => item.name === "KNITFAB_DATABASE_URL")?.value).toBe("postgres://database.knitfab.svc.cluster.local:5432/knit");
       expect(container?.env?.find((item) => item.name === "PGPASSWORD")?.valueFrom?.secretKeyRef).toEqual({ name: "database-credential", key: "password" });
     });
