@@ -1,0 +1,165 @@
+/**
+ * The user guide's pipeline with the server in Kubernetes mode: `knitfab serve --runtime kubernetes
+ * --store pvc` (the built binary) against a REAL control plane (kube-apiserver, controller manager,
+ * scheduler, built by scripts/build-kube-control-plane.sh) whose node is the STAND-IN kubelet of
+ * @knitfab/kube-testing, running every pod (workers and data agents) with `podman kube play`.
+ * Every Data is a claim; uploads, downloads, logs and outputs go through data-agent Pods of the
+ * server image (scripts/build-server-image.sh). The server speaks to the API server as a service
+ * account with only the Role below. No managed cluster runs here: the control plane is real, the
+ * node is not.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { CoreV1Api, RbacAuthorizationV1Api, SchedulingV1Api } from "@kubernetes/client-node";
+import { startControlPlane, startStandInKubelet, waitUntil, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { allFinished, downloadTarGz, preparePodman, shellPlan, type Json } from "@knitfab/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { applyPlan, getRun, pushData, runLog, spawnServe, waitForRuns, type ServeProcess } from "knitfab/test-support";
+
+// Each step starts Pods (the worker and data agents) on a stand-in node: minutes on a loaded machine.
+vi.setConfig({ testTimeout: 15 * 60_000, hookTimeout: 30 * 60_000 });
+
+const run = promisify(execFile);
+const scripts = fileURLToPath(new URL("../../../../scripts/", import.meta.url));
+const NAMESPACE = "knitfab";
+const RUNS_WAIT_MS = 10 * 60_000;
+
+let controlPlane: ControlPlane | undefined;
+let kubelet: StandInKubelet | undefined;
+let server: ServeProcess | undefined;
+let core: CoreV1Api;
+
+beforeAll(async () => {
+  const podmanSocket = await preparePodman();
+  const image = (await run("sh", [join(scripts, "build-server-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+  controlPlane = await startControlPlane();
+  kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one", labels: { zone: "here" } }] });
+  const admin = controlPlane.adminConfig();
+  core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  await admin.makeApiClient(SchedulingV1Api).createPriorityClass({ body: { metadata: { name: "knit-worker-priority" }, value: 1_000_000_000, preemptionPolicy: "Never" } });
+  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knitfab" } } });
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  // The runtime's rules and the pvc store's, as the README lists them.
+  await rbac.createNamespacedRole({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: "knitfab" },
+      rules: [
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "delete"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create", "get", "list", "patch", "delete"] },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: "knitfab" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "knitfab" },
+      subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
+    },
+  });
+  const kubeconfig = await controlPlane.kubeconfigForServiceAccount(NAMESPACE, "knitfab", { expirationSeconds: 7200 });
+  await waitUntil("the node Ready", async () =>
+    (await core.listNode()).items.every((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")),
+  );
+  server = await spawnServe({
+    fastEngine: true,
+    logLevel: "warn",
+    args: [
+      "--runtime", "kubernetes",
+      "--store", "pvc",
+      "--kubeconfig", kubeconfig,
+      "--namespace", NAMESPACE,
+      "--priority-class", "knit-worker-priority",
+      "--storage-class", kubelet.storageClassName,
+      "--data-size", "64Mi",
+      "--agent-image", image,
+    ],
+  });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await kubelet?.close();
+  await controlPlane?.close();
+}, 300_000);
+
+async function filesOf(knitId: string): Promise<Record<string, string>> {
+  const download = await downloadTarGz(server!.apiRoot, knitId);
+  expect(download.status).toBe(200);
+  // Unpacked by GNU tar, a client independent of ours.
+  const folder = await mkdtemp(join(tmpdir(), "knitfab-kube-pull-"));
+  await mkdir(join(folder, "out"));
+  try {
+    await writeFile(join(folder, "data.tar.gz"), download.body);
+    await run("tar", ["-xzf", "data.tar.gz", "-C", "out", "--no-same-owner"], { cwd: folder });
+    const files: Record<string, string> = {};
+    for (const name of await readdir(join(folder, "out"), { recursive: true })) {
+      const content = await readFile(join(folder, "out", name)).catch(() => undefined);
+      if (content !== undefined) files[name] = content.toString("utf8");
+    }
+    return files;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+describe("the user guide's pipeline in kubernetes mode (pvc store, real control plane, stand-in node)", () => {
+  it("runs two chained plans as Jobs on claims: outputs, logs, lineage and downloads", async () => {
+    const apiRoot = server!.apiRoot;
+    const train = await applyPlan(
+      apiRoot,
+      shellPlan("echo training on $(cat /in/data/numbers.txt); wc -w < /in/data/numbers.txt > /out/model/words; echo to stderr >&2", {
+        inputs: [{ path: "/in/data", tags: ["project:kube", "type:dataset"] }],
+        outputs: [{ path: "/out/model", tags: ["project:kube", "type:model"] }],
+      }),
+    );
+    const validate = await applyPlan(
+      apiRoot,
+      shellPlan("echo validating; expr $(cat /in/model/words) \\* 10 > /out/score/score", {
+        inputs: [{ path: "/in/model", tags: ["project:kube", "type:model"] }],
+        outputs: [{ path: "/out/score", tags: ["project:kube", "type:score"] }],
+      }),
+    );
+    const dataset = await pushData(apiRoot, [{ name: "numbers.txt", content: "1 2 3 4" }], ["project:kube", "type:dataset"]);
+    // The upload is a claim now, filled by a write agent that is gone again.
+    expect((await core.readNamespacedPersistentVolumeClaim({ name: `data-knitid-${dataset}`, namespace: NAMESPACE })).status?.phase).toBe("Bound");
+
+    const [trained] = await waitForRuns(apiRoot, train, allFinished(1), RUNS_WAIT_MS);
+    expect(trained, JSON.stringify(trained)).toMatchObject({ status: "done", exit: { code: 0, message: "" } });
+    const [validated] = await waitForRuns(apiRoot, validate, allFinished(1), RUNS_WAIT_MS);
+    expect(validated, JSON.stringify(validated)).toMatchObject({ status: "done" });
+
+    // Lineage: the dataset went into training, the model into validation.
+    const trainDetail = await getRun(apiRoot, String(trained!.runId));
+    expect((trainDetail.inputs as Json[])[0]!.knitId).toBe(dataset);
+    const model = String((trainDetail.outputs as Json[])[0]!.knitId);
+    const validateDetail = await getRun(apiRoot, String(validated!.runId));
+    expect((validateDetail.inputs as Json[])[0]!.knitId).toBe(model);
+    const score = String((validateDetail.outputs as Json[])[0]!.knitId);
+
+    // Outputs are claims whose content comes back through read agents.
+    expect(await filesOf(model)).toEqual({ words: "4\n" });
+    expect(await filesOf(score)).toEqual({ score: "40\n" });
+    expect(await filesOf(dataset)).toEqual({ "numbers.txt": "1 2 3 4" });
+
+    // The log Data holds the task's stdout and stderr.
+    const log = await runLog(apiRoot, String(trained!.runId));
+    expect(log.status).toBe(200);
+    expect(log.text).toContain("training on 1 2 3 4");
+    expect(log.text).toContain("to stderr");
+
+    // The workers were Jobs, removed once their runs were recorded; no data agent is left behind.
+    await waitUntil("workers and agents gone", async () => {
+      const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+      return pods.length === 0 ? true : undefined;
+    });
+  });
+});
