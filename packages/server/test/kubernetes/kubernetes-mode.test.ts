@@ -1,5 +1,5 @@
 /**
- * The user guide's pipeline with the server in Kubernetes mode: `knitfab serve --runtime kubernetes
+ * The user guide's pipeline, a crash (kill -9) and three replicas with the server in Kubernetes mode: `knitfab serve --runtime kubernetes
  * --store pvc` (the built binary) against a REAL control plane (kube-apiserver, controller manager,
  * scheduler, built by scripts/build-kube-control-plane.sh) whose node is the STAND-IN kubelet of
  * @knitfab/kube-testing, running every pod (workers and data agents) with `podman kube play`.
@@ -16,9 +16,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CoreV1Api, RbacAuthorizationV1Api, SchedulingV1Api } from "@kubernetes/client-node";
 import { startControlPlane, startStandInKubelet, waitUntil, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
-import { allFinished, downloadTarGz, preparePodman, shellPlan, type Json } from "@knitfab/testing";
+import { allFinished, createTestPostgresDatabase, downloadTarGz, preparePodman, shellPlan, type Json } from "@knitfab/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { applyPlan, getRun, pushData, runLog, spawnServe, waitForRuns, type ServeProcess } from "knitfab/test-support";
+import { applyPlan, getRun, killHard, pushData, runLog, spawnServe, stopGently, waitForRuns, type ServeProcess } from "knitfab/test-support";
 
 // Each step starts Pods (the worker and data agents) on a stand-in node: minutes on a loaded machine.
 vi.setConfig({ testTimeout: 15 * 60_000, hookTimeout: 30 * 60_000 });
@@ -32,6 +32,8 @@ let controlPlane: ControlPlane | undefined;
 let kubelet: StandInKubelet | undefined;
 let server: ServeProcess | undefined;
 let core: CoreV1Api;
+/** `knitfab serve` arguments for kubernetes mode on this cluster. */
+let kubeArgs: string[] = [];
 
 beforeAll(async () => {
   const podmanSocket = await preparePodman();
@@ -69,10 +71,7 @@ beforeAll(async () => {
   await waitUntil("the node Ready", async () =>
     (await core.listNode()).items.every((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")),
   );
-  server = await spawnServe({
-    fastEngine: true,
-    logLevel: "warn",
-    args: [
+  kubeArgs = [
       "--runtime", "kubernetes",
       "--store", "pvc",
       "--kubeconfig", kubeconfig,
@@ -81,8 +80,8 @@ beforeAll(async () => {
       "--storage-class", kubelet.storageClassName,
       "--data-size", "64Mi",
       "--agent-image", image,
-    ],
-  });
+  ];
+  server = await spawnServe({ fastEngine: true, logLevel: "warn", args: kubeArgs });
 });
 
 afterAll(async () => {
@@ -91,8 +90,8 @@ afterAll(async () => {
   await controlPlane?.close();
 }, 300_000);
 
-async function filesOf(knitId: string): Promise<Record<string, string>> {
-  const download = await downloadTarGz(server!.apiRoot, knitId);
+async function filesOf(knitId: string, apiRoot = server!.apiRoot): Promise<Record<string, string>> {
+  const download = await downloadTarGz(apiRoot, knitId);
   expect(download.status).toBe(200);
   // Unpacked by GNU tar, a client independent of ours.
   const folder = await mkdtemp(join(tmpdir(), "knitfab-kube-pull-"));
@@ -157,9 +156,75 @@ describe("the user guide's pipeline in kubernetes mode (pvc store, real control 
     expect(log.text).toContain("to stderr");
 
     // The workers were Jobs, removed once their runs were recorded; no data agent is left behind.
-    await waitUntil("workers and agents gone", async () => {
-      const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
-      return pods.length === 0 ? true : undefined;
-    });
+    await noPodsLeft();
+  });
+});
+
+async function noPodsLeft(): Promise<void> {
+  await waitUntil("workers and agents gone", async () => {
+    const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+    return pods.length === 0 ? true : undefined;
+  });
+}
+
+describe("a server killed (kill -9) while its run's Job runs, in kubernetes mode", () => {
+  it("is restarted on the same home and finishes the run from the Job, with its output", async () => {
+    const home = await mkdtemp(join(tmpdir(), "knitfab-kube-crash-"));
+    let first: ServeProcess | undefined;
+    let second: ServeProcess | undefined;
+    try {
+      first = await spawnServe({ home, fastEngine: true, logLevel: "warn", args: kubeArgs });
+      const plan = await applyPlan(
+        first.apiRoot,
+        shellPlan("sleep 8; cat /in/value > /out/value; echo finished", {
+          inputs: [{ path: "/in", tags: ["crash:kube"] }],
+          outputs: [{ path: "/out", tags: ["crash:out"] }],
+        }),
+      );
+      await pushData(first.apiRoot, [{ name: "value", content: "survived\n" }], ["crash:kube"]);
+      await waitForRuns(first.apiRoot, plan, (runs) => runs[0]?.status === "running", RUNS_WAIT_MS);
+      await killHard(first);
+      second = await spawnServe({ home, fastEngine: true, logLevel: "warn", args: kubeArgs });
+      const [finished] = await waitForRuns(second.apiRoot, plan, allFinished(1), RUNS_WAIT_MS);
+      expect(finished, JSON.stringify(finished)).toMatchObject({ status: "done", exit: { code: 0, message: "" } });
+      const output = String(((await getRun(second.apiRoot, String(finished!.runId))).outputs as Json[])[0]!.knitId);
+      expect(await filesOf(output, second.apiRoot)).toEqual({ value: "survived\n" });
+      expect((await runLog(second.apiRoot, String(finished!.runId))).text).toContain("finished");
+      await noPodsLeft();
+    } finally {
+      await second?.stop();
+      if (first) await stopGently(first);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("three replicas on PostgreSQL, in kubernetes mode", () => {
+  it("share the work without starting any worker twice", async () => {
+    const home = await mkdtemp(join(tmpdir(), "knitfab-kube-replicas-"));
+    const { url } = await createTestPostgresDatabase();
+    const replicas: ServeProcess[] = [];
+    try {
+      for (let i = 0; i < 3; i++) replicas.push(await spawnServe({ home, databaseUrl: url, fastEngine: true, logLevel: "warn", args: kubeArgs }));
+      const [one, two, three] = replicas.map((replica) => replica.apiRoot) as [string, string, string];
+      const script = "echo started >> /out/starts; cat /in/value > /out/value";
+      const first = await applyPlan(one, shellPlan(script, { inputs: [{ path: "/in", tags: ["krep:seed"] }], outputs: [{ path: "/out", tags: ["krep:first"] }] }));
+      const second = await applyPlan(two, shellPlan(script, { inputs: [{ path: "/in", tags: ["krep:first"] }], outputs: [{ path: "/out", tags: ["krep:second"] }] }));
+      const width = 3;
+      for (let i = 0; i < width; i++) await pushData(replicas[i]!.apiRoot, [{ name: "value", content: `v${i}\n` }], ["krep:seed"]);
+      for (const planId of [first, second]) {
+        const runs = await waitForRuns(three, planId, allFinished(width), RUNS_WAIT_MS);
+        expect(runs.map((run) => run.status)).toEqual(Array(width).fill("done"));
+        for (const run of runs) {
+          const output = String(((await getRun(three, String(run.runId))).outputs as Json[])[0]!.knitId);
+          // One start per run: a worker started twice would have written two lines.
+          expect((await filesOf(output, three)).starts, `run ${String(run.runId)}`).toBe("started\n");
+        }
+      }
+      await noPodsLeft();
+    } finally {
+      await Promise.all(replicas.map((replica) => stopGently(replica)));
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
