@@ -27,6 +27,7 @@ interface PodSpec {
   serviceAccountName?: string;
   securityContext?: { runAsNonRoot?: boolean };
   volumes?: { name: string; configMap?: { name: string }; persistentVolumeClaim?: { claimName: string } }[];
+  tolerations?: { key?: string; operator?: string; effect?: string }[];
 }
 const podOf = (manifest: Manifest | undefined): PodSpec => {
   if (!manifest) throw new Error("no such object");
@@ -206,8 +207,15 @@ describe("charts/knitfab", () => {
     expect(argsOf(none).filter((arg) => arg.startsWith("--priority-class"))).toEqual([]);
   });
 
+  it("runs the volume expander from the server image on every node when asked, without an image of its own", async () => {
+    const withVex = await render([], ["vex.use=true"]);
+    const vexPod = podOf(named(withVex, "DaemonSet", "knit-vex"));
+    expect(vexPod.containers[0]?.image).toBe("knitfab-server:0.1.0");
+    expect(vexPod.containers[0]?.args).toEqual(["vex", "--margin", "1Gi", "--delta", "5Gi", "knitfab"]);
+    expect(vexPod.tolerations).toEqual([{ operator: "Exists" }]);
+  });
+
   it("refuses values that cannot work, with a message saying which", async () => {
-    await expect(render([], ["vex.use=true"])).rejects.toThrow(/vex.use needs vex.image/);
     await expect(render([], ["database.external=true"])).rejects.toThrow(/database.external needs database.externalUrl/);
     await expect(render([], ["database.external=true", "database.externalUrl=mysql://x"])).rejects.toThrow(/must be a postgres:\/\/ URL/);
     await expect(render([], ["certs.cert=eA=="])).rejects.toThrow(/certs.cert and certs.key go together/);
