@@ -105,7 +105,8 @@ describe("knitfab serve (the binary)", () => {
     }
     // store and runtime are chosen by name; an unknown one is refused with the names known
     for (const [args, env, said] of [
-      [["serve", "--store", "pvc"], {}, /^knitfab: --store "pvc" is unknown; known: local \(/],
+      [["serve", "--store", "s3"], {}, /^knitfab: --store "s3" is unknown; known: local \(.*; pvc \(/],
+      [["serve", "--store", "pvc"], {}, /^knitfab: --store pvc needs --kubeconfig FILE, or to run in a Pod of the cluster/],
       [["serve"], { KNITFAB_RUNTIME: "nomad" }, /^knitfab: --runtime "nomad" is unknown; known: docker \(.*\); kubernetes \(/],
       [["serve", "--runtime", "kubernetes", "--namespace", "Knit_Workers"], {}, /^knitfab: --namespace must be a Kubernetes namespace name/],
       [["serve", "--runtime", "kubernetes"], { KNITFAB_KUBECONFIG: "/nonexistent/kubeconfig" }, /^knitfab: --kubeconfig "\/nonexistent\/kubeconfig" does not exist/],

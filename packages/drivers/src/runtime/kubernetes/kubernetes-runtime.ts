@@ -132,10 +132,45 @@ class KubernetesRuntime implements WorkerRuntime {
     }
     const name = pod?.metadata?.name;
     if (!name) return void out.end();
-    const controller = await new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, out, { follow: options.follow });
-    const stop = () => controller.abort();
-    this.closing.signal.addEventListener("abort", stop, { once: true });
-    out.once("close", () => this.closing.signal.removeEventListener("abort", stop));
+    // A followed log may end before the container does (the connection through the API server
+    // cut, a kubelet restarting): follow again and skip what was already passed on.
+    let passed = 0;
+    let follow = options.follow;
+    for (;;) {
+      const piece = new PassThrough();
+      let skip = passed;
+      piece.on("data", (chunk: Buffer) => {
+        const fresh = skip >= chunk.length ? undefined : chunk.subarray(skip);
+        skip = Math.max(0, skip - chunk.length);
+        if (fresh === undefined || out.destroyed) return;
+        passed += fresh.length;
+        out.write(fresh);
+      });
+      const ended = new Promise<void>((resolve, reject) => {
+        piece.once("end", resolve);
+        piece.once("close", resolve);
+        piece.once("error", reject);
+      });
+      const controller = await new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, piece, { follow });
+      const stop = () => controller.abort();
+      this.closing.signal.addEventListener("abort", stop, { once: true });
+      const abandon = () => controller.abort();
+      out.once("close", abandon);
+      try {
+        await ended;
+      } finally {
+        this.closing.signal.removeEventListener("abort", stop);
+        out.off("close", abandon);
+      }
+      if (!follow || out.destroyed || this.closing.signal.aborted) break;
+      const current = await orMissing(this.core.readNamespacedPod({ name, namespace: this.namespace }));
+      const main = current?.status?.containerStatuses?.find((status) => status.name === MAIN_CONTAINER);
+      if (!current || current.metadata?.deletionTimestamp) break;
+      // Still running: follow again. Ended: read it whole once more, in case the follow was cut
+      // before its last lines.
+      if (!main?.state?.running) follow = false;
+    }
+    if (!out.destroyed) out.end();
   }
 
   async remove(runId: string): Promise<void> {
