@@ -87,7 +87,7 @@ describe.each(BACKENDS)("uploads and transfers on %s", (backend) => {
     expect(reader).toMatch(/-read-/);
   });
 
-  it("discarding refuses a done run and a run of a real plan: their Data stay", async () => {
+  it("discarding leaves a done upload and its Data alone; an unknown run is a no-op", async () => {
     const root = await createRootRun(database, "knit#uploaded", 30);
     await finishUpload(database, root, true);
     await discardRootRun(database.db, root.runId);
