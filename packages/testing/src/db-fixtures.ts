@@ -1,5 +1,6 @@
 /** Records made directly at the db layer, for tests of db operations and loops (no server, no store). */
-import { changeDataTags, createRootRun, finishUpload, type Database } from "@knitfab/db";
+import { changeDataTags, createRootRun, finishUpload, projectOnce, registerPlan, type Database } from "@knitfab/db";
+import { sql } from "kysely";
 import { validatePlanSpec, type PlanSpec, type Tag } from "@knitfab/domain";
 
 /** "key:value" → a tag (the value may contain ':'). */
@@ -31,4 +32,19 @@ export function planSpecOf(image: string, inputTags: readonly (readonly string[]
     serviceAccount: null,
     active: true,
   });
+}
+
+/**
+ * A waiting run of a fresh plan of image `image` (its one input asks for the tag `image-input:IMAGE`),
+ * fed by one upload: the plan, the run, the input Data, and the run's output and log Data.
+ */
+export async function waitingRunOf(database: Database, image: string): Promise<{ planId: string; runId: string; inputKnitId: string; outputKnitIds: string[] }> {
+  const planId = await registerPlan(database, planSpecOf(image, [[`image-input:${image}`]]));
+  const inputKnitId = await uploadTagged(database, [`image-input:${image}`]);
+  while (await projectOnce(database));
+  const runs = await sql<{ run_id: string }>`SELECT run_id FROM run WHERE plan_id = ${planId}::uuid`.execute(database.db);
+  if (runs.rows.length !== 1) throw new Error(`expected one run of ${image}, found ${runs.rows.length}`);
+  const runId = runs.rows[0]!.run_id;
+  const outputs = await sql<{ knit_id: string }>`SELECT knit_id FROM data WHERE run_id = ${runId}::uuid ORDER BY knit_id`.execute(database.db);
+  return { planId, runId, inputKnitId, outputKnitIds: outputs.rows.map((row) => row.knit_id) };
 }
