@@ -45,6 +45,15 @@ await main(async () => {
   const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
   console.log(`kube-scale: ${options.runs} runs, worker limit ${options.workers}, ${options.nodes} instant nodes; ${cpus().length} cores; load average ${load()}`);
   const cleanups = [];
+  // Interrupted: stop what was started (PostgreSQL is a daemon of its own) before exiting.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      void (async () => {
+        for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
+        process.exit(130);
+      })();
+    });
+  }
   try {
     const postgres = await startPostgresServer();
     cleanups.push(() => postgres.stop());
@@ -90,7 +99,7 @@ await main(async () => {
     for (const row of rows.slice(1)) console.log(`${row[0]}: ${fixed(Number(row[1]) / bare, 2)}× the bare Jobs' rate`);
     console.log(`load average after: ${load()}`);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error) => console.error(`cleanup: ${error?.message ?? error}`));
+    for (const cleanup of cleanups.splice(0)) await cleanup().catch((error) => console.error(`cleanup: ${error?.message ?? error}`));
   }
 });
 
@@ -265,16 +274,22 @@ async function engineRound(postgres, kubeconfig, replicas, requests, core, batch
     }
     await drained(core, batch);
     const used = (await requests()) - before;
+    // Ready → running as the loops record it; on an instant node a worker may have ended before
+    // the loops first look at it, so the run goes from starting straight to completing: then the
+    // first status after starting counts as "running" (the loops saw the worker started).
     const { rows: latencies } = await db.query(
-      `SELECT extract(epoch FROM (running.changed_at - ready.changed_at)) * 1000 AS ms
+      `SELECT extract(epoch FROM (seen.changed_at - ready.changed_at)) * 1000 AS ms, seen.running
        FROM run r
        JOIN LATERAL (SELECT min(changed_at) AS changed_at FROM run_status_change c WHERE c.run_id = r.run_id AND c.status = 'ready') ready ON true
-       JOIN LATERAL (SELECT min(changed_at) AS changed_at FROM run_status_change c WHERE c.run_id = r.run_id AND c.status = 'running') running ON true
-       WHERE r.plan_id = $1`,
+       JOIN LATERAL (SELECT min(changed_at) AS changed_at, bool_or(status = 'running') AS running FROM run_status_change c
+                     WHERE c.run_id = r.run_id AND c.status IN ('running', 'completing', 'done', 'failed')) seen ON true
+       WHERE r.plan_id = $1 AND ready.changed_at IS NOT NULL AND seen.changed_at IS NOT NULL`,
       [plan.planId],
     );
-    const readyToRunning = latencies.map((row) => Number(row.ms)).filter(Number.isFinite);
-    if (readyToRunning.length !== options.runs) console.log(`  note: ${readyToRunning.length} of ${options.runs} runs have both a ready and a running time`);
+    const readyToRunning = latencies.map((row) => Number(row.ms));
+    const skipped = latencies.filter((row) => !row.running).length;
+    if (readyToRunning.length !== options.runs) console.log(`  note: ${readyToRunning.length} of ${options.runs} runs have both a ready and a later time`);
+    if (skipped > 0) console.log(`  note: ${skipped} of ${readyToRunning.length} runs were never recorded running (the worker had ended when first seen)`);
     return {
       seconds,
       perSecond: options.runs / seconds,
