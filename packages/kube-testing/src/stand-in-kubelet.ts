@@ -29,6 +29,12 @@ export interface StandInNodeOptions {
   readonly taints?: readonly V1Taint[];
   /** Capacity = allocatable, e.g. `{ cpu: "4", memory: "8Gi", "nvidia.com/gpu": "1" }`; cpu 8, memory 16Gi, pods 110 by default. */
   readonly allocatable?: Readonly<Record<string, string>>;
+  /**
+   * Completes every pod at once instead of playing it with Podman, as kwok does: Running, then
+   * Succeeded with every container (init containers too) terminated with exit 0, reason Completed.
+   * Volumes (claims, hostPath) are not looked at. For scale benchmarks; default false.
+   */
+  readonly instant?: boolean;
 }
 
 export interface StandInKubeletOptions {
@@ -40,6 +46,8 @@ export interface StandInKubeletOptions {
   readonly storageClass?: StandInStorageClassOptions;
   /** How often Podman is asked about running pods (default 300 ms). */
   readonly pollMs?: number;
+  /** Every node completes its pods at once (see StandInNodeOptions.instant); a node's own setting wins. */
+  readonly instant?: boolean;
 }
 
 export interface StandInKubelet {
@@ -118,7 +126,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   }
   try {
     for (const node of options.nodes) {
-      const agent = new NodeAgent(node, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port);
+      const agent = new NodeAgent({ ...node, instant: node.instant ?? options.instant ?? false }, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port);
       nodes.push(agent);
       await agent.register(adminCore, adminStorage);
     }
@@ -512,7 +520,10 @@ class PodWorker {
 
   private async lifecycle(): Promise<void> {
     const phase = this.latest.status?.phase;
-    if (phase !== "Succeeded" && phase !== "Failed") await this.runPod();
+    if (phase !== "Succeeded" && phase !== "Failed") {
+      if (this.node.options.instant) await this.completeAtOnce();
+      else await this.runPod();
+    }
     // Ended or never run: wait for the deletion, then clean up.
     while (!this.terminating) await this.sleep(5_000);
     await this.tearDown();
@@ -624,6 +635,34 @@ class PodWorker {
     }
     // Free the sandbox; the stopped containers stay until the pod is deleted, as under a kubelet.
     await this.node.podman.stopPod(this.podmanName, 0).catch(() => undefined);
+  }
+
+  /**
+   * An instant node (kwok-like): no Podman pod, no volume; the pod is reported Running, then
+   * Succeeded with every container exited 0. A write that fails (an API outage) is tried again.
+   */
+  private async completeAtOnce(): Promise<void> {
+    const spec = this.latest.spec;
+    if (!spec) return;
+    const uid = this.latest.metadata?.uid ?? "";
+    const container = (name: string, state: "running" | "exited"): ObservedContainer => {
+      const now = new Date().toISOString();
+      return { id: `instant-${uid}-${name}`, state, exitCode: 0, oomKilled: false, memoryLimited: false, startedAt: this.startTime, ...(state === "exited" ? { finishedAt: now } : {}) };
+    };
+    const observed = (state: "running" | "exited") => ({
+      ...this.observation(),
+      init: new Map((spec.initContainers ?? []).map((c) => [c.name, container(c.name, "exited")])),
+      main: new Map(spec.containers.map((c) => [c.name, container(c.name, state)])),
+      initDone: true,
+      sandbox: state === "running",
+    });
+    for (const state of ["running", "exited"] as const) {
+      for (;;) {
+        if (this.terminating) return;
+        if ((await this.publish(observed(state))).stored) break;
+        await this.sleep(1000);
+      }
+    }
   }
 
   private observation(parts: { waiting?: Map<string, WaitingReason> } = {}) {
