@@ -120,11 +120,11 @@ describe("knitfab admin install", () => {
     // values the chart refuses: the chart's message, nothing rendered
     const prepared = join(folder, "bad-values");
     expect((await knitfab(["install", "--prepare", "-s", prepared, "--host", HOST, "--no-tls"])).code).toBe(0);
-    await writeFile(join(prepared, "values", "hooks.yaml"), "vex:\n  use: true\n");
+    await writeFile(join(prepared, "values", "hooks.yaml"), "database:\n  external: true\n");
     const badValues = await knitfab(["install", "-s", prepared, "--dry-run"]);
     expect(badValues.code).toBe(1);
     expect(badValues.stdout).toBe("");
-    expect(badValues.stderr).toContain("vex.use needs vex.image");
+    expect(badValues.stderr).toContain("database.external needs database.externalUrl");
 
     // an unreachable cluster: helm's own message, no handout
     const good = join(folder, "unreachable");
