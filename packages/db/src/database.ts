@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -31,8 +31,6 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-// Postgres returns int8 as text; our counts are small, so parse them as numbers.
-pg.types.setTypeParser(20, (value) => Number(value));
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
@@ -41,6 +39,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  // loaded here: the embedded default (PGlite) never needs the PostgreSQL client
+  const { default: pg } = await import("pg");
+  // Postgres returns int8 as text; our counts are small, so parse them as numbers.
+  pg.types.setTypeParser(20, (value) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});

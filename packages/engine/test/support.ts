@@ -21,7 +21,8 @@ import {
   type RunRecord,
 } from "@knitfab/db";
 import { planSpecFromJson } from "@knitfab/domain";
-import { createDockerRuntime, createLocalDataStore, type DataStore } from "@knitfab/drivers";
+import { createLocalDataStore, type DataStore } from "@knitfab/drivers";
+import { createDockerRuntime } from "@knitfab/drivers/docker";
 import { FAST_ENGINE, preparePodman, tagOf, testDatabase, type Json } from "@knitfab/testing";
 import { createEngine, ENGINE_LOOPS, type Engine, type EngineDependencies } from "../src/index.js";
 

@@ -6,26 +6,22 @@
  * (any cluster); the docker runtime refuses claims with a clear error.
  */
 import { join } from "node:path";
-import {
-  createDockerRuntime,
-  createKubernetesRuntime,
-  createLocalDataStore,
-  createPvcDataStore,
-  dockerUnhonouredPlanSettings,
-  loadKubeConfig,
-  type DataStore,
-  type UnhonouredPlanSettings,
-  type WorkerRuntime,
-} from "@knitfab/drivers";
+import { createLocalDataStore, dockerUnhonouredPlanSettings, type DataStore, type UnhonouredPlanSettings, type WorkerRuntime } from "@knitfab/drivers";
 import { VERSION } from "./version.js";
 import { lazyRuntime } from "@knitfab/engine";
 import type { ServeConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
 
-/** What a store is made from: the server's configuration, validated already. */
-type StoreFactory = (config: ServeConfig) => DataStore;
-/** What a runtime is made from; called on first use (see lazyRuntime), so it may fail until an engine appears. */
-type RuntimeFactory = (config: ServeConfig) => WorkerRuntime;
+/**
+ * What a store is made from: the server's configuration, validated already. Asynchronous because a
+ * driver's client library is loaded only when its store or runtime is chosen (see drivers' entries).
+ */
+type StoreFactory = (config: ServeConfig) => Promise<DataStore>;
+/**
+ * What a runtime is made from; called on first use (see lazyRuntime), so its client library loads
+ * only then, and making it may fail until a container engine or cluster appears.
+ */
+type RuntimeFactory = (config: ServeConfig) => Promise<WorkerRuntime>;
 
 interface Backend<F> {
   /** What `--help` and errors say of it. */
@@ -41,7 +37,7 @@ interface RuntimeBackend extends Backend<RuntimeFactory> {
 export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
   local: {
     summary: "folders under <home>/data on this machine",
-    create: (config) => {
+    create: async (config) => {
       const { maxBytes, maxEntries, reserveBytes } = config.uploads;
       return createLocalDataStore(join(config.home, "data"), {
         ...(maxBytes === undefined ? {} : { maxBytes }),
@@ -52,7 +48,8 @@ export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
   },
   pvc: {
     summary: "a PersistentVolumeClaim per Data in a Kubernetes cluster, reached through data-agent Pods (--storage-class, --data-size, --agent-image; --kubeconfig, --namespace)",
-    create: ({ kubernetes, uploads }) => {
+    create: async ({ kubernetes, uploads }) => {
+      const { createPvcDataStore, loadKubeConfig } = await import("@knitfab/drivers/kubernetes");
       const kubeConfig = loadKubeConfig(kubernetes.kubeconfig);
       return createPvcDataStore({
         kubeConfig,
@@ -73,17 +70,22 @@ export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
 export const RUNTIMES: Readonly<Record<string, RuntimeBackend>> = {
   docker: {
     summary: "Docker or Podman through the Docker Engine API (DOCKER_HOST or the usual sockets)",
-    create: (config) => createDockerRuntime({ nodeLabels: config.nodeLabels }),
+    create: async (config) => {
+      const { createDockerRuntime } = await import("@knitfab/drivers/docker");
+      return createDockerRuntime({ nodeLabels: config.nodeLabels });
+    },
     unhonoured: dockerUnhonouredPlanSettings,
   },
   kubernetes: {
     summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class)",
-    create: ({ kubernetes }) =>
-      createKubernetesRuntime({
+    create: async ({ kubernetes }) => {
+      const { createKubernetesRuntime } = await import("@knitfab/drivers/kubernetes");
+      return createKubernetesRuntime({
         ...(kubernetes.kubeconfig === undefined ? {} : { kubeconfig: kubernetes.kubeconfig }),
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
         ...(kubernetes.priorityClass === undefined ? {} : { priorityClassName: kubernetes.priorityClass }),
-      }),
+      });
+    },
     // Service accounts, tolerations and node affinity are all the cluster's to honour.
     unhonoured: () => [],
   },
@@ -100,11 +102,11 @@ export interface Backends {
  * names known; the runtime itself is made on first use, so the API serves before a container
  * engine is reachable.
  */
-export function createBackends(config: ServeConfig): Backends {
+export async function createBackends(config: ServeConfig): Promise<Backends> {
   const store = known("--store", STORES, config.store);
   const runtime = known("--runtime", RUNTIMES, config.runtime);
   return {
-    store: store.create(config),
+    store: await store.create(config),
     runtime: lazyRuntime(config.runtime, () => runtime.create(config)),
     unhonouredPlanSettings: runtime.unhonoured,
   };

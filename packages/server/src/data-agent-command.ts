@@ -4,7 +4,7 @@
  * request for the mounted folder and exits (see @knitfab/drivers' data-agent.ts for the routes).
  */
 import { Command, Option } from "commander";
-import { memoryToBytes, startDataAgent } from "@knitfab/drivers";
+import { memoryToBytes } from "@knitfab/drivers";
 import { ConfigError } from "./config-error.js";
 
 interface DataAgentFlags {
@@ -75,6 +75,8 @@ export function registerDataAgentCommand(program: Command): void {
         console.error(`knitfab data-agent: ${error.message}`);
         process.exit(2);
       }
+      // loaded here, not at the top: every other knitfab command would pay for the Kubernetes client
+      const { startDataAgent } = await import("@knitfab/drivers/kubernetes");
       const agent = await startDataAgent({ root: config.root, mode: config.mode, port: config.port, deadlineSeconds: config.deadlineSeconds, limits: config.limits });
       const stop = (): void => void agent.close().then(() => process.exit(0));
       process.once("SIGTERM", stop);

@@ -59,7 +59,7 @@ export interface ServeOverrides {
  */
 export async function startServer(config: ServeConfig, logger: Logger = consoleLogger, overrides: ServeOverrides = {}): Promise<RunningServer> {
   // Unknown store or runtime names, and a bad extra-API file, stop the start before anything is touched.
-  const { store, runtime, unhonouredPlanSettings } = createBackends(config);
+  const { store, runtime, unhonouredPlanSettings } = await createBackends(config);
   const extraApis = config.extraApisFile && config.roles.has("api") ? await loadExtraApisFile(config.extraApisFile) : [];
   const servesHttp = config.roles.has("api") || config.roles.has("backend");
   // so do bad certificate files
@@ -100,8 +100,6 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
       metrics: metrics.engine,
       logger: { error: (message, error) => logger.error(message, error), warn: (message) => (logger.warn ?? logger.info)(message) },
     });
-    const loopRoles = ENGINE_LOOPS.filter((loop: EngineLoop) => config.roles.has(loop));
-    await engine.start(loopRoles);
     const runningEngine = engine;
     // `knitfab admin` reaches an embedded database through this process (PostgreSQL it opens itself).
     if (!config.databaseUrl) {
@@ -148,6 +146,9 @@ export async function startServer(config: ServeConfig, logger: Logger = consoleL
         `knitfab ${VERSION} listening on ${url} (API at ${apiRoot}${verifier ? ", API tokens required" : ""}); profile for "knit init": ${handout}`,
       );
     }
+    // The loops start once the API answers: their first steps (and the container engine's client
+    // library, loaded on first use) would otherwise compete with the start for the one CPU thread.
+    await engine.start(ENGINE_LOOPS.filter((loop: EngineLoop) => config.roles.has(loop)));
     const db = database;
     const runningMetrics = metrics;
     const runningVerifier = verifier;

@@ -5,7 +5,6 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { isQuantity, parseGoDuration, quantityValue } from "@knitfab/domain";
-import { createVolumeExpander, loadKubeConfig } from "@knitfab/drivers";
 
 export interface VexSettings {
   namespaces: string[];
@@ -58,6 +57,8 @@ export function registerVexCommand(program: Command): void {
 
 /** Runs rounds until SIGTERM or SIGINT. */
 export async function runVex(settings: VexSettings): Promise<void> {
+  // loaded here, not at the top: every other knitfab command would pay for the Kubernetes client
+  const { createVolumeExpander, loadKubeConfig } = await import("@knitfab/drivers/kubernetes");
   let kubeConfig: ReturnType<typeof loadKubeConfig>;
   try {
     kubeConfig = loadKubeConfig(settings.kubeconfig);

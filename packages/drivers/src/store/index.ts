@@ -28,4 +28,3 @@ export {
 export { createLocalDataStore } from "./local-data-store.js";
 export { removeTree } from "./remove-tree.js";
 export { defuseTree, type DefuseReport } from "./defuse-tree.js";
-export * from "./pvc/index.js";

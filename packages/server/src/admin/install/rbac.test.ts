@@ -11,7 +11,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKubernetesRuntime, MAIN_CONTAINER, type WorkerRuntime } from "@knitfab/drivers";
+import type { WorkerRuntime } from "@knitfab/drivers";
+import { createKubernetesRuntime, MAIN_CONTAINER } from "@knitfab/drivers/kubernetes";
 import { named, render, type Manifest } from "./chart-testing.js";
 
 const NAMESPACE = "knitfab";
