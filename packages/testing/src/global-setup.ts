@@ -1,23 +1,22 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import pg from "pg";
-import { openDatabase, migrate } from "@knitfab/db";
+import { openDatabase, migrate, dumpPgliteDataDir } from "@knitfab/db";
+// declares the keys this setup provides
+import "@knitfab/db/test-support/provided-context";
 import { startPostgresServer, type PostgresServer } from "./postgres-server.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** URL of a shared test PostgreSQL server, and the migrated template database name on it. */
-    postgresUrl: string;
-    postgresTemplate: string;
-  }
-}
 
 export const TEMPLATE_DATABASE = "knitfab_template";
 
 let server: PostgresServer | undefined;
+let pgliteFolder: string | undefined;
 
 /**
- * Starts one real PostgreSQL for the whole test run and migrates a template database; each test
- * file then clones the template (see `testDatabase`), which takes milliseconds.
+ * Starts one real PostgreSQL for the whole test run and migrates a template database, and migrates
+ * one PGlite database whose data folder is kept as a tarball; each test then clones the one or loads
+ * the other (see `testDatabase`), which takes milliseconds where migrating takes seconds.
  */
 export async function setup(project: TestProject): Promise<void> {
   server = await startPostgresServer();
@@ -30,8 +29,24 @@ export async function setup(project: TestProject): Promise<void> {
   await database.close();
   project.provide("postgresUrl", server.url);
   project.provide("postgresTemplate", TEMPLATE_DATABASE);
+  project.provide("pgliteTemplate", await migratedPgliteTarball());
+}
+
+/** Migrates an in-memory PGlite and writes its data folder as a tarball into a temporary folder; returns the file's path. */
+async function migratedPgliteTarball(): Promise<string> {
+  const database = await openDatabase({ dataDir: "memory://" });
+  try {
+    await migrate(database);
+    pgliteFolder = mkdtempSync(join(tmpdir(), "knitfab-pglite-template-"));
+    const path = join(pgliteFolder, "migrated.tar");
+    writeFileSync(path, new Uint8Array(await (await dumpPgliteDataDir(database)).arrayBuffer()));
+    return path;
+  } finally {
+    await database.close();
+  }
 }
 
 export async function teardown(): Promise<void> {
   await server?.stop();
+  if (pgliteFolder) rmSync(pgliteFolder, { recursive: true, force: true });
 }
