@@ -1,8 +1,8 @@
 /**
  * Fresh, migrated test databases of either backend, each test's own. The test run's global setup
- * (`@knitfab/testing/global-setup`) migrates one template of each backend once: a PostgreSQL
- * database that is cloned (CREATE DATABASE … TEMPLATE) and a PGlite data folder that is loaded
- * into a new in-memory PGlite; both take milliseconds where migrating takes seconds.
+ * migrates one template of each backend once (templates.ts): a PostgreSQL database that is cloned
+ * (CREATE DATABASE … TEMPLATE) and a PGlite data folder that is loaded into a new in-memory PGlite;
+ * both take milliseconds where migrating takes seconds.
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -10,7 +10,6 @@ import pg from "pg";
 import { inject } from "vitest";
 import { openDatabase, type Database, type Backend } from "../database.js";
 import { migrate } from "../migrate.js";
-import "./provided-context.js";
 
 export const BACKENDS: readonly Backend[] = ["pglite", "postgres"];
 
