@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { createTestPostgresDatabase } from "@knitfab/testing";
+import { createTestPostgresDatabase } from "./test-support/index.js";
 import pg from "pg";
 import { openDatabase } from "./database.js";
 import { SchemaTooNewError, loadMigrations, migrate } from "./migrate.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase, uploadTagged, waitingRunOf } from "@knitfab/testing";
+import { BACKENDS, testDatabase, uploadTagged, waitingRunOf } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { DUMPED_TABLES, databaseContents, dumpDatabase, loadDatabase, RestoreTargetNotEmptyError, type TableRows } from "./dump.js";
 

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError } from "@knitfab/domain";
-import { BACKENDS, planSpecOf, tagOf, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, planSpecOf, tagOf, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { registerPlan } from "../plans/register-plan.js";
 import { changeDataTags, type TagChange } from "./change-tags.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { validatePlanSpec } from "@knitfab/domain";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { registerPlan } from "../plans/register-plan.js";
 import { loadMountpoints } from "../plans/load-plans.js";

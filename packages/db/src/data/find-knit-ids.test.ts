@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, tagOf, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, tagOf, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { createRootRun } from "./upload.js";
 import { findKnitIds } from "./find-data.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, planSpecOf, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, planSpecOf, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { registerPlan } from "../plans/register-plan.js";
 import { projectOnce } from "../projection/project.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { recordDataSize } from "./record-size.js";
 

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError } from "@knitfab/domain";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { setRunStatus } from "../runs/set-status.js";
 import { beginRead, createRootRun, discardRootRun, endImport, endTransfer, finishUpload, renewRootRun } from "./upload.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase, waitingRunOf } from "@knitfab/testing";
+import { BACKENDS, testDatabase, waitingRunOf } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { createRootRun } from "../data/upload.js";
 import { setRunStatus } from "../runs/set-status.js";

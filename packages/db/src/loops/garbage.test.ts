@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { createRootRun, finishUpload } from "../data/upload.js";
 import { claimGarbage, forgetGarbage, isGarbage } from "./garbage.js";

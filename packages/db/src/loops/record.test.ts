@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase, waitingRunOf } from "@knitfab/testing";
+import { BACKENDS, testDatabase, waitingRunOf } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { recordTransition } from "./record.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { recordDataSize } from "../data/record-size.js";
 import { createRootRun } from "../data/upload.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { pingDatabase } from "./ping.js";
 

@@ -11,7 +11,7 @@ import {
   type RunStatus,
   type Tag,
 } from "@knitfab/domain";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { changeDataTags } from "../data/change-tags.js";
 import { createRootRun, finishUpload } from "../data/upload.js";

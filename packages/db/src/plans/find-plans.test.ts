@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, planSpecOf, tagOf, testDatabase } from "@knitfab/testing";
+import { BACKENDS, planSpecOf, tagOf, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { findPlanIds, type PlanQuery } from "./find-plans.js";
 import { registerPlan } from "./register-plan.js";

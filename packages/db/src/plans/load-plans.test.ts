@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, planSpecOf, testDatabase } from "@knitfab/testing";
+import { BACKENDS, planSpecOf, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { loadPlans, loadPlanSummaries } from "./load-plans.js";
 import { registerPlan } from "./register-plan.js";

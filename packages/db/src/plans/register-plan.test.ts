@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, plansEquivalent } from "@knitfab/domain";
-import { BACKENDS, planSpecOf, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, planSpecOf, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { loadPlans } from "./load-plans.js";
 import { planSpecOfRecord } from "./plan-spec-of-record.js";

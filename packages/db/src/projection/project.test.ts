@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "kysely";
-import { BACKENDS, planSpecOf as spec, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, planSpecOf as spec, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { registerPlan } from "../plans/register-plan.js";
 import { projectOnce } from "./project.js";

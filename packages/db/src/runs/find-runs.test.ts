@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunStatus } from "@knitfab/domain";
-import { BACKENDS, testDatabase, uploadTagged } from "@knitfab/testing";
+import { BACKENDS, testDatabase, uploadTagged } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { createRootRun } from "../data/upload.js";
 import { findRunIds } from "./find-runs.js";

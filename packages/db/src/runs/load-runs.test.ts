@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase, uploadTagged, waitingRunOf } from "@knitfab/testing";
+import { BACKENDS, testDatabase, uploadTagged, waitingRunOf } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { createRootRun } from "../data/upload.js";
 import { setRunExit } from "./set-status.js";

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError } from "@knitfab/domain";
-import { BACKENDS, planSpecOf, testDatabase } from "@knitfab/testing";
+import { BACKENDS, planSpecOf, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { createRootRun } from "../data/upload.js";
 import { changeDataTags } from "../data/change-tags.js";

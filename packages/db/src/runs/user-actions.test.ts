@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "@knitfab/domain";
-import { BACKENDS, testDatabase, uploadTagged, waitingRunOf } from "@knitfab/testing";
+import { BACKENDS, testDatabase, uploadTagged, waitingRunOf } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { beginRead, createRootRun } from "../data/upload.js";
 import { IllegalTransitionError, setRunStatus } from "./set-status.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, testDatabase } from "@knitfab/testing";
+import { BACKENDS, testDatabase } from "../test-support/index.js";
 import type { Database } from "../database.js";
 import { findLiveApiToken, insertApiToken, listApiTokens, revokeApiToken, touchApiTokens } from "./api-tokens.js";
 

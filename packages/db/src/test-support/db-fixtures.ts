@@ -1,5 +1,9 @@
 /** Records made directly at the db layer, for tests of db operations and loops (no server, no store). */
-import { changeDataTags, createRootRun, finishUpload, projectOnce, registerPlan, type Database } from "@knitfab/db";
+import type { Database } from "../database.js";
+import { changeDataTags } from "../data/change-tags.js";
+import { createRootRun, finishUpload } from "../data/upload.js";
+import { projectOnce } from "../projection/project.js";
+import { registerPlan } from "../plans/register-plan.js";
 import { sql } from "kysely";
 import { validatePlanSpec, type PlanSpec, type Tag } from "@knitfab/domain";
 

@@ -1,9 +1,10 @@
-// The real `knitfab serve` binary (built by `npm run build`) serving the built console, through the
-// shared harness of the server's tests (knitfab/test-support).
+// The real `knitfab serve` binary (built by `npm run build`) serving the built console (found through
+// the console package's export, as the server finds it), through the shared harness of the server's
+// tests (knitfab/test-support).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KNITFAB_BINARY, spawnServe, type ServeProcess } from "knitfab/test-support/serve-process";
-import { consoleDistPath } from "../../dist-path.js";
+import { consoleDistPath } from "@knitfab/console/dist-path";
 
 export { KNITFAB_BINARY as serverBinary };
 export type RunningServer = ServeProcess;
