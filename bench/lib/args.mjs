@@ -29,7 +29,7 @@ export function numericOptions(usage, defaults, switches = [], lists = {}) {
     result[name] = value;
   }
   for (const name of switches) result[name] = values[name] === true;
-  // `lists`: name → [default text, allowed words or "number"]; the result is an array of items.
+  // `lists`: name → [default text, allowed words, "number" or a RegExp each item must match]; the result is an array of items.
   for (const [name, [fallback, allowed]] of Object.entries(lists)) {
     const raw = values[name] ?? fallback;
     const items = raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
@@ -38,6 +38,10 @@ export function numericOptions(usage, defaults, switches = [], lists = {}) {
       const numbers = items.map(Number);
       if (numbers.some((value) => !Number.isInteger(value) || value <= 0)) fail(`--${name} must be positive whole numbers separated by commas, got "${raw}"\n${usage}`);
       result[name] = numbers;
+    } else if (allowed instanceof RegExp) {
+      const bad = items.filter((item) => !allowed.test(item));
+      if (bad.length > 0) fail(`--${name}: not understood: ${bad.join(", ")}\n${usage}`);
+      result[name] = items;
     } else {
       const unknown = items.filter((item) => !allowed.includes(item));
       if (unknown.length > 0) fail(`--${name}: unknown ${unknown.join(", ")} (choose from ${allowed.join(", ")})\n${usage}`);
