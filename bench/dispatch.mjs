@@ -13,16 +13,34 @@ import { fixed, percentile, printTable } from "./lib/stats.mjs";
 const USAGE = "usage: node bench/dispatch.mjs [--rounds 20] [--hog 0]   (BENCH_N sets the default of --rounds)";
 const { rounds, hog } = numericOptions(USAGE, { rounds: Number(process.env.BENCH_N ?? 20), hog: 0 });
 
+/** Where the time of one dispatch went, from the run's recorded status changes (`/api/x/runs/timeline`, same clock). */
+const PHASES = [
+  ["tag → run created (projection)", "tagged", "created"],
+  ["created → ready (initialize)", "created", "ready"],
+  ["ready → starting (worker created)", "ready", "starting"],
+  ["starting → completing (task ran)", "starting", "completing"],
+  ["completing → done (finishing)", "completing", "done"],
+  ["done → noticed (client polls)", "done", "noticed"],
+];
 let label = 0;
 /** One dispatch: a plan waiting for a fresh tag, a fresh Data; timed from tagging to the run done. */
-async function dispatchOnce(apiRoot) {
+async function dispatchOnce(apiRoot, phases) {
   const tagName = `dispatch:${label++}`;
   const plan = await api(apiRoot, "/plans/", { method: "POST", body: JSON.stringify(trivialPlan([[tagName]], null)) });
   const knitId = await upload(apiRoot, `value ${tagName}\n`);
-  return timed(async () => {
+  const tagged = Date.now();
+  const ms = await timed(async () => {
     await tag(apiRoot, knitId, [tagName]);
     await waitDone(apiRoot, plan.planId, 1);
   });
+  const noticed = Date.now();
+  if (phases) {
+    const { runs } = await api(apiRoot.replace(/\/api$/, "/api/x"), `/runs/timeline?plan=${plan.planId}`);
+    const at = { tagged, noticed, created: Date.parse(runs[0].createdAt) };
+    for (const change of runs[0].changes) at[change.status] ??= Date.parse(change.at);
+    for (const [name, from, to] of PHASES) if (at[from] !== undefined && at[to] !== undefined) (phases[name] ??= []).push(at[to] - at[from]);
+  }
+  return ms;
 }
 
 async function measure(apiRoot, condition) {
@@ -31,11 +49,12 @@ async function measure(apiRoot, condition) {
   await bareRun();
   const ours = [];
   const bare = [];
+  const phases = {};
   for (let round = 0; round < rounds; round++) {
-    ours.push(await dispatchOnce(apiRoot));
+    ours.push(await dispatchOnce(apiRoot, phases));
     bare.push(await timed(() => bareRun()));
   }
-  return { condition, ours, bare, before, after: loadAverage() };
+  return { condition, ours, bare, phases, before, after: loadAverage() };
 }
 
 await main(async () => {
@@ -56,6 +75,11 @@ await main(async () => {
       const bare = median(r.bare);
       return [r.condition, fixed(ours, 1), fixed(bare, 1), fixed(ours - bare, 1), fixed(ours / bare) + "×", fixed(percentile(r.ours, 90), 1), fixed(percentile(r.bare, 90), 1), `${r.before} → ${r.after}`];
     }),
+  );
+  console.log("\nwhere the time goes, median per phase (ms; the server's recorded status changes, ms resolution)\n");
+  printTable(
+    ["phase", ...results.map((r) => r.condition)],
+    PHASES.map(([name]) => [name, ...results.map((r) => (r.phases[name] ? fixed(median(r.phases[name]), 1) : "-"))]),
   );
   console.log("\ntarget: overhead <= 15 ms (median), quiet and loaded");
 });
