@@ -10,6 +10,8 @@
 // graph of the same shape, and a static SVG of as many cards and edges drawn in the same Chromium
 // (and, for pan and zoom, the same input played on that SVG moved by a transform).
 // Run `npm run build` first. Usage: node bench/console-scale.mjs [--nodes 2000,10000] [--timeout-s 900]
+// The functions passed to page.evaluate run in the browser page, with its globals:
+/* global window, document, requestAnimationFrame, MutationObserver, Element */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
