@@ -10,8 +10,8 @@ import { main, numericOptions } from "./lib/args.mjs";
 import { loadAverage, withHogs } from "./lib/hog.mjs";
 import { fixed, percentile, printTable } from "./lib/stats.mjs";
 
-const USAGE = "usage: node bench/dispatch.mjs [--rounds 20] [--hog 0]   (BENCH_N sets the default of --rounds)";
-const { rounds, hog } = numericOptions(USAGE, { rounds: Number(process.env.BENCH_N ?? 20), hog: 0 });
+const USAGE = "usage: node bench/dispatch.mjs [--rounds 20] [--hog 0] [--log]   (BENCH_N sets the default of --rounds; --log: the plan keeps a log, as most do)";
+const { rounds, hog, log } = numericOptions(USAGE, { rounds: Number(process.env.BENCH_N ?? 20), hog: 0 }, ["log"]);
 
 /** Where the time of one dispatch went, from the run's recorded status changes (`/api/x/runs/timeline`, same clock). */
 const PHASES = [
@@ -26,7 +26,7 @@ let label = 0;
 /** One dispatch: a plan waiting for a fresh tag, a fresh Data; timed from tagging to the run done. */
 async function dispatchOnce(apiRoot, phases) {
   const tagName = `dispatch:${label++}`;
-  const plan = await api(apiRoot, "/plans/", { method: "POST", body: JSON.stringify(trivialPlan([[tagName]], null)) });
+  const plan = await api(apiRoot, "/plans/", { method: "POST", body: JSON.stringify(trivialPlan([[tagName]], null, log ? { log: { tags: [`${tagName}:log`] } } : {})) });
   const knitId = await upload(apiRoot, `value ${tagName}\n`);
   const tagged = Date.now();
   const ms = await timed(async () => {
@@ -67,7 +67,7 @@ await main(async () => {
   } finally {
     await server.stop();
   }
-  console.log(`\ndispatch: tag → trivial run done, ${rounds} rounds per condition (ms)\n`);
+  console.log(`\ndispatch: tag → trivial run done${log ? " (the plan has a log)" : ""}, ${rounds} rounds per condition (ms)\n`);
   printTable(
     ["condition", "knitfab p50", "bare p50", "overhead p50", "ratio", "knitfab p90", "bare p90", "load avg before → after"],
     results.map((r) => {
