@@ -1,30 +1,64 @@
 #!/usr/bin/env node
-/** A 10-step linear pipeline of trivial tasks against 10 sequential bare container runs. */
-import { api, bareRun, prepareEngine, report, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
+/**
+ * A linear pipeline of --steps (default 10) trivial plans, from the first tag to the last run done,
+ * against as many sequential bare container runs, measured in the same run; --rounds pairs (median).
+ * With `--hog N`, measured again beside N CPU-burning processes, and both reported.
+ */
+import { api, bareRun, median, prepareEngine, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
+import { main, numericOptions } from "./lib/args.mjs";
+import { loadAverage, withHogs } from "./lib/hog.mjs";
+import { fixed, printTable } from "./lib/stats.mjs";
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 10);
-const socket = prepareEngine();
-const server = await startServer(socket);
-try {
-  const measure = async (round) => {
-    const plans = [];
-    for (let step = 0; step < STEPS; step++) {
-      const body = trivialPlan([[`chain${round}:${step}`]], [`chain${round}:${step + 1}`]);
-      plans.push((await api(server.apiRoot, "/plans/", { method: "POST", body: JSON.stringify(body) })).planId);
-    }
-    const knitId = await upload(server.apiRoot, "seed\n");
-    return timed(async () => {
-      await tag(server.apiRoot, knitId, [`chain${round}:0`]);
-      for (const planId of plans) await waitDone(server.apiRoot, planId, 1);
-    });
-  };
-  await measure(0); // warm-up
-  const ours = await measure(1);
-  await bareRun();
-  const bare = await timed(async () => {
-    for (let step = 0; step < STEPS; step++) await bareRun();
+const USAGE = "usage: node bench/chain.mjs [--steps 10] [--rounds 1] [--hog 0]   (BENCH_STEPS sets the default of --steps)";
+const { steps, rounds, hog } = numericOptions(USAGE, { steps: Number(process.env.BENCH_STEPS ?? 10), rounds: 1, hog: 0 });
+
+let chainNumber = 0;
+async function chainOnce(apiRoot) {
+  const chain = `chain${chainNumber++}`;
+  const plans = [];
+  for (let step = 0; step < steps; step++) {
+    const body = trivialPlan([[`${chain}:${step}`]], [`${chain}:${step + 1}`]);
+    plans.push((await api(apiRoot, "/plans/", { method: "POST", body: JSON.stringify(body) })).planId);
+  }
+  const knitId = await upload(apiRoot, "seed\n");
+  return timed(async () => {
+    await tag(apiRoot, knitId, [`${chain}:0`]);
+    for (const planId of plans) await waitDone(apiRoot, planId, 1);
   });
-  report(`chain of ${STEPS}`, ours, bare);
-} finally {
-  await server.stop();
 }
+
+const bareChain = () =>
+  timed(async () => {
+    for (let step = 0; step < steps; step++) await bareRun();
+  });
+
+async function measure(apiRoot, condition) {
+  const before = loadAverage();
+  await chainOnce(apiRoot); // warm-up
+  await bareRun();
+  const ours = [];
+  const bare = [];
+  for (let round = 0; round < rounds; round++) {
+    ours.push(await chainOnce(apiRoot));
+    bare.push(await bareChain());
+  }
+  return { condition, ours: median(ours), bare: median(bare), before, after: loadAverage() };
+}
+
+await main(async () => {
+  const socket = prepareEngine();
+  const server = await startServer(socket);
+  const results = [];
+  try {
+    results.push(await measure(server.apiRoot, "quiet (no hog)"));
+    if (hog > 0) results.push(await withHogs(hog, () => measure(server.apiRoot, `beside ${hog} CPU hog(s)`)));
+  } finally {
+    await server.stop();
+  }
+  console.log(`\nchain of ${steps}: first tag → last run done, against ${steps} sequential bare runs; median of ${rounds} (ms)\n`);
+  printTable(
+    ["condition", "knitfab", "bare", "overhead per step", "ratio", "load avg before → after"],
+    results.map((r) => [r.condition, fixed(r.ours, 1), fixed(r.bare, 1), fixed((r.ours - r.bare) / steps, 1), fixed(r.ours / r.bare) + "×", `${r.before} → ${r.after}`]),
+  );
+  console.log("\ntarget: <= 1.1×");
+});

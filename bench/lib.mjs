@@ -32,20 +32,26 @@ function freePort() {
   });
 }
 
-export async function startServer(socket, env = {}) {
+/**
+ * `knitfab serve` on a temporary home as a child process. `socket`: the container engine's API
+ * (undefined: none, for benchmarks where nothing executes); `args`: more options, e.g. `--console <dir>`.
+ */
+export async function startServer(socket, env = {}, args = []) {
   const home = mkdtempSync(join(tmpdir(), "knitfab-bench-"));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "packages/server/bin/knitfab.js"), "serve", "--home", home, "--port", String(port), "--log-level", "off"], {
-    env: { ...process.env, DOCKER_HOST: `unix://${socket}`, ...env },
+  const child = spawn(process.execPath, [join(ROOT, "packages/server/bin/knitfab.js"), "serve", "--home", home, "--port", String(port), "--log-level", "off", ...args], {
+    env: { ...process.env, ...(socket ? { DOCKER_HOST: `unix://${socket}` } : {}), ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const apiRoot = `http://127.0.0.1:${port}/api`;
+  const url = `http://127.0.0.1:${port}`;
+  const apiRoot = `${url}/api`;
   for (let attempt = 0; ; attempt++) {
     if (await fetch(`${apiRoot}/plans/`).then((r) => r.ok, () => false)) break;
     if (attempt > 600 || child.exitCode !== null) throw new Error("knitfab serve did not start; run `npm run build` first");
     await sleep(100);
   }
   return {
+    url,
     apiRoot,
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -1,44 +1,78 @@
 #!/usr/bin/env node
 /**
- * Throughput: RUNS (default 500) trivial runs with at most CONCURRENCY (default 8) workers at once,
- * against the same number of bare container runs with the same concurrency. The runs come from one
- * plan with two inputs (a cross product), created deactivated and timed from activation.
+ * Throughput: --runs (default 500) trivial runs with at most --concurrency (default 8) workers at
+ * once, against the same number of bare container runs with the same concurrency, in the same run.
+ * The runs come from one plan with two inputs (a cross product, √N × √N), created deactivated and
+ * timed from activation. With `--hog N`, measured again beside N CPU-burning processes.
  */
-import { api, bareRun, prepareEngine, report, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
+import { api, bareRun, prepareEngine, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
+import { main, numericOptions } from "./lib/args.mjs";
+import { loadAverage, withHogs } from "./lib/hog.mjs";
+import { fixed, printTable } from "./lib/stats.mjs";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 500);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const LEFT = Math.ceil(Math.sqrt(RUNS));
-const RIGHT = Math.ceil(RUNS / LEFT);
-const socket = prepareEngine();
-const server = await startServer(socket, { KNITFAB_MAX_WORKERS: String(CONCURRENCY), KNITFAB_LOOP_CONCURRENCY: String(CONCURRENCY) });
-try {
-  const plan = await api(server.apiRoot, "/plans/", {
+const USAGE = "usage: node bench/throughput.mjs [--runs 500] [--concurrency 8] [--hog 0]   (BENCH_RUNS, BENCH_CONCURRENCY set the defaults)";
+const { runs, concurrency, hog } = numericOptions(USAGE, {
+  runs: Number(process.env.BENCH_RUNS ?? 500),
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
+  hog: 0,
+});
+const LEFT = Math.ceil(Math.sqrt(runs));
+const RIGHT = Math.ceil(runs / LEFT);
+const total = LEFT * RIGHT;
+
+let batch = 0;
+/** Registers a deactivated 2-input plan over fresh Data, waits for its runs to be projected, then times activation → all done. */
+async function throughputOnce(apiRoot) {
+  const side = `batch${batch++}`;
+  const plan = await api(apiRoot, "/plans/", {
     method: "POST",
-    body: JSON.stringify(trivialPlan([["side:left"], ["side:right"]], null, { active: false })),
+    body: JSON.stringify(trivialPlan([[`${side}:left`], [`${side}:right`]], null, { active: false })),
   });
-  for (let i = 0; i < LEFT; i++) await tag(server.apiRoot, await upload(server.apiRoot, `l${i}\n`), ["side:left"]);
-  for (let i = 0; i < RIGHT; i++) await tag(server.apiRoot, await upload(server.apiRoot, `r${i}\n`), ["side:right"]);
-  const total = LEFT * RIGHT;
+  for (let i = 0; i < LEFT; i++) await tag(apiRoot, await upload(apiRoot, `l${i}\n`), [`${side}:left`]);
+  for (let i = 0; i < RIGHT; i++) await tag(apiRoot, await upload(apiRoot, `r${i}\n`), [`${side}:right`]);
   for (;;) {
-    const runs = await api(server.apiRoot, `/runs/?plan=${plan.planId}`);
-    if (runs.length >= total) break;
+    const projected = await api(apiRoot, `/runs/?plan=${plan.planId}`);
+    if (projected.length >= total) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const ours = await timed(async () => {
-    await api(server.apiRoot, `/plans/${plan.planId}/active`, { method: "PUT" });
-    await waitDone(server.apiRoot, plan.planId, total, 3_600_000);
+  return timed(async () => {
+    await api(apiRoot, `/plans/${plan.planId}/active`, { method: "PUT" });
+    await waitDone(apiRoot, plan.planId, total, 3_600_000);
   });
+}
+
+function bareThroughput() {
   let next = 0;
-  const bare = await timed(() =>
+  return timed(() =>
     Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
+      Array.from({ length: concurrency }, async () => {
         while (next++ < total) await bareRun();
       }),
     ),
   );
-  report(`throughput of ${total} runs at concurrency ${CONCURRENCY}`, ours, bare);
-  console.log(`  knitfab ${(total / (ours / 1000)).toFixed(1)} runs/s, bare ${(total / (bare / 1000)).toFixed(1)} runs/s`);
-} finally {
-  await server.stop();
 }
+
+async function measure(apiRoot, condition) {
+  const before = loadAverage();
+  const ours = await throughputOnce(apiRoot);
+  const bare = await bareThroughput();
+  return { condition, ours, bare, before, after: loadAverage() };
+}
+
+await main(async () => {
+  const socket = prepareEngine();
+  const server = await startServer(socket, { KNITFAB_MAX_WORKERS: String(concurrency), KNITFAB_LOOP_CONCURRENCY: String(concurrency) });
+  const results = [];
+  try {
+    results.push(await measure(server.apiRoot, "quiet (no hog)"));
+    if (hog > 0) results.push(await withHogs(hog, () => measure(server.apiRoot, `beside ${hog} CPU hog(s)`)));
+  } finally {
+    await server.stop();
+  }
+  console.log(`\nthroughput: ${total} trivial runs at concurrency ${concurrency}, activation → all done, against as many bare runs (s)\n`);
+  printTable(
+    ["condition", "knitfab s", "bare s", "ratio", "knitfab runs/s", "bare runs/s", "load avg before → after"],
+    results.map((r) => [r.condition, fixed(r.ours / 1000), fixed(r.bare / 1000), fixed(r.ours / r.bare) + "×", fixed(total / (r.ours / 1000), 1), fixed(total / (r.bare / 1000), 1), `${r.before} → ${r.after}`]),
+  );
+  console.log("\ntarget: <= 1.1×");
+});

@@ -4,10 +4,11 @@ import { parseArgs } from "node:util";
  * Reads `--name value` options with numeric defaults; `--help` prints the usage and exits.
  * Bad values stop the script with a message instead of running a meaningless benchmark. A value
  * must be positive, except that 0 is allowed where the default is 0 (an option that is off unless
- * given). `switches` are the names of boolean options (`--name`), false unless given.
+ * given). `switches` are the names of boolean options (`--name`), false unless given; `lists` are
+ * comma-separated options (`--name a,b`).
  */
-export function numericOptions(usage, defaults, switches = []) {
-  const options = Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: "string" }]));
+export function numericOptions(usage, defaults, switches = [], lists = {}) {
+  const options = Object.fromEntries([...Object.keys(defaults), ...Object.keys(lists)].map((name) => [name, { type: "string" }]));
   for (const name of switches) options[name] = { type: "boolean" };
   options.help = { type: "boolean" };
   let values;
@@ -28,6 +29,25 @@ export function numericOptions(usage, defaults, switches = []) {
     result[name] = value;
   }
   for (const name of switches) result[name] = values[name] === true;
+  // `lists`: name → [default text, allowed words, "number" or a RegExp each item must match]; the result is an array of items.
+  for (const [name, [fallback, allowed]] of Object.entries(lists)) {
+    const raw = values[name] ?? fallback;
+    const items = raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    if (items.length === 0) fail(`--${name} must list at least one value\n${usage}`);
+    if (allowed === "number") {
+      const numbers = items.map(Number);
+      if (numbers.some((value) => !Number.isInteger(value) || value <= 0)) fail(`--${name} must be positive whole numbers separated by commas, got "${raw}"\n${usage}`);
+      result[name] = numbers;
+    } else if (allowed instanceof RegExp) {
+      const bad = items.filter((item) => !allowed.test(item));
+      if (bad.length > 0) fail(`--${name}: not understood: ${bad.join(", ")}\n${usage}`);
+      result[name] = items;
+    } else {
+      const unknown = items.filter((item) => !allowed.includes(item));
+      if (unknown.length > 0) fail(`--${name}: unknown ${unknown.join(", ")} (choose from ${allowed.join(", ")})\n${usage}`);
+      result[name] = items;
+    }
+  }
   return result;
 }
 
