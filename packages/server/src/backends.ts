@@ -77,12 +77,14 @@ export const RUNTIMES: Readonly<Record<string, RuntimeBackend>> = {
     unhonoured: dockerUnhonouredPlanSettings,
   },
   kubernetes: {
-    summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class)",
+    summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class, --nurse-secret)",
     create: ({ kubernetes }) =>
       createKubernetesRuntime({
         ...(kubernetes.kubeconfig === undefined ? {} : { kubeconfig: kubernetes.kubeconfig }),
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
         ...(kubernetes.priorityClass === undefined ? {} : { priorityClassName: kubernetes.priorityClass }),
+        // The log sidecar runs the server image, as the data agents do.
+        ...(kubernetes.nurseSecret === undefined ? {} : { nurse: { image: kubernetes.agentImage, secretName: kubernetes.nurseSecret } }),
       }),
     // Service accounts, tolerations and node affinity are all the cluster's to honour.
     unhonoured: () => [],

@@ -13,6 +13,7 @@ export function lazyRuntime(name: string, create: () => WorkerRuntime): WorkerRu
     start: (spec) => get().start(spec),
     unplaceable: (onNode) => get().unplaceable(onNode),
     inspect: (runId) => get().inspect(runId),
+    recordsLog: (log) => get().recordsLog?.(log) ?? false,
     logs: (runId, options) => get().logs(runId, options),
     remove: (runId) => get().remove(runId),
     listWorkers: () => get().listWorkers(),
