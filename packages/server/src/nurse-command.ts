@@ -65,7 +65,13 @@ export async function runNurse(settings: NurseSettings): Promise<number> {
   const onSignal = () => stop.abort();
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
-  const file = await openLogFile(settings.file);
+  let file;
+  try {
+    file = await openLogFile(settings.file);
+  } catch (error) {
+    console.error(`knitfab nurse: cannot open the log file ${settings.file}: ${describe(error)}`);
+    return 1;
+  }
   try {
     const source = kubernetesLogSource(config, settings.namespace, settings.pod, settings.container);
     const result = await nurseLog(source, file, {
