@@ -9,6 +9,7 @@
  * node is not.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,12 @@ const run = promisify(execFile);
 const scripts = fileURLToPath(new URL("../../../../scripts/", import.meta.url));
 const NAMESPACE = "knitfab";
 const RUNS_WAIT_MS = 10 * 60_000;
+/**
+ * The server image under test, tagged for this checkout: several checkouts may share one Podman,
+ * and another's build of the default tag would otherwise replace the image (the workers' log
+ * sidecar and the data agents) under this test with one of other code.
+ */
+const IMAGE_TAG = `localhost/knitfab-server:test-${createHash("sha256").update(fileURLToPath(new URL("../../../../", import.meta.url))).digest("hex").slice(0, 12)}`;
 
 let controlPlane: ControlPlane | undefined;
 let kubelet: StandInKubelet | undefined;
@@ -37,7 +44,7 @@ let kubeArgs: string[] = [];
 
 beforeAll(async () => {
   const podmanSocket = await preparePodman();
-  const image = (await run("sh", [join(scripts, "build-server-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+  const image = (await run("sh", [join(scripts, "build-server-image.sh"), IMAGE_TAG], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
   controlPlane = await startControlPlane();
   kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one", labels: { zone: "here" } }] });
   const admin = controlPlane.adminConfig();
