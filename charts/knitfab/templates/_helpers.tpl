@@ -116,6 +116,9 @@ spec:
             - --storage-class={{ $root.Values.storage.class.data }}
             - --data-size={{ $root.Values.store.dataSize }}
             - --agent-image={{ include "knitfab.image" $root }}
+            {{- if $root.Values.worker.nurse.use }}
+            - --nurse-secret={{ $root.Values.worker.nurse.secret }}
+            {{- end }}
             {{- end }}
             {{- range $root.Values.store.args }}
             - {{ . | quote }}

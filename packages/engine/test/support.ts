@@ -21,7 +21,7 @@ import {
   type RunRecord,
 } from "@knitfab/db";
 import { planSpecFromJson } from "@knitfab/domain";
-import { createLocalDataStore, type DataStore } from "@knitfab/drivers";
+import { createLocalDataStore, type DataStore, type WorkerRuntime } from "@knitfab/drivers";
 import { createDockerRuntime } from "@knitfab/drivers/docker";
 import { FAST_ENGINE, preparePodman, tagOf, testDatabase, type Json } from "@knitfab/testing";
 import { createEngine, ENGINE_LOOPS, type Engine, type EngineDependencies } from "../src/index.js";
@@ -39,6 +39,8 @@ export interface TestEngine {
 export async function startTestEngine(
   backend: Backend,
   dependencies: Pick<EngineDependencies, "logger"> & Partial<Pick<EngineDependencies, "hooks" | "options" | "metrics">>,
+  /** Changes what the real Docker runtime says of itself (see worker-written-log.test.ts). */
+  adaptRuntime: (runtime: WorkerRuntime) => WorkerRuntime = (runtime) => runtime,
 ): Promise<TestEngine> {
   const socketPath = await preparePodman();
   const home = await mkdtemp(join(tmpdir(), "knitfab-engine-"));
@@ -48,7 +50,7 @@ export async function startTestEngine(
     ...dependencies,
     database,
     store,
-    runtime: createDockerRuntime({ socketPath }),
+    runtime: adaptRuntime(createDockerRuntime({ socketPath })),
     options: { ...FAST_ENGINE, ...dependencies.options },
   });
   await engine.start(ENGINE_LOOPS);

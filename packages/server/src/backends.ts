@@ -6,7 +6,9 @@
  * (any cluster); the docker runtime refuses claims with a clear error.
  */
 import { join } from "node:path";
-import { createLocalDataStore, dockerUnhonouredPlanSettings, type DataStore, type UnhonouredPlanSettings, type WorkerRuntime } from "@knitfab/drivers";
+import { createLocalDataStore, dockerUnhonouredPlanSettings, type DataStore, type DataVolume, type UnhonouredPlanSettings, type WorkerRuntime } from "@knitfab/drivers";
+// The sidecar rule alone: this module imports no Kubernetes client.
+import { nurseRecordsLog, type NurseOptions } from "@knitfab/drivers/runtime/kubernetes/job-spec";
 import { VERSION } from "./version.js";
 import { lazyRuntime } from "@knitfab/engine";
 import type { ServeConfig } from "./config.js";
@@ -32,6 +34,16 @@ interface Backend<F> {
 interface RuntimeBackend extends Backend<RuntimeFactory> {
   /** What this runtime cannot honour of a plan, told when the plan is applied (the API role has no runtime of its own). */
   unhonoured: UnhonouredPlanSettings;
+  /**
+   * Which logs the runtime's workers write themselves (see WorkerRuntime.recordsLog), decided from
+   * the configuration alone, so the engine knows before the runtime is made on first use.
+   */
+  recordsLog?: (config: ServeConfig) => (log: DataVolume) => boolean;
+}
+
+/** The log sidecar's settings, when the configuration turns it on (--nurse-secret). */
+function nurseOf(kubernetes: ServeConfig["kubernetes"]): NurseOptions | undefined {
+  return kubernetes.nurseSecret === undefined ? undefined : { image: kubernetes.agentImage, secretName: kubernetes.nurseSecret };
 }
 
 export const STORES: Readonly<Record<string, Backend<StoreFactory>>> = {
@@ -77,14 +89,20 @@ export const RUNTIMES: Readonly<Record<string, RuntimeBackend>> = {
     unhonoured: dockerUnhonouredPlanSettings,
   },
   kubernetes: {
-    summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class)",
+    summary: "a Job per run in a Kubernetes cluster (--kubeconfig or the in-cluster configuration, --namespace, --priority-class, --nurse-secret)",
     create: async ({ kubernetes }) => {
       const { createKubernetesRuntime } = await import("@knitfab/drivers/kubernetes");
       return createKubernetesRuntime({
         ...(kubernetes.kubeconfig === undefined ? {} : { kubeconfig: kubernetes.kubeconfig }),
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
         ...(kubernetes.priorityClass === undefined ? {} : { priorityClassName: kubernetes.priorityClass }),
+        // The log sidecar runs the server image, as the data agents do.
+        ...(nurseOf(kubernetes) === undefined ? {} : { nurse: nurseOf(kubernetes) }),
       });
+    },
+    recordsLog: ({ kubernetes }) => {
+      const nurse = nurseOf(kubernetes);
+      return (log) => nurseRecordsLog(nurse === undefined ? {} : { nurse }, log);
     },
     // Service accounts, tolerations and node affinity are all the cluster's to honour.
     unhonoured: () => [],
@@ -107,7 +125,7 @@ export async function createBackends(config: ServeConfig): Promise<Backends> {
   const runtime = known("--runtime", RUNTIMES, config.runtime);
   return {
     store: await store.create(config),
-    runtime: lazyRuntime(config.runtime, () => runtime.create(config)),
+    runtime: lazyRuntime(config.runtime, () => runtime.create(config), runtime.recordsLog?.(config)),
     unhonouredPlanSettings: runtime.unhonoured,
   };
 }

@@ -36,4 +36,15 @@ describe("serve configuration: the pvc store", () => {
     expect(() => resolveServeConfig({ dataSize: "1Gi" }, {})).toThrow(/--data-size apply to --store pvc only/);
     expect(() => resolveServeConfig({ store: "pvcs" }, {})).toThrow(/--store "pvcs" is unknown; known: local .*; pvc/);
   });
+
+  it("takes the log sidecar's secret for the kubernetes runtime with the pvc store only, and none by default", () => {
+    const inCluster = { KUBERNETES_SERVICE_HOST: "10.0.0.1" };
+    const kube = { store: "pvc", runtime: "kubernetes" };
+    expect(resolveServeConfig(kube, inCluster).kubernetes.nurseSecret).toBeUndefined();
+    expect(resolveServeConfig({ ...kube, nurseSecret: "knit-nurse-secret" }, inCluster).kubernetes.nurseSecret).toBe("knit-nurse-secret");
+    expect(resolveServeConfig(kube, { ...inCluster, KNITFAB_NURSE_SECRET: "nurse.token" }).kubernetes.nurseSecret).toBe("nurse.token");
+    expect(() => resolveServeConfig({ ...kube, nurseSecret: "Nurse_Secret" }, inCluster)).toThrow(/--nurse-secret must be a Secret name/);
+    expect(() => resolveServeConfig({ store: "pvc", nurseSecret: "s" }, inCluster)).toThrow(/--nurse-secret applies to --runtime kubernetes with --store pvc only \(the runtime is "docker"/);
+    expect(() => resolveServeConfig({ runtime: "kubernetes", nurseSecret: "s" }, inCluster)).toThrow(/--nurse-secret applies to --runtime kubernetes with --store pvc only/);
+  });
 });

@@ -54,6 +54,12 @@ export interface KubernetesConfig {
   dataSize: string;
   /** the `pvc` store's data agents: the server image they run (`knitfab data-agent`) */
   agentImage: string;
+  /**
+   * the log sidecar's service-account-token Secret; undefined: no sidecar (the server records logs
+   * through the API). With it, workers of runs whose log is a claim write their log themselves
+   * (`knitfab nurse` in the agent image).
+   */
+  nurseSecret: string | undefined;
 }
 
 /** Each Data's claim requests this much unless --data-size says otherwise (the reference's initial capacity). */
@@ -99,6 +105,7 @@ export interface ServeFlags extends AccessFlags {
   storageClass?: string;
   dataSize?: string;
   agentImage?: string;
+  nurseSecret?: string;
 }
 
 export { ConfigError };
@@ -141,6 +148,10 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   if (backends.store !== "pvc") {
     const given = [flags.storageClass ?? env.KNITFAB_STORAGE_CLASS ? "--storage-class" : "", flags.dataSize ?? env.KNITFAB_DATA_SIZE ? "--data-size" : ""].filter(Boolean);
     if (given.length > 0) throw new ConfigError(`${given.join(" and ")} apply to --store pvc only (the store is "${backends.store}")`);
+  }
+  // The sidecar writes into the log's claim from the worker's pod: a Job on claims, nothing else.
+  if (kubernetes.nurseSecret !== undefined && (backends.store !== "pvc" || backends.runtime !== "kubernetes")) {
+    throw new ConfigError(`--nurse-secret applies to --runtime kubernetes with --store pvc only (the runtime is "${backends.runtime}", the store "${backends.store}")`);
   }
   return {
     home,
@@ -193,7 +204,19 @@ function resolveKubernetes(flags: ServeFlags, env: NodeJS.ProcessEnv): Kubernete
   }
   const agentImage = (flags.agentImage ?? env.KNITFAB_AGENT_IMAGE ?? `localhost/knitfab-server:${VERSION}`).trim();
   if (agentImage === "" || /\s/.test(agentImage)) throw new ConfigError(`--agent-image must be an image reference such as registry.example/knitfab-server:${VERSION}, got "${agentImage}"`);
-  return { kubeconfig, namespace: namespace || undefined, priorityClass: priorityClass || undefined, storageClass: storageClass || undefined, dataSize, agentImage };
+  const nurseSecret = (flags.nurseSecret ?? env.KNITFAB_NURSE_SECRET)?.trim();
+  if (nurseSecret && (nurseSecret.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(nurseSecret))) {
+    throw new ConfigError(`--nurse-secret must be a Secret name (lower-case letters, digits, "-" and "."), got "${nurseSecret}"`);
+  }
+  return {
+    kubeconfig,
+    namespace: namespace || undefined,
+    priorityClass: priorityClass || undefined,
+    storageClass: storageClass || undefined,
+    dataSize,
+    agentImage,
+    nurseSecret: nurseSecret || undefined,
+  };
 }
 
 /** A limit, or undefined for `unlimited`. */

@@ -51,6 +51,11 @@ export interface WorkerSpec {
   serviceAccount?: string;
   /** Where the worker may run; the runtime decides placement (see WorkerUnschedulableError). */
   onNode: NodePlacement;
+  /**
+   * The run's log Data, when the plan has a log. A runtime that records the log inside the worker
+   * (see WorkerRuntime.recordsLog) mounts it there; the others ignore it.
+   */
+  log?: DataVolume;
 }
 
 export type WorkerState =
@@ -118,6 +123,13 @@ export interface WorkerRuntime {
    */
   unplaceable(onNode: NodePlacement): Promise<string | undefined>;
   inspect(runId: string): Promise<WorkerState>;
+  /**
+   * Whether a worker started with this log volume writes its log into it by itself (the kubernetes
+   * runtime's log sidecar, for a claim): then nobody else may write that log, so the engine neither
+   * records it while the worker runs nor copies it at the end. Absent or false: the engine records
+   * it from `logs`. Decided from configuration only, with no call to the engine.
+   */
+  recordsLog?(log: DataVolume): boolean;
   /** stdout and stderr interleaved, raw bytes; undefined when the run has no worker. */
   logs(runId: string, options: LogOptions): Promise<NodeJS.ReadableStream | undefined>;
   /** Stops (killing if needed) and deletes the worker. Idempotent. */

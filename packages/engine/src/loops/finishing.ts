@@ -2,7 +2,7 @@ import { CHANNEL, claimRun, recordDataSize, loadRuns, pendingReasons, setWorkerP
 import type { EngineContext } from "../engine-context.js";
 import type { LoopDefinition } from "../loop-runner.js";
 import { beforeHooks, commit, withClaim } from "../transitions.js";
-import { writeLogFile } from "../workers/log-files.js";
+import { workerRecordsLog, writeLogFile } from "../workers/log-files.js";
 
 /**
  * completing → done, aborting → failed (spec/loops.md §5): saves the worker's complete log, removes
@@ -58,7 +58,7 @@ export function finishingLoop(context: EngineContext): LoopDefinition {
 
 /**
  * Every step is idempotent, so a crash anywhere is repaired by doing it all again: the log is
- * rewritten from the engine's copy while the worker exists (and left as recorded once it is gone),
+ * rewritten from the engine's copy while the worker exists (unless the worker writes it itself) (and left as recorded once it is gone),
  * removal of a missing worker is a no-op, and sealing twice is harmless. A worker still running
  * (abort, tearoff) is removed here, before its outputs become final; an exited one is left for the
  * caller to remove once the run is recorded. Returns whether the worker had exited.
@@ -66,7 +66,9 @@ export function finishingLoop(context: EngineContext): LoopDefinition {
 async function releaseWorker(context: EngineContext, run: RunRecord): Promise<boolean> {
   const { runtime, store, watch } = context;
   await watch.forget(run.runId);
-  if (run.log) {
+  // A worker that wrote its log itself has it complete once it has exited (its log sidecar ends
+  // after the task); one stopped here keeps what the sidecar wrote until then.
+  if (run.log && !workerRecordsLog(context, run.log.knitId)) {
     const full = await runtime.logs(run.runId, { follow: false });
     if (full) await writeLogFile(store, run.log.knitId, full);
   }

@@ -21,6 +21,7 @@ import { WorkerStartError, WorkerUnschedulableError, workerName, type WorkerStat
 import type { EngineContext } from "../engine-context.js";
 import type { LoopDefinition } from "../loop-runner.js";
 import { beforeHooks, commit, withClaim } from "../transitions.js";
+import { workerRecordsLog } from "../workers/log-files.js";
 import { workerSpecOf } from "../workers/worker-spec.js";
 
 const ACTIVE: readonly RunStatus[] = ["starting", "running"];
@@ -182,10 +183,13 @@ async function refusedStart(context: EngineContext, claimed: ClaimedRun, run: Ru
   logger.warn?.(`run ${run.runId}: ${reason}`);
 }
 
-/** Records the log as it is written and wakes the loops the moment the worker ends. */
+/**
+ * Records the log as it is written (unless the worker writes it itself, see
+ * WorkerRuntime.recordsLog) and wakes the loops the moment the worker ends.
+ */
 function followWorker(context: EngineContext, run: RunRecord): void {
   const { watch, database } = context;
-  if (run.log) watch.record(run.runId, run.log.knitId);
+  if (run.log && !workerRecordsLog(context, run.log.knitId)) watch.record(run.runId, run.log.knitId);
   watch.watch(run.runId, async () => {
     if (await wakeRun(database.db, run.runId, ACTIVE)) context.wake();
   });

@@ -3,7 +3,8 @@ import type { DataStore, NodePlacement, WorkerSpec } from "@knitfab/drivers";
 
 /**
  * The worker of a run: inputs read-only at their paths, outputs writable; the log is captured, not
- * mounted. Volumes come from the store and go to the runtime as they are; placement (on_node) and
+ * mounted in the task (a runtime with a log sidecar mounts it there, see WorkerRuntime.recordsLog).
+ * Volumes come from the store and go to the runtime as they are; placement (on_node) and
  * the service account are the runtime's to honour.
  */
 export function workerSpecOf(run: RunRecord, context: WorkerContext, store: DataStore, env: Record<string, string>): WorkerSpec {
@@ -22,6 +23,7 @@ export function workerSpecOf(run: RunRecord, context: WorkerContext, store: Data
     labels: { "knitfab/worker.plan": run.plan.planId },
     ...(context.serviceAccount ? { serviceAccount: context.serviceAccount } : {}),
     onNode: placementOf(context.onNode),
+    ...(run.log ? { log: store.volumeOf(run.log.knitId) } : {}),
   };
 }
 

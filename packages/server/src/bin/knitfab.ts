@@ -9,6 +9,7 @@ import { registerTlsCommands } from "../admin/tls-commands.js";
 import { registerAdminCommands } from "../admin/commands.js";
 import { registerVexCommand } from "../vex-command.js";
 import { registerDataAgentCommand } from "../data-agent-command.js";
+import { registerNurseCommand } from "../nurse-command.js";
 import { registerInstallCommands } from "../admin/install/commands.js";
 
 const program = new Command("knitfab")
@@ -46,6 +47,13 @@ program
   .addOption(new Option("--kubeconfig <file>", "kubernetes runtime and pvc store: kubeconfig file (default: the in-cluster configuration)").env("KNITFAB_KUBECONFIG"))
   .addOption(new Option("--namespace <name>", "kubernetes runtime and pvc store: namespace of the workers, claims and data agents (default: the kubeconfig context's, else default)").env("KNITFAB_NAMESPACE"))
   .addOption(new Option("--priority-class <name>", "kubernetes runtime: PriorityClass of the workers (default: none)").env("KNITFAB_PRIORITY_CLASS"))
+  .addOption(
+    new Option(
+      "--nurse-secret <name>",
+      "kubernetes runtime with the pvc store: a service-account-token Secret (of an account allowed get on pods and pods/log) for the log sidecar, " +
+        "which then writes each run's log inside its pod with --agent-image (default: none, the server records logs through the API)",
+    ).env("KNITFAB_NURSE_SECRET"),
+  )
   .addOption(
     new Option("--node-label <key=value...>", "labels of this machine, matched by plans' on_node (repeatable)").env("KNITFAB_NODE_LABELS"),
   )
@@ -169,6 +177,7 @@ registerTlsCommands(program);
 registerAdminCommands(program);
 registerVexCommand(program);
 registerDataAgentCommand(program);
+registerNurseCommand(program);
 registerInstallCommands(program);
 
 await program.parseAsync(process.argv);

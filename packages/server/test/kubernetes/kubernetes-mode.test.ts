@@ -9,6 +9,7 @@
  * node is not.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,12 @@ const run = promisify(execFile);
 const scripts = fileURLToPath(new URL("../../../../scripts/", import.meta.url));
 const NAMESPACE = "knitfab";
 const RUNS_WAIT_MS = 10 * 60_000;
+/**
+ * The server image under test, tagged for this checkout: several checkouts may share one Podman,
+ * and another's build of the default tag would otherwise replace the image (the workers' log
+ * sidecar and the data agents) under this test with one of other code.
+ */
+const IMAGE_TAG = `localhost/knitfab-server:test-${createHash("sha256").update(fileURLToPath(new URL("../../../../", import.meta.url))).digest("hex").slice(0, 12)}`;
 
 let controlPlane: ControlPlane | undefined;
 let kubelet: StandInKubelet | undefined;
@@ -37,7 +44,7 @@ let kubeArgs: string[] = [];
 
 beforeAll(async () => {
   const podmanSocket = await preparePodman();
-  const image = (await run("sh", [join(scripts, "build-server-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+  const image = (await run("sh", [join(scripts, "build-server-image.sh"), IMAGE_TAG], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
   controlPlane = await startControlPlane();
   kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one", labels: { zone: "here" } }] });
   const admin = controlPlane.adminConfig();
@@ -67,6 +74,26 @@ beforeAll(async () => {
       subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
     },
   });
+  // The log sidecar's account, as the chart makes it: pods and pods/log get, its token in a Secret
+  // that the token controller fills in; the nurse reads main's log with it from inside the pod.
+  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knit-nurse" } } });
+  await rbac.createNamespacedRole({
+    namespace: NAMESPACE,
+    body: { metadata: { name: "read-log" }, rules: [{ apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get"] }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: "read-log" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "read-log" },
+      subjects: [{ kind: "ServiceAccount", name: "knit-nurse", namespace: NAMESPACE }],
+    },
+  });
+  await core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: { metadata: { name: "knit-nurse-secret", annotations: { "kubernetes.io/service-account.name": "knit-nurse" } }, type: "kubernetes.io/service-account-token" },
+  });
+  await waitUntil("the nurse's token", async () => Boolean((await core.readNamespacedSecret({ name: "knit-nurse-secret", namespace: NAMESPACE })).data?.token));
   const kubeconfig = await controlPlane.kubeconfigForServiceAccount(NAMESPACE, "knitfab", { expirationSeconds: 7200 });
   await waitUntil("the node Ready", async () =>
     (await core.listNode()).items.every((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")),
@@ -80,6 +107,7 @@ beforeAll(async () => {
       "--storage-class", kubelet.storageClassName,
       "--data-size", "64Mi",
       "--agent-image", image,
+      "--nurse-secret", "knit-nurse-secret",
   ];
   server = await spawnServe({ fastEngine: true, logLevel: "warn", args: kubeArgs });
 });
@@ -149,16 +177,23 @@ describe("the user guide's pipeline in kubernetes mode (pvc store, real control 
     expect(await filesOf(score)).toEqual({ score: "40\n" });
     expect(await filesOf(dataset)).toEqual({ "numbers.txt": "1 2 3 4" });
 
-    // The log Data holds the task's stdout and stderr.
+    // The log Data holds the task's stdout and stderr, each line once, written inside the
+    // worker's pod by its log sidecar (whose start the node reported).
     const log = await runLog(apiRoot, String(trained!.runId));
     expect(log.status).toBe(200);
-    expect(log.text).toContain("training on 1 2 3 4");
-    expect(log.text).toContain("to stderr");
+    expect(log.text.split("\n").sort()).toEqual(["", "to stderr", "training on 1 2 3 4"]);
+    expect(await nurseStarted(String(trained!.runId))).toBe(true);
 
     // The workers were Jobs, removed once their runs were recorded; no data agent is left behind.
     await noPodsLeft();
   });
 });
+
+/** Whether the node started a `nurse` container in a pod of the run's worker (events outlive the pod). */
+async function nurseStarted(runId: string): Promise<boolean> {
+  const events = (await core.listNamespacedEvent({ namespace: NAMESPACE })).items;
+  return events.some((event) => event.involvedObject.name?.startsWith(`worker-run-${runId}-`) && event.message === "Started container nurse");
+}
 
 async function noPodsLeft(): Promise<void> {
   await waitUntil("workers and agents gone", async () => {
@@ -189,7 +224,9 @@ describe("a server killed (kill -9) while its run's Job runs, in kubernetes mode
       expect(finished, JSON.stringify(finished)).toMatchObject({ status: "done", exit: { code: 0, message: "" } });
       const output = String(((await getRun(second.apiRoot, String(finished!.runId))).outputs as Json[])[0]!.knitId);
       expect(await filesOf(output, second.apiRoot)).toEqual({ value: "survived\n" });
-      expect((await runLog(second.apiRoot, String(finished!.runId))).text).toContain("finished");
+      // The log was written in the pod by its sidecar, the server dead or alive.
+      expect((await runLog(second.apiRoot, String(finished!.runId))).text).toBe("finished\n");
+      expect(await nurseStarted(String(finished!.runId))).toBe(true);
       await noPodsLeft();
     } finally {
       await second?.stop();

@@ -46,6 +46,11 @@ describe("worker Jobs against the Kubernetes v1.36 schemas", () => {
         { volume: { kind: "host-folder", path: "/srv/knitfab/data/b" }, target: "/out", readOnly: false },
       ],
     }),
+    "a log recorded by the nurse, beside a plan's service account": spec({
+      serviceAccount: "trainer",
+      log: { kind: "claim", claimName: "data-knitid-log" },
+      mounts: [{ volume: { kind: "claim", claimName: "data-knitid-b" }, target: "/out", readOnly: false }],
+    }),
     "cpu, memory and GPU limits": spec({ resources: { cpu: "500m", memory: "1Gi", "nvidia.com/gpu": "1" } }),
     "may, prefer and must together": spec({
       onNode: {
@@ -60,7 +65,8 @@ describe("worker Jobs against the Kubernetes v1.36 schemas", () => {
   };
   for (const [name, worker] of Object.entries(cases)) {
     it(`builds a valid Job for ${name}`, () => {
-      expect(() => validateJob(workerJob(worker, { namespace: "knit", priorityClassName: "knit-worker-priority", helperImage: "localhost/knit-empty:1" }))).not.toThrow();
+      const options = { namespace: "knit", priorityClassName: "knit-worker-priority", helperImage: "localhost/knit-empty:1" };
+      expect(() => validateJob(workerJob(worker, { ...options, nurse: { image: "localhost/knitfab-server:1", secretName: "knit-nurse-secret" } }))).not.toThrow();
     });
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WorkerSpec } from "../worker-runtime.js";
 import { workerSpecFixture } from "../../contract/worker-spec-fixture.js";
-import { affinityOf, tolerationsOf, workerJob } from "./job-spec.js";
+import { affinityOf, nurseRecordsLog, tolerationsOf, workerJob } from "./job-spec.js";
 
 const RUN = "0f6c1b4e-7d2a-4c59-9a43-1e2b3c4d5e6f";
 
@@ -94,6 +94,57 @@ describe("workerJob", () => {
     expect(workerJob(spec({ mounts: [{ volume: { kind: "claim", claimName: "c" }, target: "/out", readOnly: false }] }), { namespace: "n" }).spec?.template.spec?.initContainers?.[0]?.image).toBe(
       "localhost/train:1.0",
     );
+  });
+});
+
+describe("the log sidecar (nurse)", () => {
+  const nurse = { image: "localhost/knitfab-server:1", secretName: "knit-nurse-secret" };
+  const logClaim = { kind: "claim", claimName: "data-knitid-log1" } as const;
+
+  it("adds the nurse beside main with the log claim writable at /log and its own token secret, main untouched", () => {
+    const job = workerJob(
+      spec({ log: logClaim, mounts: [{ volume: { kind: "claim", claimName: "data-knitid-a" }, target: "/in", readOnly: true }] }),
+      { namespace: "knit", nurse },
+    );
+    const pod = job.spec?.template.spec;
+    expect(pod?.volumes).toEqual([
+      { name: "serviceaccount", secret: { secretName: "knit-nurse-secret" } },
+      { name: "in-0", persistentVolumeClaim: { claimName: "data-knitid-a", readOnly: true } },
+      { name: "log", persistentVolumeClaim: { claimName: "data-knitid-log1" } },
+    ]);
+    expect(pod?.containers.map((container) => container.name)).toEqual(["main", "nurse"]);
+    // The task sees neither the log nor the nurse's token, and gets no token of its own.
+    expect(pod?.containers[0]?.volumeMounts).toEqual([{ name: "in-0", mountPath: "/in", readOnly: true }]);
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.containers[1]).toEqual({
+      name: "nurse",
+      image: "localhost/knitfab-server:1",
+      imagePullPolicy: "IfNotPresent",
+      args: ["nurse", "main", "/log/log"],
+      env: [
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      ],
+      volumeMounts: [
+        { name: "log", mountPath: "/log" },
+        { name: "serviceaccount", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
+      ],
+      resources: { requests: { cpu: "50m", memory: "100Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false },
+    });
+    expect(nurseRecordsLog({ nurse }, logClaim)).toBe(true);
+  });
+
+  it("adds no nurse without a log, without the setting, or for a log that is not a claim", () => {
+    const names = (worker: WorkerSpec, options: Parameters<typeof workerJob>[1]) => workerJob(worker, options).spec?.template.spec?.containers.map((c) => c.name);
+    expect(names(spec(), { namespace: "knit", nurse })).toEqual(["main"]);
+    expect(names(spec({ log: logClaim }), { namespace: "knit" })).toEqual(["main"]);
+    const hostLog = { kind: "host-folder", path: "/srv/knitfab/data/log1" } as const;
+    expect(names(spec({ log: hostLog }), { namespace: "knit", nurse })).toEqual(["main"]);
+    expect(workerJob(spec({ log: logClaim }), { namespace: "knit" }).spec?.template.spec?.volumes).toBeUndefined();
+    expect(nurseRecordsLog({}, logClaim)).toBe(false);
+    expect(nurseRecordsLog({ nurse }, hostLog)).toBe(false);
+    expect(nurseRecordsLog({ nurse }, undefined)).toBe(false);
   });
 });
 

@@ -25,6 +25,36 @@ export interface WorkerJobOptions {
    * Default: the run's own image, which is on the node already (no registry pull just for the check).
    */
   helperImage?: string;
+  /** The log sidecar; without it the run's log is read through the API by the server instead. */
+  nurse?: NurseOptions;
+}
+
+/**
+ * The log sidecar (spec/loops.md §8.1, §8.2): a `nurse` container beside `main` that follows main's
+ * log through the API and writes it into the log Data's claim, inside the pod.
+ */
+export interface NurseOptions {
+  /** An image whose entrypoint is the server binary (`knitfab nurse ...`): the data agents' image. */
+  image: string;
+  /**
+   * A Secret of type kubernetes.io/service-account-token of a service account allowed `get` on pods
+   * and pods/log in the namespace (the chart's `knit-nurse-secret` of `knit-nurse`). The nurse gets
+   * its own credentials, mounted in its container only: the task's own service account (or none)
+   * is the plan's business and is never widened for the log.
+   */
+  secretName: string;
+}
+
+/** The log sidecar container, and the path of the log file in it (the reference's `/log/log`). */
+export const NURSE_CONTAINER = "nurse";
+export const NURSE_LOG_FOLDER = "/log";
+export const NURSE_LOG_FILE = "/log/log";
+/** Where in-cluster clients look for their token, CA and namespace. */
+const SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** Whether a worker with this log volume gets a nurse: only a claim, which the pod mounts wherever it runs. */
+export function nurseRecordsLog(options: Pick<WorkerJobOptions, "nurse">, log: DataVolume | undefined): boolean {
+  return options.nurse !== undefined && log?.kind === "claim";
 }
 
 /** The name of the container running the user's task; messages and the log API name it. */
@@ -78,6 +108,14 @@ export function workerJob(spec: WorkerSpec, options: WorkerJobOptions): V1Job {
           },
         ];
 
+  const containers: V1Container[] = [main];
+  if (options.nurse && spec.log && nurseRecordsLog(options, spec.log)) {
+    // The secret first, as the reference lists it; the log claim writable for the nurse only.
+    volumes.unshift({ name: "serviceaccount", secret: { secretName: options.nurse.secretName } });
+    volumes.push(podVolume("log", spec.log, false));
+    containers.push(nurseContainer(options.nurse));
+  }
+
   const labels = {
     ...spec.labels,
     [WORKER_LABELS.runId]: spec.runId,
@@ -106,11 +144,36 @@ export function workerJob(spec: WorkerSpec, options: WorkerJobOptions): V1Job {
           ...(tolerations.length > 0 ? { tolerations } : {}),
           ...(affinity ? { affinity } : {}),
           ...(init.length > 0 ? { initContainers: init } : {}),
-          containers: [main],
+          containers,
           ...(volumes.length > 0 ? { volumes } : {}),
         },
       },
     },
+  };
+}
+
+/**
+ * `knitfab nurse main /log/log` with the pod's name and namespace from the downward API. It ends by
+ * itself once main has ended and its log is written, so the pod (and the Job) end with main.
+ * Requests as the reference's limits; the limits leave node (about 150 MB with the bundle) room to start quickly.
+ */
+function nurseContainer(nurse: NurseOptions): V1Container {
+  return {
+    name: NURSE_CONTAINER,
+    image: nurse.image,
+    imagePullPolicy: "IfNotPresent",
+    args: ["nurse", MAIN_CONTAINER, NURSE_LOG_FILE],
+    env: [
+      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ],
+    volumeMounts: [
+      { name: "log", mountPath: NURSE_LOG_FOLDER },
+      { name: "serviceaccount", mountPath: SERVICE_ACCOUNT_PATH, readOnly: true },
+    ],
+    resources: { requests: { cpu: "50m", memory: "100Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    // As the data agents: the log file was made by one (as root), and the nurse appends to it.
+    securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false },
   };
 }
 

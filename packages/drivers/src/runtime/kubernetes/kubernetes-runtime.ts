@@ -7,9 +7,10 @@
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import type { DataVolume } from "../../volume.js";
 import { WORKER_LABELS, WorkerStartError, workerName, type LogOptions, type NodePlacement, type WorkerRuntime, type WorkerSpec, type WorkerState } from "../worker-runtime.js";
 import { messageOf, statusOf } from "./api-errors.js";
-import { MAIN_CONTAINER, workerJob } from "./job-spec.js";
+import { MAIN_CONTAINER, nurseRecordsLog, workerJob, type NurseOptions } from "./job-spec.js";
 import { workerStateOf } from "./job-state.js";
 
 export interface KubernetesRuntimeOptions {
@@ -21,6 +22,11 @@ export interface KubernetesRuntimeOptions {
   priorityClassName?: string;
   /** Image of the init container that checks outputs are empty; default: the run's image. */
   helperImage?: string;
+  /**
+   * The log sidecar: a run whose log is a claim gets a `nurse` container that writes the log into
+   * it inside the pod (then the engine does not). Without it the engine records the log through the API.
+   */
+  nurse?: NurseOptions;
   /** How often a followed log waits to find its container started (default 500 ms). */
   pollMs?: number;
 }
@@ -78,6 +84,7 @@ class KubernetesRuntime implements WorkerRuntime {
       namespace: this.namespace,
       ...(this.options.priorityClassName ? { priorityClassName: this.options.priorityClassName } : {}),
       ...(this.options.helperImage ? { helperImage: this.options.helperImage } : {}),
+      ...(this.options.nurse ? { nurse: this.options.nurse } : {}),
     });
     try {
       await this.batch.createNamespacedJob({ namespace: this.namespace, body });
@@ -95,6 +102,10 @@ class KubernetesRuntime implements WorkerRuntime {
   /** The cluster's scheduler makes a worker wait by itself (pending, with its reason): never refused here. */
   unplaceable(_onNode: NodePlacement): Promise<string | undefined> {
     return Promise.resolve(undefined);
+  }
+
+  recordsLog(log: DataVolume): boolean {
+    return nurseRecordsLog(this.options, log);
   }
 
   async inspect(runId: string): Promise<WorkerState> {

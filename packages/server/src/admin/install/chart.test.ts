@@ -108,14 +108,15 @@ describe("charts/knitfab", () => {
     expect(namesOf(manifests, "ConfigMap")).toEqual(["extra-api-config", "hooks-config"]);
     expect(parseHooks(dataOf(named(manifests, "ConfigMap", "hooks-config"))["hooks.yaml"] ?? "")).toEqual({ before: [], after: [] });
     expect(parseExtraApis(dataOf(named(manifests, "ConfigMap", "extra-api-config"))["extra-apis.yaml"] ?? "", "extra-apis.yaml")).toEqual([]);
-    expect(namesOf(manifests, "Secret")).toEqual(["database-credential", "schema-upgrader-database"]);
+    // the log sidecar's token (rbac.test.ts checks its account's rights)
+    expect(namesOf(manifests, "Secret")).toEqual(["database-credential", "knit-nurse-secret", "schema-upgrader-database"]);
     expect(namesOf(manifests, "DaemonSet")).toEqual([]);
     expect(namesOf(manifests, "ServiceAccount")).toEqual(
-      ["garbage-collection", "knitd", "knitd-backend", "loop-finishing", "loop-housekeep", "loop-initialize", "loop-projection", "loop-run-management"],
+      ["garbage-collection", "knit-nurse", "knitd", "knitd-backend", "loop-finishing", "loop-housekeep", "loop-initialize", "loop-projection", "loop-run-management"],
     );
     // projection touches neither Data nor workers: no Role
     expect(namesOf(manifests, "Role")).not.toContain("loop-projection");
-    expect(namesOf(manifests, "Role")).toHaveLength(7);
+    expect(namesOf(manifests, "Role")).toHaveLength(8);
 
     // each role's Deployment runs the server with its --role, one replica, on PostgreSQL and the kubernetes runtime
     const roles = ["api", "backend", ...LOOP_ROLES];
@@ -170,7 +171,7 @@ describe("charts/knitfab", () => {
     expect(namesOf(manifests, "ClusterRole")).toEqual(["knitfab-knitfab-vex"]);
 
     // the database: a Secret with the URL, read by every server
-    expect(namesOf(manifests, "Secret")).toEqual(["database-credential-url", "schema-upgrader-database"]);
+    expect(namesOf(manifests, "Secret")).toEqual(["database-credential-url", "knit-nurse-secret", "schema-upgrader-database"]);
     expect(stringDataOf(named(manifests, "Secret", "database-credential-url")).url).toBe(CUSTOM.database.externalUrl);
     const [api] = podOf(named(manifests, "Deployment", "knitd")).containers;
     expect(api?.image).toBe("registry.example:5000/knitfab/knitfab-server:9.9.9");

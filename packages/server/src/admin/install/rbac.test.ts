@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkerRuntime } from "@knitfab/drivers";
-import { createKubernetesRuntime, MAIN_CONTAINER } from "@knitfab/drivers/kubernetes";
+import { createKubernetesRuntime, kubernetesLogSource, loadKubeConfig, MAIN_CONTAINER } from "@knitfab/drivers/kubernetes";
 import { named, render, type Manifest } from "./chart-testing.js";
 
 const NAMESPACE = "knitfab";
@@ -94,6 +94,7 @@ function answer(permission: string): { status: number; body: string; type: strin
 let server: Server;
 let folder: string;
 let runtime: WorkerRuntime;
+let kubeconfig: string;
 let recorded: string[] = [];
 
 beforeAll(async () => {
@@ -108,7 +109,7 @@ beforeAll(async () => {
   const address = server.address();
   if (typeof address !== "object" || !address) throw new Error("no address");
   folder = await mkdtemp(join(tmpdir(), "knitfab-rbac-"));
-  const kubeconfig = join(folder, "kubeconfig");
+  kubeconfig = join(folder, "kubeconfig");
   await writeFile(
     kubeconfig,
     `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${address.port}", insecure-skip-tls-verify: true}}]\n` +
@@ -198,6 +199,38 @@ describe("RBAC of the chart", () => {
     expect(needed["run-management"]).toEqual(["/pods/log:get", "/pods:delete", "/pods:get", "/pods:list", "batch/jobs:create", "batch/jobs:delete", "batch/jobs:get", "batch/jobs:watch"]);
     // (a log follow reads its pod to tell a cut stream from a finished container)
     expect(needed.api).toEqual(["/pods/log:get", "/pods:get", "/pods:list", "batch/jobs:get"]);
+  });
+
+  it("grants the log sidecar (knitfab nurse) exactly what it asks of the API server, in a Role of its own with a token Secret, and tells the servers", async () => {
+    recorded = [];
+    const source = kubernetesLogSource(loadKubeConfig(kubeconfig), NAMESPACE, "worker-pod", MAIN_CONTAINER);
+    await source.phase();
+    await source.read(false, async () => undefined, new AbortController().signal);
+    const needed = [...new Set(recorded)].sort();
+    expect(needed).toEqual(["/pods/log:get", "/pods:get"]);
+
+    const manifests = await render();
+    const binding = manifests.find(
+      (manifest) => manifest.kind === "RoleBinding" && (manifest as { subjects?: { name: string }[] }).subjects?.some((subject) => subject.name === "knit-nurse"),
+    );
+    const role = binding ? named(manifests, "Role", (binding as unknown as { roleRef: { name: string } }).roleRef.name) : undefined;
+    expect(permissionsIn(role).sort()).toEqual(needed);
+    expect(named(manifests, "Secret", "knit-nurse-secret")).toMatchObject({
+      type: "kubernetes.io/service-account-token",
+      metadata: { annotations: { "kubernetes.io/service-account.name": "knit-nurse" } },
+    });
+    const serverArgs = (all: Manifest[]) =>
+      all
+        .filter((manifest) => manifest.kind === "Deployment")
+        .map((manifest) => (manifest.spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec.containers[0]?.args ?? [])
+        .filter((args) => args[0] === "serve");
+    expect(serverArgs(manifests).length).toBeGreaterThan(0);
+    for (const args of serverArgs(manifests)) expect(args).toContain("--nurse-secret=knit-nurse-secret");
+
+    // Turned off: no account, no secret, and the servers record logs themselves.
+    const without = await render([], ["worker.nurse.use=false"]);
+    expect(without.some((manifest) => manifest.metadata?.name === "knit-nurse" || manifest.metadata?.name === "knit-nurse-secret")).toBe(false);
+    for (const args of serverArgs(without)) expect(args.some((arg) => arg.startsWith("--nurse-secret"))).toBe(false);
   });
 
   it("gives the store's rules to every role that touches Data, and none to projection", async () => {
