@@ -1,4 +1,5 @@
 import type { V1Container, V1EnvVar, V1Pod, V1Volume } from "@kubernetes/client-node";
+import { envSourceValue, isEnvSourceReference, type EnvSources } from "./pod-env-sources.js";
 
 /** A pod that the stand-in kubelet cannot run as asked; the message says which part. */
 export class UnsupportedPodError extends Error {
@@ -17,6 +18,8 @@ export interface PlayManifestInputs {
   /** Podman volume name for each PersistentVolumeClaim the pod mounts, by claim name. */
   readonly claimVolumes: ReadonlyMap<string, string>;
   readonly nodeName: string;
+  /** The Secrets and ConfigMaps the env names (readEnvSources); without them such env is refused. */
+  readonly envSources?: EnvSources;
 }
 
 /**
@@ -26,10 +29,11 @@ export interface PlayManifestInputs {
  *   ServiceAccount admission plugin adds (`kube-api-access-*`, projected) is dropped with its
  *   mounts, since workloads here get no in-cluster API access;
  * - every image is played with imagePullPolicy Never: images come from the local store only;
- * - env values from the pod's own fields (downward API) are resolved here;
+ * - env values from the pod's own fields (downward API) are resolved here, and from Secrets and
+ *   ConfigMaps read beforehand (pod-env-sources.ts);
  * - requests and limits of cpu and memory pass through (Podman enforces limits); extended
  *   resources such as nvidia.com/gpu are dropped, as the scheduler has already accounted for them.
- * Anything else that would change what runs (secret/configMap volumes and env, envFrom) is refused.
+ * Anything else that would change what runs (secret/configMap volumes, envFrom) is refused.
  */
 export function podmanPlayManifest(inputs: PlayManifestInputs): string {
   const { pod } = inputs;
@@ -64,7 +68,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       command: source.command,
       args: source.args,
       workingDir: source.workingDir,
-      env: source.env?.map((env) => resolveEnv(env, pod, inputs.nodeName, source.name)),
+      env: source.env?.flatMap((env) => resolveEnv(env, pod, inputs.nodeName, source.name, inputs.envSources) ?? []),
       resources: limits || requests ? { limits, requests } : undefined,
       volumeMounts: source.volumeMounts
         ?.filter((mount) => !dropped.has(mount.name))
@@ -96,8 +100,15 @@ function cpuAndMemory(resources: Record<string, string> | undefined): Record<str
   return Object.keys(kept).length ? kept : undefined;
 }
 
-function resolveEnv(env: V1EnvVar, pod: V1Pod, nodeName: string, containerName: string): V1EnvVar {
+/** The env entry with a plain value; undefined for an optional Secret's or ConfigMap's key that is not there. */
+function resolveEnv(env: V1EnvVar, pod: V1Pod, nodeName: string, containerName: string, sources: EnvSources | undefined): V1EnvVar | undefined {
   if (!env.valueFrom) return { name: env.name, value: env.value ?? "" };
+  if (isEnvSourceReference(env)) {
+    const value = envSourceValue(env, sources);
+    if (value !== undefined) return { name: env.name, value };
+    if (sources && (env.valueFrom.secretKeyRef?.optional || env.valueFrom.configMapKeyRef?.optional)) return undefined;
+    throw new UnsupportedPodError(`container ${containerName}: env ${env.name} names a Secret or ConfigMap key that was not read`);
+  }
   const path = env.valueFrom.fieldRef?.fieldPath;
   const fields: Record<string, string | undefined> = {
     "metadata.name": pod.metadata?.name,

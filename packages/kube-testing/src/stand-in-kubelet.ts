@@ -17,6 +17,7 @@ import {
 import type { ControlPlane } from "./control-plane.js";
 import { PodmanApi, type PodmanContainerSummary } from "./podman-api.js";
 import { podmanPlayManifest, UnsupportedPodError } from "./pod-manifest.js";
+import { readEnvSources, type EnvSources } from "./pod-env-sources.js";
 import { derivePodStatus, sameStatus, type ObservedContainer, type WaitingReason } from "./pod-status.js";
 import { StandInProvisioner, STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in-provisioner.js";
 import { clientFor, errorStatus, nodeIdentity } from "./clients.js";
@@ -428,6 +429,11 @@ class NodeAgent {
     }
   }
 
+  /** The Secrets and ConfigMaps the pod's env names, read as this node. */
+  envSources(pod: V1Pod): Promise<EnvSources | WaitingReason> {
+    return readEnvSources(this.core, pod);
+  }
+
   async readClaimVolume(namespace: string, claimName: string): Promise<string | WaitingReason> {
     try {
       const claim = await this.core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace });
@@ -585,7 +591,21 @@ class PodWorker {
       await this.sleep(Math.min(5000 * attempt, 20_000));
     }
 
-    // 3. Play the pod and follow its containers until they have all ended.
+    // 3. Env from Secrets and ConfigMaps: a missing one keeps the pod waiting, as under a kubelet.
+    let envSources: EnvSources;
+    for (;;) {
+      if (this.terminating) return;
+      const read = await this.node.envSources(pod);
+      if (!("reason" in read)) {
+        envSources = read;
+        break;
+      }
+      await this.report(`env:${read.message}`, "Warning", "Failed", `Error: ${read.message}`);
+      await this.publish(this.observation({ waiting: new Map(allContainers.map((c) => [c.name, read])) }));
+      await this.sleep(2000);
+    }
+
+    // 4. Play the pod and follow its containers until they have all ended.
     let manifest: string;
     try {
       manifest = podmanPlayManifest({
@@ -594,6 +614,7 @@ class PodWorker {
         labels: { [STAND_IN_LABEL]: this.node.instance, "knitfab.test/pod-uid": pod.metadata?.uid ?? "" },
         claimVolumes,
         nodeName: this.node.name,
+        envSources,
       });
     } catch (error) {
       if (!(error instanceof UnsupportedPodError)) throw error;
