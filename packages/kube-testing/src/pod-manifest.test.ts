@@ -93,4 +93,15 @@ describe("podmanPlayManifest", () => {
       { name: "MODE", value: "fast" },
     ]);
   });
+
+  it("gives each pod's emptyDir volumes names of their own (Podman names the volume after them)", () => {
+    const manifest = play(
+      base({
+        containers: [{ name: "main", image: "i", volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] }],
+        volumes: [{ name: "tmp", emptyDir: {} }],
+      }),
+    );
+    expect(manifest.spec?.volumes).toEqual([{ name: "kubelet-abc-u-1-tmp", emptyDir: {} }]);
+    expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([{ name: "kubelet-abc-u-1-tmp", mountPath: "/tmp" }]);
+  });
 });

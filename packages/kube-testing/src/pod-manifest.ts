@@ -40,6 +40,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
   const spec = pod.spec;
   if (!spec) throw new UnsupportedPodError("the pod has no spec");
   const dropped = new Set<string>();
+  const renamed = new Map<string, string>();
   const volumes: V1Volume[] = [];
   for (const volume of spec.volumes ?? []) {
     if (volume.persistentVolumeClaim) {
@@ -47,7 +48,9 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       if (!podmanVolume) throw new UnsupportedPodError(`claim ${volume.persistentVolumeClaim.claimName} has no volume yet`);
       volumes.push({ name: volume.name, persistentVolumeClaim: { claimName: podmanVolume, readOnly: volume.persistentVolumeClaim.readOnly } });
     } else if (volume.emptyDir) {
-      volumes.push({ name: volume.name, emptyDir: {} });
+      // Podman names an emptyDir's volume after it, so one pod's `tmp` would be every pod's `tmp`: a name of this pod's own.
+      renamed.set(volume.name, `${inputs.podmanPodName}-${volume.name}`);
+      volumes.push({ name: `${inputs.podmanPodName}-${volume.name}`, emptyDir: {} });
     } else if (volume.hostPath) {
       volumes.push({ name: volume.name, hostPath: volume.hostPath });
     } else if (volume.projected && volume.name.startsWith("kube-api-access-")) {
@@ -72,7 +75,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       resources: limits || requests ? { limits, requests } : undefined,
       volumeMounts: source.volumeMounts
         ?.filter((mount) => !dropped.has(mount.name))
-        .map((mount) => ({ name: mount.name, mountPath: mount.mountPath, readOnly: mount.readOnly, subPath: mount.subPath })),
+        .map((mount) => ({ name: renamed.get(mount.name) ?? mount.name, mountPath: mount.mountPath, readOnly: mount.readOnly, subPath: mount.subPath })),
       securityContext: source.securityContext,
     };
   };
