@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { controlPlaneBinaries } from "./binaries.js";
 import { TestCertificateAuthority, serviceAccountKeys, type CertificateFiles, type ClientIdentity } from "./certificates.js";
+import { machineAddress } from "./host-address.js";
 import { writeKubeconfig } from "./kubeconfig.js";
 import { freePort, startProcess, type ManagedProcess } from "./processes.js";
 
@@ -27,6 +28,12 @@ export interface ControlPlane {
   readonly dir: string;
   /** `https://127.0.0.1:<port>` */
   readonly server: string;
+  /**
+   * Where pods reach the API server (what a kubelet puts in KUBERNETES_SERVICE_HOST and
+   * KUBERNETES_SERVICE_PORT): this machine's external address, which containers on Podman's bridge
+   * reach (loopback in a container is the container's own). The serving certificate names it.
+   */
+  readonly inClusterEndpoint: { readonly host: string; readonly port: number };
   /** The cluster CA certificate file (it signs the API server's serving certificate and every client certificate). */
   readonly caFile: string;
   /** A kubeconfig of a cluster administrator (group system:masters). */
@@ -68,7 +75,7 @@ const SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
 let kubeconfigCount = 0;
 
 /**
- * Starts a real control plane on loopback under a new temporary folder: etcd, then kube-apiserver
+ * Starts a real control plane (clients on loopback, pods at the machine's address) under a new temporary folder: etcd, then kube-apiserver
  * (client certificates, Node and RBAC authorisation, the NodeRestriction admission plugin on top of
  * the defaults, service-account token signing), then kube-controller-manager (all default
  * controllers, Job and service-account token controllers among them, each with its own service
@@ -117,9 +124,11 @@ async function start(
     Array.from({ length: 5 }, () => freePort()),
   );
   const server = `https://127.0.0.1:${apiPort}`;
+  const podAddress = machineAddress();
   const serving = ca.server("kube-apiserver", ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"], [
     "127.0.0.1",
     "10.96.0.1",
+    podAddress,
   ]);
   const kubeconfigFor = (name: string, identity: ClientIdentity): string => {
     const files = ca.client(name, identity);
@@ -156,8 +165,10 @@ async function start(
 
   const apiServerArgs = [
     `--etcd-servers=${etcdUrl}`,
-    "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
+    // Every address: this process's clients use loopback, pods (in Podman containers) the
+    // machine's external address, as in-cluster clients reach a real API server.
+    "--bind-address=0.0.0.0",
+    `--advertise-address=${podAddress}`,
     `--secure-port=${apiPort}`,
     `--tls-cert-file=${serving.cert}`,
     `--tls-private-key-file=${serving.key}`,
@@ -243,6 +254,7 @@ async function start(
   return {
     dir,
     server,
+    inClusterEndpoint: { host: podAddress, port: Number(apiPort) },
     caFile: ca.cert,
     adminKubeconfig,
     logs,

@@ -45,19 +45,50 @@ describe("podmanPlayManifest", () => {
     expect(main?.resources).toEqual({ limits: { memory: "1Gi" } });
   });
 
-  it("drops the service-account token volume and its mounts", () => {
-    const manifest = play(
-      base({
-        containers: [{ name: "main", image: "i", volumeMounts: [{ name: "kube-api-access-x1", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }] }],
-        volumes: [{ name: "kube-api-access-x1", projected: { sources: [] } }],
+  it("mounts the service-account token volume read-only from the folder its files were written to, and points containers at the API server", () => {
+    const pod = base({
+      containers: [
+        {
+          name: "main",
+          image: "i",
+          env: [{ name: "A", value: "b" }],
+          volumeMounts: [{ name: "kube-api-access-x1", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }],
+        },
+        { name: "side", image: "i", env: [{ name: "KUBERNETES_SERVICE_PORT", value: "1" }] },
+      ],
+      volumes: [{ name: "kube-api-access-x1", projected: { sources: [] } }],
+    });
+    const manifest = JSON.parse(
+      podmanPlayManifest({
+        pod,
+        podmanPodName: "p",
+        labels: {},
+        claimVolumes: new Map(),
+        fileVolumes: new Map([["kube-api-access-x1", "/tmp/files/kube-api-access-x1"]]),
+        apiServer: { host: "192.0.2.2", port: 6443 },
+        nodeName: "n1",
       }),
-    );
-    expect(manifest.spec?.volumes).toEqual([]);
-    expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([]);
+    ) as V1Pod;
+    expect(manifest.spec?.volumes).toEqual([{ name: "kube-api-access-x1", hostPath: { path: "/tmp/files/kube-api-access-x1", type: "Directory" } }]);
+    expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([
+      { name: "kube-api-access-x1", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
+    ]);
+    expect(manifest.spec?.containers[0]?.env).toEqual([
+      { name: "A", value: "b" },
+      { name: "KUBERNETES_SERVICE_HOST", value: "192.0.2.2" },
+      { name: "KUBERNETES_SERVICE_PORT", value: "6443" },
+    ]);
+    // The container's own value wins.
+    expect(manifest.spec?.containers[1]?.env).toEqual([
+      { name: "KUBERNETES_SERVICE_PORT", value: "1" },
+      { name: "KUBERNETES_SERVICE_HOST", value: "192.0.2.2" },
+    ]);
   });
 
   it("refuses what it cannot run faithfully", () => {
-    expect(() => play(base({ volumes: [{ name: "s", secret: { secretName: "x" } }] }))).toThrow(UnsupportedPodError);
+    // A file volume whose files were not written, and a kind it does not run.
+    expect(() => play(base({ volumes: [{ name: "s", secret: { secretName: "x" } }] }))).toThrow(/files were not written/);
+    expect(() => play(base({ volumes: [{ name: "s", iscsi: { targetPortal: "t", iqn: "q", lun: 0 } }] }))).toThrow(UnsupportedPodError);
     expect(() => play(base({ containers: [{ name: "main", image: "i", env: [{ name: "T", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }] }] }))).toThrow(
       /env T/,
     );

@@ -17,29 +17,41 @@ export interface PlayManifestInputs {
   readonly labels: Readonly<Record<string, string>>;
   /** Podman volume name for each PersistentVolumeClaim the pod mounts, by claim name. */
   readonly claimVolumes: ReadonlyMap<string, string>;
+  /** The folder on this machine holding the files of each file volume (see pod-files.ts), by volume name. */
+  readonly fileVolumes?: ReadonlyMap<string, string>;
+  /** Where containers reach the API server: set as KUBERNETES_SERVICE_HOST and _PORT in every container, as a kubelet does. */
+  readonly apiServer?: { readonly host: string; readonly port: number };
   readonly nodeName: string;
   /** The Secrets and ConfigMaps the env names (readEnvSources); without them such env is refused. */
   readonly envSources?: EnvSources;
 }
 
+/** A volume whose files a kubelet writes from the API: projected (service-account tokens), secret, configMap, downward API. */
+export function isFileVolume(volume: V1Volume): boolean {
+  return Boolean(volume.projected || volume.secret || volume.configMap || volume.downwardAPI);
+}
+
 /**
  * Translates an API Pod into the Pod document that `podman kube play` runs:
  * - claims become the Podman volumes that the stand-in provisioner made for their PersistentVolumes;
- * - emptyDir and hostPath volumes pass through; the service-account token volume that the
- *   ServiceAccount admission plugin adds (`kube-api-access-*`, projected) is dropped with its
- *   mounts, since workloads here get no in-cluster API access;
+ * - emptyDir and hostPath volumes pass through; volumes whose files come from the API (the
+ *   service-account token, CA and namespace that the ServiceAccount admission plugin adds as
+ *   `kube-api-access-*`, secrets, configMaps, downward API) become read-only hostPath mounts of the
+ *   folders the stand-in kubelet wrote them into (`fileVolumes`);
+ * - every container gets KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (`apiServer`), so
+ *   in-cluster clients reach the API server with the mounted token;
  * - every image is played with imagePullPolicy Never: images come from the local store only;
  * - env values from the pod's own fields (downward API) are resolved here, and from Secrets and
  *   ConfigMaps read beforehand (pod-env-sources.ts);
  * - requests and limits of cpu and memory pass through (Podman enforces limits); extended
  *   resources such as nvidia.com/gpu are dropped, as the scheduler has already accounted for them.
- * Anything else that would change what runs (secret/configMap volumes, envFrom) is refused.
+ * Anything else that would change what runs (envFrom, other volume kinds) is refused.
  */
 export function podmanPlayManifest(inputs: PlayManifestInputs): string {
   const { pod } = inputs;
   const spec = pod.spec;
   if (!spec) throw new UnsupportedPodError("the pod has no spec");
-  const dropped = new Set<string>();
+  const fileVolumes = new Set<string>();
   const renamed = new Map<string, string>();
   const volumes: V1Volume[] = [];
   for (const volume of spec.volumes ?? []) {
@@ -53,8 +65,11 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       volumes.push({ name: `${inputs.podmanPodName}-${volume.name}`, emptyDir: {} });
     } else if (volume.hostPath) {
       volumes.push({ name: volume.name, hostPath: volume.hostPath });
-    } else if (volume.projected && volume.name.startsWith("kube-api-access-")) {
-      dropped.add(volume.name);
+    } else if (isFileVolume(volume)) {
+      const folder = inputs.fileVolumes?.get(volume.name);
+      if (!folder) throw new UnsupportedPodError(`volume ${volume.name}: its files were not written`);
+      volumes.push({ name: volume.name, hostPath: { path: folder, type: "Directory" } });
+      fileVolumes.add(volume.name);
     } else {
       const kind = Object.keys(volume).find((key) => key !== "name") ?? "unknown";
       throw new UnsupportedPodError(`volume ${volume.name} is of kind ${kind}, which the stand-in kubelet does not run`);
@@ -71,11 +86,15 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       command: source.command,
       args: source.args,
       workingDir: source.workingDir,
-      env: source.env?.flatMap((env) => resolveEnv(env, pod, inputs.nodeName, source.name, inputs.envSources) ?? []),
+      env: containerEnv(source, pod, inputs),
       resources: limits || requests ? { limits, requests } : undefined,
-      volumeMounts: source.volumeMounts
-        ?.filter((mount) => !dropped.has(mount.name))
-        .map((mount) => ({ name: renamed.get(mount.name) ?? mount.name, mountPath: mount.mountPath, readOnly: mount.readOnly, subPath: mount.subPath })),
+      // File volumes are read-only for containers, as a kubelet mounts them.
+      volumeMounts: source.volumeMounts?.map((mount) => ({
+        name: renamed.get(mount.name) ?? mount.name,
+        mountPath: mount.mountPath,
+        readOnly: fileVolumes.has(mount.name) ? true : mount.readOnly,
+        subPath: mount.subPath,
+      })),
       securityContext: source.securityContext,
     };
   };
@@ -95,6 +114,19 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
     },
   };
   return JSON.stringify(dropUndefined(manifest));
+}
+
+function containerEnv(source: V1Container, pod: V1Pod, inputs: PlayManifestInputs): V1EnvVar[] | undefined {
+  const own = source.env?.flatMap((env) => resolveEnv(env, pod, inputs.nodeName, source.name, inputs.envSources) ?? []) ?? [];
+  const api = inputs.apiServer;
+  if (!api) return source.env ? own : undefined;
+  // A kubelet sets these for every container, whatever enableServiceLinks says; the container's own win.
+  const named = new Set(own.map((env) => env.name));
+  const service = [
+    { name: "KUBERNETES_SERVICE_HOST", value: api.host },
+    { name: "KUBERNETES_SERVICE_PORT", value: String(api.port) },
+  ].filter((env) => !named.has(env.name));
+  return [...own, ...service];
 }
 
 function cpuAndMemory(resources: Record<string, string> | undefined): Record<string, string> | undefined {

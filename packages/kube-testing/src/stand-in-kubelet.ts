@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { networkInterfaces } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -18,6 +20,8 @@ import type { ControlPlane } from "./control-plane.js";
 import { PodmanApi, type PodmanContainerSummary } from "./podman-api.js";
 import { podmanPlayManifest, UnsupportedPodError } from "./pod-manifest.js";
 import { readEnvSources, type EnvSources } from "./pod-env-sources.js";
+import { writePodFiles } from "./pod-files.js";
+import { machineAddress } from "./host-address.js";
 import { derivePodStatus, sameStatus, type ObservedContainer, type WaitingReason } from "./pod-status.js";
 import { StandInProvisioner, STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in-provisioner.js";
 import { clientFor, errorStatus, nodeIdentity } from "./clients.js";
@@ -96,7 +100,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   const nodes: NodeAgent[] = [];
   // One kubelet API for all its nodes: each node's address is this machine's with this port, and a
   // pod is found by namespace and name among the pods of every node.
-  const address = nodeAddress();
+  const address = machineAddress();
   const serving = options.controlPlane.kubeletServingCertificate(`stand-in-kubelet-${instance}`, options.nodes.map((node) => node.name), [address]);
   const server: KubeletServer = await startKubeletServer({
     address,
@@ -125,9 +129,11 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
     await server.close();
     throw error;
   }
+  // The files of the pods' token, secret and configMap volumes, one folder per pod.
+  const podFiles = mkdtempSync(join(tmpdir(), "knitfab-stand-in-files-"));
   try {
     for (const node of options.nodes) {
-      const agent = new NodeAgent({ ...node, instant: node.instant ?? options.instant ?? false }, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port);
+      const agent = new NodeAgent({ ...node, instant: node.instant ?? options.instant ?? false }, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port, podFiles);
       nodes.push(agent);
       await agent.register(adminCore, adminStorage);
     }
@@ -136,6 +142,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
     for (const agent of nodes) await agent.close();
     await provisioner.close();
     await server.close();
+    rmSync(podFiles, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -151,22 +158,9 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
       // Pods first: a volume in use cannot be removed.
       for (const pod of await podman.podsLabelled(STAND_IN_LABEL, instance)) await podman.removePod(pod);
       await provisioner.close();
+      rmSync(podFiles, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * The machine's first external IPv4 address (container bridges aside). Not loopback: the API server
- * reaches kubelet logs at any address, but refuses to proxy `nodes/<name>/proxy/…` (what the volume
- * expander scrapes) to a loopback one ("address not allowed"), as a real cluster's nodes never are.
- */
-function nodeAddress(): string {
-  for (const [name, addresses] of Object.entries(networkInterfaces())) {
-    if (/^(cni-|podman|veth|docker|br-)/.test(name)) continue;
-    const found = addresses?.find((entry) => entry.family === "IPv4" && !entry.internal);
-    if (found) return found.address;
-  }
-  throw new Error("stand-in kubelet: this machine has no external IPv4 address for its nodes (the API server will not proxy to loopback)");
 }
 
 /**
@@ -193,9 +187,11 @@ function podmanPodName(instance: string, uid: string): string {
 }
 
 class NodeAgent {
-  private readonly core: CoreV1Api;
+  readonly core: CoreV1Api;
   private readonly coordination: CoordinationV1Api;
   private readonly config: KubeConfig;
+  /** Where pods reach the API server (KUBERNETES_SERVICE_HOST/PORT). */
+  readonly apiServer: { readonly host: string; readonly port: number };
   private readonly workers = new Map<string, PodWorker>();
   private pods: ListWatch<V1Pod> | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -209,7 +205,9 @@ class NodeAgent {
     readonly pollMs: number,
     readonly address: string,
     readonly kubeletPort: number,
+    readonly podFiles: string,
   ) {
+    this.apiServer = controlPlane.inClusterEndpoint;
     this.config = clientFor(controlPlane.kubeconfigForUser(nodeIdentity(options.name)));
     this.core = this.config.makeApiClient(CoreV1Api);
     this.coordination = this.config.makeApiClient(CoordinationV1Api);
@@ -479,6 +477,11 @@ class PodWorker {
     this.podmanName = podmanPodName(node.instance, pod.metadata?.uid ?? "");
   }
 
+  /** The folder of this pod's file volumes. */
+  private get filesFolder(): string {
+    return join(this.node.podFiles, this.podmanName);
+  }
+
   /** The pod as last seen from the API server. */
   get pod(): V1Pod {
     return this.latest;
@@ -560,7 +563,29 @@ class PodWorker {
       await this.sleep(1000);
     }
 
-    // 2. Images: only the local Podman store. A missing one fails like a failed pull: ErrImagePull
+    // 2. Files from the API (service-account token, secrets, configMaps), with the node's identity;
+    // what cannot be read yet (a secret not there) is retried, as a kubelet's FailedMount.
+    let fileVolumes: Map<string, string>;
+    for (;;) {
+      if (this.terminating) return;
+      try {
+        fileVolumes = await writePodFiles(this.node.core, pod, this.node.name, this.filesFolder);
+        break;
+      } catch (error) {
+        if (error instanceof UnsupportedPodError) {
+          const waiting: WaitingReason = { reason: "CreateContainerConfigError", message: `stand-in kubelet: ${error.message}` };
+          await this.node.event(pod, "Warning", "Failed", `Error: ${waiting.message}`);
+          await this.publish(this.observation({ waiting: new Map(allContainers.map((c) => [c.name, waiting])) }));
+          return;
+        }
+        const message = `MountVolume.SetUp failed: ${describe(error)}`;
+        await this.report(`FailedMount:${message}`, "Warning", "FailedMount", message);
+        await this.publish(this.observation({ waiting: new Map(spec.containers.map((c) => [c.name, { reason: "ContainerCreating", message }])) }));
+        await this.sleep(1000);
+      }
+    }
+
+    // 3. Images: only the local Podman store. A missing one fails like a failed pull: ErrImagePull
     // at each try (with the kubelet's events), ImagePullBackOff while waiting for the next try.
     for (let attempt = 1; ; attempt += 1) {
       if (this.terminating) return;
@@ -591,7 +616,7 @@ class PodWorker {
       await this.sleep(Math.min(5000 * attempt, 20_000));
     }
 
-    // 3. Env from Secrets and ConfigMaps: a missing one keeps the pod waiting, as under a kubelet.
+    // 4. Env from Secrets and ConfigMaps: a missing one keeps the pod waiting, as under a kubelet.
     let envSources: EnvSources;
     for (;;) {
       if (this.terminating) return;
@@ -605,7 +630,7 @@ class PodWorker {
       await this.sleep(2000);
     }
 
-    // 4. Play the pod and follow its containers until they have all ended.
+    // 5. Play the pod and follow its containers until they have all ended.
     let manifest: string;
     try {
       manifest = podmanPlayManifest({
@@ -613,6 +638,8 @@ class PodWorker {
         podmanPodName: this.podmanName,
         labels: { [STAND_IN_LABEL]: this.node.instance, "knitfab.test/pod-uid": pod.metadata?.uid ?? "" },
         claimVolumes,
+        fileVolumes,
+        apiServer: this.node.apiServer,
         nodeName: this.node.name,
         envSources,
       });
@@ -798,6 +825,7 @@ class PodWorker {
       }
       await this.node.podman.removePod(this.podmanName);
     }
+    rmSync(this.filesFolder, { recursive: true, force: true });
     if (!this.deleted) await this.node.finalDelete(this.latest);
   }
 }

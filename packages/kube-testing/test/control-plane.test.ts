@@ -389,3 +389,94 @@ describe("pod logs through the real API server from the stand-in kubelet's API",
     expect(received).toBe("first\nsecond\n");
   });
 });
+
+/**
+ * Run inside the pod by the server image's node: what an in-cluster client does, with no library in
+ * between. On one line: `podman kube play` (4.3) fails on an argument that starts with a line break.
+ */
+const IN_CLUSTER_PROBE = `
+const { readFileSync } = require("node:fs");
+const { request } = require("node:https");
+const dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+const token = readFileSync(dir + "/token", "utf8");
+const ca = readFileSync(dir + "/ca.crt");
+const namespace = readFileSync(dir + "/namespace", "utf8");
+const call = (method, path, body) => new Promise((resolve, reject) => {
+  const req = request({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, path, method, ca,
+    headers: { authorization: "Bearer " + token, "content-type": "application/json" } }, (res) => {
+    let text = ""; res.on("data", (c) => (text += c)); res.on("end", () => resolve({ status: res.statusCode, body: text }));
+  });
+  req.on("error", reject); req.end(body);
+});
+(async () => {
+  const pods = await call("GET", "/api/v1/namespaces/" + namespace + "/pods");
+  const secrets = await call("GET", "/api/v1/namespaces/" + namespace + "/secrets");
+  const review = await call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" }));
+  const user = JSON.parse(review.body).status.userInfo;
+  const names = pods.status === 200 ? JSON.parse(pods.body).items.map((p) => p.metadata.name) : [];
+  console.log(JSON.stringify({ namespace, pods: pods.status, sees: names.includes(require("node:os").hostname()), secrets: secrets.status, user: user.username, boundPod: user.extra["authentication.kubernetes.io/pod-name"] }));
+})().catch((error) => { console.error(String(error)); process.exit(1); });
+`.trim().split("\n").join(" ");
+
+describe("in-cluster API access from a pod, as a kubelet gives it", TEST_TIMEOUT, () => {
+  it("mounts a token of the pod's service account (bound to the pod), the cluster CA and the namespace, and points the pod at the API server, where RBAC applies", async () => {
+    // The server image has node; it is built from the packages (cached when they did not change).
+    const image = (await run("sh", [`${scripts}build-server-image.sh`], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+    await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "pod-lister" } } });
+    const rbac = controlPlane.adminConfig().makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({ namespace: NAMESPACE, body: { metadata: { name: "pod-lister" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }] } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: "pod-lister" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pod-lister" },
+        subjects: [{ kind: "ServiceAccount", name: "pod-lister", namespace: NAMESPACE }],
+      },
+    });
+    await createPod("in-cluster", {
+      restartPolicy: "Never",
+      serviceAccountName: "pod-lister",
+      containers: [{ name: "main", image, command: ["/usr/bin/node", "-e", IN_CLUSTER_PROBE] }],
+    });
+    const phase = await until("the pod to end", async () => {
+      const current = (await core.readNamespacedPod({ name: "in-cluster", namespace: NAMESPACE })).status?.phase;
+      return current === "Succeeded" || current === "Failed" ? current : undefined;
+    });
+    const log = await core.readNamespacedPodLog({ name: "in-cluster", namespace: NAMESPACE, container: "main" });
+    expect(phase, log).toBe("Succeeded");
+    expect(JSON.parse(log.trim().split("\n").pop() ?? "{}")).toEqual({
+      namespace: NAMESPACE,
+      pods: 200,
+      sees: true,
+      secrets: 403,
+      user: "system:serviceaccount:default:pod-lister",
+      boundPod: ["in-cluster"],
+    });
+  });
+
+  it("gives a pod without a token none, and says why a pod whose secret volume names no Secret waits", async () => {
+    await createPod("no-token", {
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      containers: [{ name: "main", image: IMAGE, command: ["sh", "-c", "ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo host=$KUBERNETES_SERVICE_HOST"] }],
+    });
+    await until("the pod to succeed", async () => (await core.readNamespacedPod({ name: "no-token", namespace: NAMESPACE })).status?.phase === "Succeeded");
+    const log = await core.readNamespacedPodLog({ name: "no-token", namespace: NAMESPACE, container: "main" });
+    expect(log).toMatch(/No such file or directory/);
+    expect(log).toContain(`host=${controlPlane.inClusterEndpoint.host}`);
+
+    await createPod("secret-missing", {
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      containers: [{ name: "main", image: IMAGE, command: ["cat", "/s/key"], volumeMounts: [{ name: "s", mountPath: "/s" }] }],
+      volumes: [{ name: "s", secret: { secretName: "later" } }],
+    });
+    await until("a FailedMount event", async () =>
+      (await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: "involvedObject.name=secret-missing" })).items.some((e) => e.reason === "FailedMount"),
+    );
+    // Once the Secret exists, the pod starts with its content.
+    await core.createNamespacedSecret({ namespace: NAMESPACE, body: { metadata: { name: "later" }, stringData: { key: "the value" } } });
+    await until("the pod to succeed", async () => (await core.readNamespacedPod({ name: "secret-missing", namespace: NAMESPACE })).status?.phase === "Succeeded");
+    expect(await core.readNamespacedPodLog({ name: "secret-missing", namespace: NAMESPACE, container: "main" })).toBe("the value");
+  });
+});
