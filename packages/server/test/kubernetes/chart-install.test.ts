@@ -18,6 +18,7 @@
  */
 import { spawn, execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { get } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,7 +97,7 @@ function knit(args: string[], cwd = join(folder, "user", "project")): Promise<Kn
 
 async function knitJson<T = Json>(args: string[]): Promise<T> {
   const result = await knit(args);
-  expect(result.code, `knit ${args.join(" ")}: ${result.stderr}`).toBe(0);
+  if (result.code !== 0) expect.fail(`knit ${args.join(" ")} exited ${result.code}: ${result.stderr}\n${await logsOf("knitd")}`);
   return JSON.parse(result.stdout) as T;
 }
 
@@ -165,6 +166,14 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     const migrations = await admin().makeApiClient(BatchV1Api).listNamespacedJob({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=schema-upgrader" });
     expect(migrations.items.map((job) => job.status?.succeeded)).toEqual([1]);
     expect(nodePorts!.serving()).toContain(`${NAMESPACE}/knitd:30803`);
+    // The API answers at the node's address and NodePort, over TLS with the installer's certificate.
+    const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
+    const health = await waitUntil("the API's /healthz at the NodePort", () => httpsGet(`https://${kubelet!.nodeAddress}:30803/healthz`, ca).catch(() => undefined), 60_000).catch(
+      async (error: unknown) => {
+        throw new Error(`${String(error)}\n${await podsReport()}\n${await logsOf("knitd")}`);
+      },
+    );
+    expect(health.status).toBe(200);
   });
 
   it("runs the user guide's pipeline through it with knit and the handout: push, plans, runs done, pull, logs, lineage", async () => {
@@ -262,6 +271,31 @@ async function pulled(knitId: string): Promise<Record<string, string>> {
     if (content !== undefined) files[name] = content.toString("utf8");
   }
   return files;
+}
+
+/** GET over https, trusting `ca` only. */
+function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { ca }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.setTimeout(10_000, () => request.destroy(new Error("timed out")));
+  });
+}
+
+/** The last lines of the logs of a component's pods, for a failure's message. */
+async function logsOf(component: string): Promise<string> {
+  const pods = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` }).catch(() => undefined);
+  const parts: string[] = [];
+  for (const pod of pods?.items ?? []) {
+    const log = await core.readNamespacedPodLog({ name: pod.metadata?.name ?? "", namespace: NAMESPACE, tailLines: 40 }).catch((error: unknown) => `(no log: ${String(error)})`);
+    parts.push(`--- ${pod.metadata?.name}\n${log}`);
+  }
+  return parts.join("\n");
 }
 
 /** The namespace's pods and their states, for a failed install's message. */
