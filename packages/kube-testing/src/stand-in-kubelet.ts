@@ -22,6 +22,7 @@ import { podmanPlayManifest, UnsupportedPodError } from "./pod-manifest.js";
 import { readEnvSources, type EnvSources } from "./pod-env-sources.js";
 import { writePodFiles } from "./pod-files.js";
 import { machineAddress } from "./host-address.js";
+import { ReadinessProbes } from "./readiness-probes.js";
 import { derivePodStatus, sameStatus, type ObservedContainer, type WaitingReason } from "./pod-status.js";
 import { StandInProvisioner, STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in-provisioner.js";
 import { clientFor, errorStatus, nodeIdentity } from "./clients.js";
@@ -466,6 +467,7 @@ class PodWorker {
   private readonly startTime = new Date().toISOString();
   readonly podmanName: string;
   private readonly reported = new Set<string>();
+  private readonly readiness = new ReadinessProbes();
   finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -762,7 +764,10 @@ class PodWorker {
       const details = await this.node.podman.inspectContainer(infra.Id).catch(() => undefined);
       podIP = details?.NetworkSettings?.IPAddress || Object.values(details?.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
     }
-    const observation = { init, main, initDone, waiting: new Map<string, WaitingReason>(), sandbox: Boolean(infra), startTime: this.startTime, ...(podIP ? { podIP } : {}) };
+    // Readiness probes against the pod's IP (this machine reaches Podman's bridge), as a kubelet runs them.
+    const running = new Map([...main].filter(([, container]) => container.state === "running").map(([name, container]) => [name, Date.parse(container.startedAt ?? "") || Date.now()]));
+    const unready = await this.readiness.unready(spec?.containers ?? [], running, podIP);
+    const observation = { init, main, initDone, waiting: new Map<string, WaitingReason>(), sandbox: Boolean(infra), startTime: this.startTime, unready, ...(podIP ? { podIP } : {}) };
     return { observation, stopping };
   }
 
