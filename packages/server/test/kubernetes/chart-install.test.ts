@@ -18,6 +18,7 @@
  */
 import { spawn, execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { get as httpGet } from "node:http";
 import { get } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -165,6 +166,12 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     // The migration ran once, as the pre-install hook Job (its pod completed).
     const migrations = await admin().makeApiClient(BatchV1Api).listNamespacedJob({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=schema-upgrader" });
     expect(migrations.items.map((job) => job.status?.succeeded)).toEqual([1]);
+    // Ready means answering: the stand-in kubelet ran the readiness probes (/readyz) before helm --wait returned.
+    for (const component of ["knitd", "knitd-backend"]) {
+      const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+      const scheme = component === "knitd" ? "https" : "http";
+      expect(await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`), component).toBe(200);
+    }
     expect(nodePorts!.serving()).toContain(`${NAMESPACE}/knitd:30803`);
     // The API answers at the node's address and NodePort, over TLS with the installer's certificate.
     const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
@@ -284,6 +291,18 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
     });
     request.on("error", reject);
     request.setTimeout(10_000, () => request.destroy(new Error("timed out")));
+  });
+}
+
+/** The status of one GET of a pod's /readyz (its certificate names the node's address, not the pod's: not verified, as a kubelet's probe). */
+function readyz(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith("https:") ? get : httpGet)(url, { rejectUnauthorized: false, timeout: 10_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", reject);
   });
 }
 
