@@ -16,6 +16,8 @@ import type { ControlPlane } from "./control-plane.js";
 export interface StandInNodePorts {
   /** The node ports being served now, as `namespace/service:nodePort`. */
   serving(): string[];
+  /** Where connections to a node port go now (`ip:port` of the ready endpoints); empty when none or not served. */
+  targets(nodePort: number): string[];
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startStandInNodePorts(options: StandInNodePortsOptions): P
 
   return {
     serving: () => [...forwards.entries()].map(([nodePort, forward]) => `${forward.key}:${nodePort}`).sort(),
+    targets: (nodePort) => [...(forwards.get(nodePort)?.targets ?? [])],
     async close() {
       closed = true;
       clearTimeout(timer);

@@ -69,6 +69,8 @@ let helmPath: string;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 let installed = false;
+/** The Data the pipeline test pushed, for the upgrade test. */
+let pushedDataset: string | undefined;
 
 /** `knitfab admin …` (in this process, with the real helm). */
 const knitfab = (args: string[]) => runAdmin(args, { HELM: helmPath });
@@ -193,6 +195,7 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     await writeFile(join(project, "dataset", "numbers.txt"), "1 2 3 4");
     const pushed = await knitJson<Json>(["data", "push", "-t", "project:chart", "-t", "type:dataset", "dataset"]);
     const dataset = String(pushed.knitId);
+    pushedDataset = dataset;
 
     const train = shellPlan("echo training on $(cat /in/data/numbers.txt); wc -w < /in/data/numbers.txt > /out/model/words; echo to stderr >&2", {
       inputs: [{ path: "/in/data", tags: ["project:chart", "type:dataset"] }],
@@ -234,6 +237,27 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(log.stdout).toContain("to stderr");
   });
 
+  it("upgrades (knitfab admin install again, a value changed): the pre-upgrade Job migrates once, the pods roll, the Data stays", async () => {
+    expect(pushedDataset).toBeDefined();
+    const knitdPods = async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=knitd" })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+    const before = (await knitdPods()).map((pod) => pod.metadata?.name);
+    const valuesFile = join(settings, "values/knitfab.yaml");
+    const values = parse(await readFile(valuesFile, "utf8")) as Json;
+    await writeFile(valuesFile, stringify({ ...values, knitd: { ...(values.knitd as Json), logLevel: "warn" } }));
+    const result = await knitfab(["install", "--settings", settings]);
+    expect(result.code, `${result.stderr}\n${await podsReport()}`).toBe(0);
+    const job = await admin().makeApiClient(BatchV1Api).readNamespacedJob({ name: "schema-upgrader-2", namespace: NAMESPACE });
+    expect(job.status?.succeeded).toBe(1);
+    expect(job.status?.failed ?? 0).toBe(0);
+    // The API's Deployment rolled to a pod with the new argument; the NodePort follows it.
+    const after = await knitdPods();
+    expect(after.map((pod) => pod.metadata?.name)).not.toEqual(before);
+    expect(after[0]?.spec?.containers[0]?.args).toContain("--log-level=warn");
+    const address = `${after[0]?.status?.podIP}:8080`;
+    await waitUntil("the NodePort forwarding to the new knitd pod", async () => nodePorts!.targets(30803).join() === address);
+    expect(await pulled(pushedDataset!)).toEqual({ "numbers.txt": "1 2 3 4" });
+  });
+
   it("uninstalls: the release's Deployments and pods are gone, the Data claims are kept", async () => {
     expect(installed).toBe(true);
     const dataClaims = async () =>
@@ -244,7 +268,12 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(result.code, result.stderr).toBe(0);
     installed = false;
     expect((await apps.listNamespacedDeployment({ namespace: NAMESPACE })).items).toEqual([]);
-    await waitUntil("the release's pods gone", async () => ((await core.listNamespacedPod({ namespace: NAMESPACE })).items.length === 0 ? true : undefined));
+    // Helm leaves hook resources alone: the last migration Job and its completed pod stay until the
+    // Job's ttlSecondsAfterFinished (schemaUpgrader.ttlSecondsAfterFinished, 300 s) has passed.
+    await waitUntil("the release's pods gone", async () => {
+      const left = (await core.listNamespacedPod({ namespace: NAMESPACE })).items;
+      return left.every((pod) => pod.metadata?.labels?.["app.kubernetes.io/component"] === "schema-upgrader" && pod.status?.phase === "Succeeded") ? true : undefined;
+    });
     expect((await core.listNamespacedService({ namespace: NAMESPACE })).items).toEqual([]);
     expect(await dataClaims()).toEqual(before);
   });
