@@ -106,7 +106,9 @@ spec:
         - name: knitfab
           image: {{ include "knitfab.image" $root }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          command: {{ toJson $root.Values.image.command }}
+          {{- with $root.Values.image.command }}
+          command: {{ toJson . }}
+          {{- end }}
           args:
             - serve
             - --role={{ .role }}

@@ -94,4 +94,45 @@ describe("podmanPlayManifest", () => {
     );
     expect(() => play(base({ volumes: [{ name: "c", persistentVolumeClaim: { claimName: "unbound" } }] }))).toThrow(/unbound/);
   });
+
+  it("plays env from Secrets and ConfigMaps with the values read beforehand, leaving out optional keys that are not there", () => {
+    const pod = base({
+      containers: [
+        {
+          name: "main",
+          image: "i",
+          env: [
+            { name: "URL", valueFrom: { secretKeyRef: { name: "db", key: "url" } } },
+            { name: "MODE", valueFrom: { configMapKeyRef: { name: "settings", key: "mode" } } },
+            { name: "EXTRA", valueFrom: { secretKeyRef: { name: "absent", key: "x", optional: true } } },
+          ],
+        },
+      ],
+    });
+    const manifest = JSON.parse(
+      podmanPlayManifest({
+        pod,
+        podmanPodName: "p",
+        labels: {},
+        claimVolumes: new Map(),
+        nodeName: "n1",
+        envSources: { secrets: new Map([["db", { url: "postgres://h/db" }]]), configMaps: new Map([["settings", { mode: "fast" }]]) },
+      }),
+    ) as V1Pod;
+    expect(manifest.spec?.containers[0]?.env).toEqual([
+      { name: "URL", value: "postgres://h/db" },
+      { name: "MODE", value: "fast" },
+    ]);
+  });
+
+  it("gives each pod's emptyDir volumes names of their own (Podman names the volume after them)", () => {
+    const manifest = play(
+      base({
+        containers: [{ name: "main", image: "i", volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] }],
+        volumes: [{ name: "tmp", emptyDir: {} }],
+      }),
+    );
+    expect(manifest.spec?.volumes).toEqual([{ name: "kubelet-abc-u-1-tmp", emptyDir: {} }]);
+    expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([{ name: "kubelet-abc-u-1-tmp", mountPath: "/tmp" }]);
+  });
 });

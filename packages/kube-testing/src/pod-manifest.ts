@@ -1,4 +1,5 @@
 import type { V1Container, V1EnvVar, V1Pod, V1Volume } from "@kubernetes/client-node";
+import { envSourceValue, isEnvSourceReference, type EnvSources } from "./pod-env-sources.js";
 
 /** A pod that the stand-in kubelet cannot run as asked; the message says which part. */
 export class UnsupportedPodError extends Error {
@@ -21,6 +22,8 @@ export interface PlayManifestInputs {
   /** Where containers reach the API server: set as KUBERNETES_SERVICE_HOST and _PORT in every container, as a kubelet does. */
   readonly apiServer?: { readonly host: string; readonly port: number };
   readonly nodeName: string;
+  /** The Secrets and ConfigMaps the env names (readEnvSources); without them such env is refused. */
+  readonly envSources?: EnvSources;
 }
 
 /** A volume whose files a kubelet writes from the API: projected (service-account tokens), secret, configMap, downward API. */
@@ -38,16 +41,18 @@ export function isFileVolume(volume: V1Volume): boolean {
  * - every container gets KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (`apiServer`), so
  *   in-cluster clients reach the API server with the mounted token;
  * - every image is played with imagePullPolicy Never: images come from the local store only;
- * - env values from the pod's own fields (downward API) are resolved here;
+ * - env values from the pod's own fields (downward API) are resolved here, and from Secrets and
+ *   ConfigMaps read beforehand (pod-env-sources.ts);
  * - requests and limits of cpu and memory pass through (Podman enforces limits); extended
  *   resources such as nvidia.com/gpu are dropped, as the scheduler has already accounted for them.
- * Anything else that would change what runs (secret/configMap env, envFrom, other volume kinds) is refused.
+ * Anything else that would change what runs (envFrom, other volume kinds) is refused.
  */
 export function podmanPlayManifest(inputs: PlayManifestInputs): string {
   const { pod } = inputs;
   const spec = pod.spec;
   if (!spec) throw new UnsupportedPodError("the pod has no spec");
   const fileVolumes = new Set<string>();
+  const renamed = new Map<string, string>();
   const volumes: V1Volume[] = [];
   for (const volume of spec.volumes ?? []) {
     if (volume.persistentVolumeClaim) {
@@ -55,7 +60,9 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       if (!podmanVolume) throw new UnsupportedPodError(`claim ${volume.persistentVolumeClaim.claimName} has no volume yet`);
       volumes.push({ name: volume.name, persistentVolumeClaim: { claimName: podmanVolume, readOnly: volume.persistentVolumeClaim.readOnly } });
     } else if (volume.emptyDir) {
-      volumes.push({ name: volume.name, emptyDir: {} });
+      // Podman names an emptyDir's volume after it, so one pod's `tmp` would be every pod's `tmp`: a name of this pod's own.
+      renamed.set(volume.name, `${inputs.podmanPodName}-${volume.name}`);
+      volumes.push({ name: `${inputs.podmanPodName}-${volume.name}`, emptyDir: {} });
     } else if (volume.hostPath) {
       volumes.push({ name: volume.name, hostPath: volume.hostPath });
     } else if (isFileVolume(volume)) {
@@ -83,7 +90,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       resources: limits || requests ? { limits, requests } : undefined,
       // File volumes are read-only for containers, as a kubelet mounts them.
       volumeMounts: source.volumeMounts?.map((mount) => ({
-        name: mount.name,
+        name: renamed.get(mount.name) ?? mount.name,
         mountPath: mount.mountPath,
         readOnly: fileVolumes.has(mount.name) ? true : mount.readOnly,
         subPath: mount.subPath,
@@ -110,7 +117,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
 }
 
 function containerEnv(source: V1Container, pod: V1Pod, inputs: PlayManifestInputs): V1EnvVar[] | undefined {
-  const own = source.env?.map((env) => resolveEnv(env, pod, inputs.nodeName, source.name)) ?? [];
+  const own = source.env?.flatMap((env) => resolveEnv(env, pod, inputs.nodeName, source.name, inputs.envSources) ?? []) ?? [];
   const api = inputs.apiServer;
   if (!api) return source.env ? own : undefined;
   // A kubelet sets these for every container, whatever enableServiceLinks says; the container's own win.
@@ -128,8 +135,15 @@ function cpuAndMemory(resources: Record<string, string> | undefined): Record<str
   return Object.keys(kept).length ? kept : undefined;
 }
 
-function resolveEnv(env: V1EnvVar, pod: V1Pod, nodeName: string, containerName: string): V1EnvVar {
+/** The env entry with a plain value; undefined for an optional Secret's or ConfigMap's key that is not there. */
+function resolveEnv(env: V1EnvVar, pod: V1Pod, nodeName: string, containerName: string, sources: EnvSources | undefined): V1EnvVar | undefined {
   if (!env.valueFrom) return { name: env.name, value: env.value ?? "" };
+  if (isEnvSourceReference(env)) {
+    const value = envSourceValue(env, sources);
+    if (value !== undefined) return { name: env.name, value };
+    if (sources && (env.valueFrom.secretKeyRef?.optional || env.valueFrom.configMapKeyRef?.optional)) return undefined;
+    throw new UnsupportedPodError(`container ${containerName}: env ${env.name} names a Secret or ConfigMap key that was not read`);
+  }
   const path = env.valueFrom.fieldRef?.fieldPath;
   const fields: Record<string, string | undefined> = {
     "metadata.name": pod.metadata?.name,

@@ -68,4 +68,15 @@ describe("derivePodStatus", () => {
     expect(status.phase).toBe("Pending");
     expect(status.containerStatuses?.[0]?.state?.waiting).toEqual({ reason: "ErrImagePull", message: "no image" });
   });
+
+  it("is Running but not Ready while a main container's readiness probe has not succeeded", () => {
+    const running = observation({ initDone: true, main: new Map([["main", container("running")]]) });
+    const waiting = derivePodStatus(pod, { ...running, unready: new Set(["main"]) }, NOW);
+    expect(waiting.phase).toBe("Running");
+    expect(waiting.containerStatuses?.[0]?.ready).toBe(false);
+    expect(waiting.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    const ready = derivePodStatus(pod, { ...running, unready: new Set() }, NOW);
+    expect(ready.containerStatuses?.[0]?.ready).toBe(true);
+    expect(ready.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+  });
 });

@@ -32,6 +32,8 @@ export interface PodObservation {
   readonly podIP?: string;
   /** When the stand-in kubelet first acted on the pod. */
   readonly startTime: string;
+  /** Running main containers whose readiness probe has not succeeded (readiness-probes.ts); the others are ready when running. */
+  readonly unready?: ReadonlySet<string>;
 }
 
 const RUNNING_STATES = new Set(["running", "paused", "stopping"]);
@@ -125,7 +127,10 @@ export function derivePodStatus(pod: V1Pod, observed: PodObservation, now: strin
   });
   if (initStatuses.length > 0 && initStatuses.every((init) => init.state?.terminated?.exitCode === 0)) initsComplete = true;
 
-  const mainStatuses = mainNames.map((name) => status(name, observed.main.get(name), initsComplete ? "ContainerCreating" : "PodInitializing"));
+  const mainStatuses = mainNames.map((name) => {
+    const main = status(name, observed.main.get(name), initsComplete ? "ContainerCreating" : "PodInitializing");
+    return main.state?.running && observed.unready?.has(name) ? { ...main, ready: false } : main;
+  });
   const terminated = mainStatuses.filter((container) => container.state?.terminated);
   const running = mainStatuses.filter((container) => container.state?.running);
 
@@ -138,6 +143,7 @@ export function derivePodStatus(pod: V1Pod, observed: PodObservation, now: strin
 
   const ended = phase === "Succeeded" || phase === "Failed";
   const allRunning = running.length === mainStatuses.length && mainStatuses.length > 0;
+  const allReady = allRunning && mainStatuses.every((container) => container.ready);
   const condition = (type: string, value: boolean, reason?: string): V1PodCondition => ({
     type,
     status: value ? "True" : "False",
@@ -147,8 +153,8 @@ export function derivePodStatus(pod: V1Pod, observed: PodObservation, now: strin
   const conditions: V1PodCondition[] = [
     condition("PodReadyToStartContainers", observed.sandbox && !ended),
     condition("Initialized", initsComplete && !initFailed, initFailed ? "ContainersNotInitialized" : ended && initsComplete ? "PodCompleted" : undefined),
-    condition("ContainersReady", allRunning && !ended, ended ? "PodCompleted" : allRunning ? undefined : "ContainersNotReady"),
-    condition("Ready", allRunning && !ended, ended ? "PodCompleted" : allRunning ? undefined : "ContainersNotReady"),
+    condition("ContainersReady", allReady && !ended, ended ? "PodCompleted" : allReady ? undefined : "ContainersNotReady"),
+    condition("Ready", allReady && !ended, ended ? "PodCompleted" : allReady ? undefined : "ContainersNotReady"),
   ];
 
   return {

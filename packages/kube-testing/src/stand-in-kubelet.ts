@@ -19,8 +19,10 @@ import {
 import type { ControlPlane } from "./control-plane.js";
 import { PodmanApi, type PodmanContainerSummary } from "./podman-api.js";
 import { podmanPlayManifest, UnsupportedPodError } from "./pod-manifest.js";
+import { readEnvSources, type EnvSources } from "./pod-env-sources.js";
 import { writePodFiles } from "./pod-files.js";
 import { machineAddress } from "./host-address.js";
+import { ReadinessProbes } from "./readiness-probes.js";
 import { derivePodStatus, sameStatus, type ObservedContainer, type WaitingReason } from "./pod-status.js";
 import { StandInProvisioner, STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in-provisioner.js";
 import { clientFor, errorStatus, nodeIdentity } from "./clients.js";
@@ -426,6 +428,11 @@ class NodeAgent {
     }
   }
 
+  /** The Secrets and ConfigMaps the pod's env names, read as this node. */
+  envSources(pod: V1Pod): Promise<EnvSources | WaitingReason> {
+    return readEnvSources(this.core, pod);
+  }
+
   async readClaimVolume(namespace: string, claimName: string): Promise<string | WaitingReason> {
     try {
       const claim = await this.core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace });
@@ -460,6 +467,7 @@ class PodWorker {
   private readonly startTime = new Date().toISOString();
   readonly podmanName: string;
   private readonly reported = new Set<string>();
+  private readonly readiness = new ReadinessProbes();
   finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -610,7 +618,21 @@ class PodWorker {
       await this.sleep(Math.min(5000 * attempt, 20_000));
     }
 
-    // 4. Play the pod and follow its containers until they have all ended.
+    // 4. Env from Secrets and ConfigMaps: a missing one keeps the pod waiting, as under a kubelet.
+    let envSources: EnvSources;
+    for (;;) {
+      if (this.terminating) return;
+      const read = await this.node.envSources(pod);
+      if (!("reason" in read)) {
+        envSources = read;
+        break;
+      }
+      await this.report(`env:${read.message}`, "Warning", "Failed", `Error: ${read.message}`);
+      await this.publish(this.observation({ waiting: new Map(allContainers.map((c) => [c.name, read])) }));
+      await this.sleep(2000);
+    }
+
+    // 5. Play the pod and follow its containers until they have all ended.
     let manifest: string;
     try {
       manifest = podmanPlayManifest({
@@ -621,6 +643,7 @@ class PodWorker {
         fileVolumes,
         apiServer: this.node.apiServer,
         nodeName: this.node.name,
+        envSources,
       });
     } catch (error) {
       if (!(error instanceof UnsupportedPodError)) throw error;
@@ -741,7 +764,10 @@ class PodWorker {
       const details = await this.node.podman.inspectContainer(infra.Id).catch(() => undefined);
       podIP = details?.NetworkSettings?.IPAddress || Object.values(details?.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
     }
-    const observation = { init, main, initDone, waiting: new Map<string, WaitingReason>(), sandbox: Boolean(infra), startTime: this.startTime, ...(podIP ? { podIP } : {}) };
+    // Readiness probes against the pod's IP (this machine reaches Podman's bridge), as a kubelet runs them.
+    const running = new Map([...main].filter(([, container]) => container.state === "running").map(([name, container]) => [name, Date.parse(container.startedAt ?? "") || Date.now()]));
+    const unready = await this.readiness.unready(spec?.containers ?? [], running, podIP);
+    const observation = { init, main, initDone, waiting: new Map<string, WaitingReason>(), sandbox: Boolean(infra), startTime: this.startTime, unready, ...(podIP ? { podIP } : {}) };
     return { observation, stopping };
   }
 

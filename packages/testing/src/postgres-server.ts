@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
@@ -13,11 +13,21 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
+export interface PostgresServerOptions {
+  /**
+   * The address it listens on and its URLs name (default 127.0.0.1). Another address (this
+   * machine's external one, say) also lets in clients of the networks this machine is on
+   * (pg_hba `samenet`), such as containers on Podman's bridges.
+   */
+  readonly address?: string;
+}
+
 /**
  * Starts a real PostgreSQL in a temporary folder (initdb + pg_ctl). PostgreSQL refuses to run as
  * root, so as root the cluster is owned by and run as the `postgres` system user.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const address = options.address ?? "127.0.0.1";
   const dir = mkdtempSync(join(tmpdir(), "knitfab-pg-"));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, "data");
@@ -36,7 +46,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     join(dataDir, "postgresql.auto.conf"),
     [
       `port = ${port}`,
-      "listen_addresses = '127.0.0.1'",
+      `listen_addresses = '${address}'`,
       `unix_socket_directories = '${dir}'`,
       "fsync = off",
       "synchronous_commit = off",
@@ -45,8 +55,9 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       "shared_buffers = 256MB",
     ].join("\n") + "\n",
   );
+  if (address !== "127.0.0.1") appendFileSync(join(dataDir, "pg_hba.conf"), "host all all samenet trust\n");
   run("pg_ctl", ["-D", dataDir, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
-  const base = `postgres://postgres@127.0.0.1:${port}`;
+  const base = `postgres://postgres@${address}:${port}`;
   return {
     url: `${base}/postgres`,
     databaseUrl: (database) => `${base}/${database}`,

@@ -18,6 +18,7 @@ interface Container {
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   resources?: { requests?: Record<string, string> };
+  command?: string[];
   readinessProbe?: { httpGet?: { path: string; scheme?: string } };
   livenessProbe?: { httpGet?: { path: string; scheme?: string } };
   securityContext?: { allowPrivilegeEscalation?: boolean; runAsNonRoot?: boolean; capabilities?: { drop?: string[] } };
@@ -206,6 +207,16 @@ describe("charts/knitfab", () => {
     expect(argsOf(existing)).toContain("--priority-class=batch-low");
     const none = await render([], ["worker.priorityClass.create=false", "worker.priorityClassName="]);
     expect(argsOf(none).filter((arg) => arg.startsWith("--priority-class"))).toEqual([]);
+  });
+
+  it("starts the server image by its ENTRYPOINT (the knitfab images have no knitfab on PATH), or by image.command when given", async () => {
+    const servers = (manifests: Manifest[]) => [
+      ...["knitd", "knitd-backend", ...LOOP_DEPLOYMENTS].map((name) => podOf(named(manifests, "Deployment", name)).containers[0]),
+      (named(manifests, "Job", "schema-upgrader-1")?.spec as { template: { spec: PodSpec } }).template.spec.containers[0],
+      podOf(named(manifests, "DaemonSet", "knit-vex")).containers[0],
+    ];
+    for (const container of servers(await render([], ["vex.use=true"]))) expect(container?.command, container?.name).toBeUndefined();
+    for (const container of servers(await render([], ["vex.use=true", "image.command={knitfab}"]))) expect(container?.command, container?.name).toEqual(["knitfab"]);
   });
 
   it("runs the volume expander from the server image on every node when asked, without an image of its own", async () => {

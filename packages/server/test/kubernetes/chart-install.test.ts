@@ -1,0 +1,358 @@
+/**
+ * The chart (charts/knitfab) installed by `knitfab admin install` into a REAL control plane
+ * (kube-apiserver, controller manager, scheduler: scripts/build-kube-control-plane.sh) whose node is
+ * the STAND-IN kubelet of @knitfab/kube-testing, playing every pod with `podman kube play`: the
+ * schema-upgrader hook Job, the knitd, knitd-backend and loop Deployments (server image of
+ * scripts/build-server-image.sh), then the workers and data agents they start. The user guide's
+ * pipeline runs through the installed API with the built `knit` command and the installer's
+ * handout (knitprofile: https to the API's NodePort 30803 with the generated CA), and
+ * `knitfab admin uninstall` removes the release but keeps the Data.
+ *
+ * What is stood in, and why: no kube-proxy runs here, so the NodePort is served by
+ * startStandInNodePorts (a listener on the node's address forwarding to the ready endpoints the
+ * real endpoint controller lists). No image can be pulled, so the chart's in-cluster PostgreSQL
+ * (image postgres:15) and registry (registry:2) are not run: the release uses the chart's external
+ * database option with a PostgreSQL this test starts on the node's address, and imageRegistry.use
+ * false; the storage classes are the stand-in provisioner's (storage.create false) instead of
+ * csi-driver-nfs.
+ */
+import { spawn, execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { get as httpGet } from "node:http";
+import { get } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { AppsV1Api, BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
+import {
+  startControlPlane,
+  startStandInKubelet,
+  startStandInNodePorts,
+  waitUntil,
+  type ControlPlane,
+  type StandInKubelet,
+  type StandInNodePorts,
+} from "@knitfab/kube-testing";
+import { allFinished, preparePodman, shellPlan, startPostgresServer, type Json, type PostgresServer } from "@knitfab/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parse, stringify } from "yaml";
+import { runAdmin } from "../../src/admin/install/cli-testing.js";
+import { helmFromLayer } from "../../src/admin/install/helm-binary.js";
+
+// Installing starts eight Deployments' pods and a hook Job on a stand-in node; each pipeline step
+// starts a worker and data agents: many minutes on a loaded machine.
+vi.setConfig({ testTimeout: 30 * 60_000, hookTimeout: 40 * 60_000 });
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../../../", import.meta.url));
+const KNIT = join(root, "packages/cli/bin/knit.cjs");
+const NAMESPACE = "knitfab-chart";
+const DEPLOYMENTS = [
+  "knitd",
+  "knitd-backend",
+  "projection-leader",
+  "initialize-leader",
+  "run-management-leader",
+  "finishing-leader",
+  "garbage-collection-leader",
+  "housekeeping-leader",
+];
+
+let controlPlane: ControlPlane | undefined;
+let kubelet: StandInKubelet | undefined;
+let nodePorts: StandInNodePorts | undefined;
+let postgres: PostgresServer | undefined;
+let folder: string;
+let settings: string;
+let helmPath: string;
+let core: CoreV1Api;
+let apps: AppsV1Api;
+let installed = false;
+/** The Data the pipeline test pushed, for the upgrade test. */
+let pushedDataset: string | undefined;
+
+/** `knitfab admin …` (in this process, with the real helm). */
+const knitfab = (args: string[]) => runAdmin(args, { HELM: helmPath });
+
+interface KnitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built `knit`, as a user with a HOME and a project folder of their own. */
+function knit(args: string[], cwd = join(folder, "user", "project")): Promise<KnitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [KNIT, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: join(folder, "user"), TZ: "UTC" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function knitJson<T = Json>(args: string[]): Promise<T> {
+  const result = await knit(args);
+  if (result.code !== 0) expect.fail(`knit ${args.join(" ")} exited ${result.code}: ${result.stderr}\n${await logsOf("knitd")}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), "knitfab-chart-install-"));
+  settings = join(folder, "settings");
+  await mkdir(join(folder, "user", "project"), { recursive: true });
+  const podmanSocket = await preparePodman();
+  const image = (await run("sh", [join(root, "scripts/build-server-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+  const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
+  helmPath = await helmFromLayer();
+  controlPlane = await startControlPlane();
+  kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one" }, { name: "node-two" }] });
+  nodePorts = await startStandInNodePorts({ controlPlane, address: kubelet.nodeAddress });
+  // Where pods reach it: the nodes' address (this machine's), not loopback.
+  postgres = await startPostgresServer({ address: kubelet.nodeAddress });
+  const admin = controlPlane.adminConfig();
+  core = admin.makeApiClient(CoreV1Api);
+  apps = admin.makeApiClient(AppsV1Api);
+  await waitUntil("the nodes Ready", async () =>
+    (await core.listNode()).items.every((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")),
+  );
+
+  // 1. The settings folder, as an administrator prepares it (a CA and a certificate for the node's address).
+  const prepared = await knitfab(["install", "--prepare", "--settings", settings, "--namespace", NAMESPACE, "--host", kubelet.nodeAddress, "--kubeconfig", controlPlane.adminKubeconfig]);
+  expect(prepared.code, prepared.stderr).toBe(0);
+  // 2. The administrator's edits for this cluster: what cannot run here is replaced (see above).
+  const valuesFile = join(settings, "values/knitfab.yaml");
+  const values = parse(await readFile(valuesFile, "utf8")) as Json;
+  await writeFile(
+    valuesFile,
+    stringify({
+      ...values,
+      image: { ...(values.image as Json), repository, tag },
+      imageRegistry: { use: false },
+      storage: { create: false, class: { data: kubelet.storageClassName, system: kubelet.storageClassName } },
+      database: { external: true, externalUrl: postgres.databaseUrl("postgres") },
+      store: { dataSize: "64Mi" },
+    }),
+  );
+});
+
+afterAll(async () => {
+  if (installed) await knitfab(["uninstall", "--settings", settings]).catch(() => undefined);
+  await nodePorts?.close();
+  await kubelet?.close();
+  await controlPlane?.close();
+  await postgres?.stop();
+  if (folder) await rm(folder, { recursive: true, force: true });
+}, 600_000);
+
+describe("the chart installed into the real control plane (stand-in nodes playing pods with Podman)", () => {
+  it("installs: the migration hook Job ran, every Deployment's pods run and are ready, the API answers at its NodePort", async () => {
+    const result = await knitfab(["install", "--settings", settings]);
+    installed = true;
+    expect(result.code, `${result.stderr}\n${await podsReport()}`).toBe(0);
+    for (const name of DEPLOYMENTS) {
+      const deployment = await apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
+      expect(deployment.status?.readyReplicas, name).toBe(1);
+    }
+    // Each pod ran on a stand-in node, with a pod IP from Podman's network.
+    const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items.filter((pod) => pod.status?.phase === "Running");
+    expect(pods.length).toBeGreaterThanOrEqual(DEPLOYMENTS.length);
+    for (const pod of pods) expect(kubelet!.nodeNames).toContain(pod.spec?.nodeName);
+    // The migration ran once, as the pre-install hook Job (its pod completed).
+    const migrations = await admin().makeApiClient(BatchV1Api).listNamespacedJob({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=schema-upgrader" });
+    expect(migrations.items.map((job) => job.status?.succeeded)).toEqual([1]);
+    // Ready means answering: the stand-in kubelet ran the readiness probes (/readyz) before helm --wait returned.
+    for (const component of ["knitd", "knitd-backend"]) {
+      const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+      const scheme = component === "knitd" ? "https" : "http";
+      expect(await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`), component).toBe(200);
+    }
+    expect(nodePorts!.serving()).toContain(`${NAMESPACE}/knitd:30803`);
+    // The API answers at the node's address and NodePort, over TLS with the installer's certificate.
+    const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
+    const health = await waitUntil("the API's /healthz at the NodePort", () => httpsGet(`https://${kubelet!.nodeAddress}:30803/healthz`, ca).catch(() => undefined), 60_000).catch(
+      async (error: unknown) => {
+        throw new Error(`${String(error)}\n${await podsReport()}\n${await logsOf("knitd")}`);
+      },
+    );
+    expect(health.status).toBe(200);
+  });
+
+  it("runs the user guide's pipeline through it with knit and the handout: push, plans, runs done, pull, logs, lineage", async () => {
+    expect(installed).toBe(true);
+    const project = join(folder, "user", "project");
+    const init = await knit(["init", join(settings, "handouts", "knitprofile")]);
+    expect(init.code, init.stderr).toBe(0);
+
+    await mkdir(join(project, "dataset"));
+    await writeFile(join(project, "dataset", "numbers.txt"), "1 2 3 4");
+    const pushed = await knitJson<Json>(["data", "push", "-t", "project:chart", "-t", "type:dataset", "dataset"]);
+    const dataset = String(pushed.knitId);
+    pushedDataset = dataset;
+
+    const train = shellPlan("echo training on $(cat /in/data/numbers.txt); wc -w < /in/data/numbers.txt > /out/model/words; echo to stderr >&2", {
+      inputs: [{ path: "/in/data", tags: ["project:chart", "type:dataset"] }],
+      outputs: [{ path: "/out/model", tags: ["project:chart", "type:model"] }],
+    });
+    const validate = shellPlan("echo validating; expr $(cat /in/model/words) \\* 10 > /out/score/score", {
+      inputs: [{ path: "/in/model", tags: ["project:chart", "type:model"] }],
+      outputs: [{ path: "/out/score", tags: ["project:chart", "type:score"] }],
+    });
+    await writeFile(join(project, "train.yaml"), stringify(train));
+    await writeFile(join(project, "validate.yaml"), stringify(validate));
+    const trainPlan = String((await knitJson<Json>(["plan", "apply", "train.yaml"])).planId);
+    const validatePlan = String((await knitJson<Json>(["plan", "apply", "validate.yaml"])).planId);
+
+    const trained = await runOf(trainPlan);
+    expect(trained, JSON.stringify(trained)).toMatchObject({ status: "done" });
+    const validated = await runOf(validatePlan);
+    expect(validated, JSON.stringify(validated)).toMatchObject({ status: "done" });
+
+    // Lineage: the dataset went into training, the model into validation.
+    const trainDetail = await knitJson<Json>(["run", "show", String(trained.runId)]);
+    expect((trainDetail.inputs as Json[])[0]!.knitId).toBe(dataset);
+    const model = String((trainDetail.outputs as Json[])[0]!.knitId);
+    const validateDetail = await knitJson<Json>(["run", "show", String(validated.runId)]);
+    expect((validateDetail.inputs as Json[])[0]!.knitId).toBe(model);
+    const score = String((validateDetail.outputs as Json[])[0]!.knitId);
+    const lineage = await knit(["data", "lineage", "-d", "-n", "all", dataset]);
+    expect(lineage.code, lineage.stderr).toBe(0);
+    for (const knitId of [dataset, model, score]) expect(lineage.stdout).toContain(knitId);
+
+    // Outputs come back through the data agents the installed server starts.
+    expect(await pulled(model)).toEqual({ words: "4\n" });
+    expect(await pulled(score)).toEqual({ score: "40\n" });
+    expect(await pulled(dataset)).toEqual({ "numbers.txt": "1 2 3 4" });
+
+    const log = await knit(["run", "show", "--log", String(trained.runId)]);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toContain("training on 1 2 3 4");
+    expect(log.stdout).toContain("to stderr");
+  });
+
+  it("upgrades (knitfab admin install again, a value changed): the pre-upgrade Job migrates once, the pods roll, the Data stays", async () => {
+    expect(pushedDataset).toBeDefined();
+    const knitdPods = async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=knitd" })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+    const before = (await knitdPods()).map((pod) => pod.metadata?.name);
+    const valuesFile = join(settings, "values/knitfab.yaml");
+    const values = parse(await readFile(valuesFile, "utf8")) as Json;
+    await writeFile(valuesFile, stringify({ ...values, knitd: { ...(values.knitd as Json), logLevel: "warn" } }));
+    const result = await knitfab(["install", "--settings", settings]);
+    expect(result.code, `${result.stderr}\n${await podsReport()}`).toBe(0);
+    const job = await admin().makeApiClient(BatchV1Api).readNamespacedJob({ name: "schema-upgrader-2", namespace: NAMESPACE });
+    expect(job.status?.succeeded).toBe(1);
+    expect(job.status?.failed ?? 0).toBe(0);
+    // The API's Deployment rolled to a pod with the new argument; the NodePort follows it.
+    const after = await knitdPods();
+    expect(after.map((pod) => pod.metadata?.name)).not.toEqual(before);
+    expect(after[0]?.spec?.containers[0]?.args).toContain("--log-level=warn");
+    const address = `${after[0]?.status?.podIP}:8080`;
+    await waitUntil("the NodePort forwarding to the new knitd pod", async () => nodePorts!.targets(30803).join() === address);
+    expect(await pulled(pushedDataset!)).toEqual({ "numbers.txt": "1 2 3 4" });
+  });
+
+  it("uninstalls: the release's Deployments and pods are gone, the Data claims are kept", async () => {
+    expect(installed).toBe(true);
+    const dataClaims = async () =>
+      (await core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items.filter((claim) => claim.spec?.storageClassName === kubelet!.storageClassName).map((claim) => claim.metadata?.name);
+    const before = await dataClaims();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const result = await knitfab(["uninstall", "--settings", settings]);
+    expect(result.code, result.stderr).toBe(0);
+    installed = false;
+    expect((await apps.listNamespacedDeployment({ namespace: NAMESPACE })).items).toEqual([]);
+    // Helm leaves hook resources alone: the last migration Job and its completed pod stay until the
+    // Job's ttlSecondsAfterFinished (schemaUpgrader.ttlSecondsAfterFinished, 300 s) has passed.
+    await waitUntil("the release's pods gone", async () => {
+      const left = (await core.listNamespacedPod({ namespace: NAMESPACE })).items;
+      return left.every((pod) => pod.metadata?.labels?.["app.kubernetes.io/component"] === "schema-upgrader" && pod.status?.phase === "Succeeded") ? true : undefined;
+    });
+    expect((await core.listNamespacedService({ namespace: NAMESPACE })).items).toEqual([]);
+    expect(await dataClaims()).toEqual(before);
+  });
+});
+
+const admin = () => controlPlane!.adminConfig();
+
+/** The plan's one run, once it has ended (knit run find, then knit run wait). */
+async function runOf(planId: string): Promise<Json> {
+  let runId: string | undefined;
+  await waitUntil(`a run of plan ${planId}`, async () => {
+    const runs = await knitJson<Json[]>(["run", "find", "-p", planId]);
+    runId = runs[0] ? String(runs[0].runId) : undefined;
+    return runId;
+  }, 10 * 60_000);
+  const waited = await knit(["run", "wait", "--timeout", "10m", runId!]);
+  const ended = JSON.parse(waited.stdout) as Json;
+  expect(allFinished(1)([ended as { status?: unknown }])).toBe(true);
+  return ended;
+}
+
+/** knit data pull -x, then the files it extracted. */
+async function pulled(knitId: string): Promise<Record<string, string>> {
+  const destination = await mkdtemp(join(folder, "pull-"));
+  const result = await knit(["data", "pull", "-x", knitId, destination]);
+  expect(result.code, result.stderr).toBe(0);
+  const files: Record<string, string> = {};
+  const base = join(destination, knitId);
+  for (const name of await readdir(base, { recursive: true })) {
+    const content = await readFile(join(base, name)).catch(() => undefined);
+    if (content !== undefined) files[name] = content.toString("utf8");
+  }
+  return files;
+}
+
+/** GET over https, trusting `ca` only. */
+function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { ca }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.setTimeout(10_000, () => request.destroy(new Error("timed out")));
+  });
+}
+
+/** The status of one GET of a pod's /readyz (its certificate names the node's address, not the pod's: not verified, as a kubelet's probe). */
+function readyz(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith("https:") ? get : httpGet)(url, { rejectUnauthorized: false, timeout: 10_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", reject);
+  });
+}
+
+/** The last lines of the logs of a component's pods, for a failure's message. */
+async function logsOf(component: string): Promise<string> {
+  const pods = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` }).catch(() => undefined);
+  const parts: string[] = [];
+  for (const pod of pods?.items ?? []) {
+    const log = await core.readNamespacedPodLog({ name: pod.metadata?.name ?? "", namespace: NAMESPACE, tailLines: 40 }).catch((error: unknown) => `(no log: ${String(error)})`);
+    parts.push(`--- ${pod.metadata?.name}\n${log}`);
+  }
+  return parts.join("\n");
+}
+
+/** The namespace's pods and their states, for a failed install's message. */
+async function podsReport(): Promise<string> {
+  const pods = await core.listNamespacedPod({ namespace: NAMESPACE }).catch(() => undefined);
+  return (pods?.items ?? [])
+    .map((pod) => {
+      const states = (pod.status?.containerStatuses ?? []).map((status) => `${status.name}: ${JSON.stringify(status.state)}`);
+      return `${pod.metadata?.name} ${pod.status?.phase} on ${pod.spec?.nodeName ?? "-"} ${states.join("; ")}`;
+    })
+    .join("\n");
+}
