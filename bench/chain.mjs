@@ -6,7 +6,7 @@
  */
 import { api, bareRun, median, prepareEngine, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
 import { main, numericOptions } from "./lib/args.mjs";
-import { loadAverage, withHogs } from "./lib/hog.mjs";
+import { loadAverage, quietAndLoaded } from "./lib/hog.mjs";
 import { fixed, printTable } from "./lib/stats.mjs";
 
 const USAGE = "usage: node bench/chain.mjs [--steps 10] [--rounds 1] [--hog 0]   (BENCH_STEPS sets the default of --steps)";
@@ -48,13 +48,7 @@ async function measure(apiRoot, condition) {
 await main(async () => {
   const socket = prepareEngine();
   const server = await startServer(socket);
-  const results = [];
-  try {
-    results.push(await measure(server.apiRoot, "quiet (no hog)"));
-    if (hog > 0) results.push(await withHogs(hog, () => measure(server.apiRoot, `beside ${hog} CPU hog(s)`)));
-  } finally {
-    await server.stop();
-  }
+  const results = await quietAndLoaded(server, hog, measure);
   console.log(`\nchain of ${steps}: first tag → last run done, against ${steps} sequential bare runs; median of ${rounds} (ms)\n`);
   printTable(
     ["condition", "knitfab", "bare", "overhead per step", "ratio", "load avg before → after"],

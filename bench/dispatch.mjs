@@ -7,7 +7,7 @@
  */
 import { api, bareRun, median, prepareEngine, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
 import { main, numericOptions } from "./lib/args.mjs";
-import { loadAverage, withHogs } from "./lib/hog.mjs";
+import { loadAverage, quietAndLoaded } from "./lib/hog.mjs";
 import { fixed, percentile, printTable } from "./lib/stats.mjs";
 
 const USAGE = "usage: node bench/dispatch.mjs [--rounds 20] [--hog 0] [--log]   (BENCH_N sets the default of --rounds; --log: the plan keeps a log, as most do)";
@@ -60,13 +60,7 @@ async function measure(apiRoot, condition) {
 await main(async () => {
   const socket = prepareEngine();
   const server = await startServer(socket);
-  const results = [];
-  try {
-    results.push(await measure(server.apiRoot, "quiet (no hog)"));
-    if (hog > 0) results.push(await withHogs(hog, () => measure(server.apiRoot, `beside ${hog} CPU hog(s)`)));
-  } finally {
-    await server.stop();
-  }
+  const results = await quietAndLoaded(server, hog, measure);
   console.log(`\ndispatch: tag → trivial run done${log ? " (the plan has a log)" : ""}, ${rounds} rounds per condition (ms)\n`);
   printTable(
     ["condition", "knitfab p50", "bare p50", "overhead p50", "ratio", "knitfab p90", "bare p90", "load avg before → after"],

@@ -7,7 +7,7 @@
  */
 import { api, bareRun, prepareEngine, startServer, tag, timed, trivialPlan, upload, waitDone } from "./lib.mjs";
 import { main, numericOptions } from "./lib/args.mjs";
-import { loadAverage, withHogs } from "./lib/hog.mjs";
+import { loadAverage, quietAndLoaded } from "./lib/hog.mjs";
 import { fixed, printTable } from "./lib/stats.mjs";
 
 const USAGE = "usage: node bench/throughput.mjs [--runs 500] [--concurrency 8] [--hog 0]   (BENCH_RUNS, BENCH_CONCURRENCY set the defaults)";
@@ -62,13 +62,7 @@ async function measure(apiRoot, condition) {
 await main(async () => {
   const socket = prepareEngine();
   const server = await startServer(socket, { KNITFAB_MAX_WORKERS: String(concurrency), KNITFAB_LOOP_CONCURRENCY: String(concurrency) });
-  const results = [];
-  try {
-    results.push(await measure(server.apiRoot, "quiet (no hog)"));
-    if (hog > 0) results.push(await withHogs(hog, () => measure(server.apiRoot, `beside ${hog} CPU hog(s)`)));
-  } finally {
-    await server.stop();
-  }
+  const results = await quietAndLoaded(server, hog, measure);
   console.log(`\nthroughput: ${total} trivial runs at concurrency ${concurrency}, activation → all done, against as many bare runs (s)\n`);
   printTable(
     ["condition", "knitfab s", "bare s", "ratio", "knitfab runs/s", "bare runs/s", "load avg before → after"],

@@ -41,3 +41,17 @@ export async function withHogs(count, fn) {
 
 /** The 1, 5 and 15 minute load averages, for the figures' context. */
 export const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(", ");
+
+/**
+ * The two conditions of a step-latency benchmark against one server: `measure(apiRoot, condition)`
+ * quiet, then beside `hog` CPU hogs when `hog` > 0; the server is stopped however it ends.
+ */
+export async function quietAndLoaded(server, hog, measure) {
+  try {
+    const results = [await measure(server.apiRoot, "quiet (no hog)")];
+    if (hog > 0) results.push(await withHogs(hog, () => measure(server.apiRoot, `beside ${hog} CPU hog(s)`)));
+    return results;
+  } finally {
+    await server.stop();
+  }
+}
