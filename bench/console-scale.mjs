@@ -72,7 +72,7 @@ function lineageShape(items) {
 /** The console's own `layoutGraph` (packages/console/src/graph/layout.ts), compiled here, so the baseline runs exactly its ELK options. */
 async function loadConsoleLayout(folder) {
   const out = join(folder, "layout.mjs");
-  await build({ entryPoints: [join(ROOT, "packages/console/src/graph/layout.ts")], outfile: out, format: "esm", platform: "node", logLevel: "error" });
+  await build({ entryPoints: [join(ROOT, "packages/console/src/graph/layout.ts")], bundle: true, outfile: out, format: "esm", platform: "node", logLevel: "error" });
   return (await import(pathToFileURL(out).href)).layoutGraph;
 }
 

@@ -32,18 +32,21 @@ import { startPostgresServer } from "./lib/postgres.mjs";
 import { startServerProcess } from "./lib/server-process.mjs";
 import { fixed, percentile, printTable } from "./lib/stats.mjs";
 
-const USAGE = `usage: node bench/kube-scale.mjs [--runs 10000] [--workers 16] [--nodes 4]
-  --runs     runs per measurement (and bare Job cycles in the baseline)
-  --workers  the engine's worker limit (KNITFAB_MAX_WORKERS) and the baseline's Jobs in flight
-  --nodes    instant stand-in nodes`;
-const options = numericOptions(USAGE, { runs: 10_000, workers: 16, nodes: 4 });
+const USAGE = `usage: node bench/kube-scale.mjs [--runs 10000] [--workers 16] [--nodes 4] [--qps 500] [--replicas 1,3]
+  --runs      runs per measurement (and bare Job cycles in the baseline)
+  --workers   the engine's worker limit (KNITFAB_MAX_WORKERS) and the baseline's Jobs in flight
+  --nodes     instant stand-in nodes
+  --qps       client rate limit of kube-controller-manager and kube-scheduler (--kube-api-qps; burst
+              twice that), as clusters tuned for scale set it; 0 keeps their defaults (20 and 50
+              requests/s), with which the Job controller caps both sides near 3 runs/s
+  --replicas  replica counts of the engine to measure, in order`;
+const options = numericOptions(USAGE, { runs: 10_000, workers: 16, nodes: 4, qps: 500 }, [], { replicas: ["1,3", "number"] });
 const NAMESPACE = "knitfab-scale";
-const REPLICAS = [1, 3];
 const PUSH_CONCURRENCY = 8;
 
 await main(async () => {
   const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
-  console.log(`kube-scale: ${options.runs} runs, worker limit ${options.workers}, ${options.nodes} instant nodes; ${cpus().length} cores; load average ${load()}`);
+  console.log(`kube-scale: ${options.runs} runs, worker limit ${options.workers}, ${options.nodes} instant nodes, control-plane qps ${options.qps || "default"}; ${cpus().length} cores; load average ${load()}`);
   const cleanups = [];
   // Interrupted: stop what was started (PostgreSQL is a daemon of its own) before exiting.
   for (const signal of ["SIGINT", "SIGTERM"]) {
@@ -57,7 +60,12 @@ await main(async () => {
   try {
     const postgres = await startPostgresServer();
     cleanups.push(() => postgres.stop());
-    const controlPlane = await startControlPlane();
+    const rateFlags = options.qps > 0 ? [`--kube-api-qps=${options.qps}`, `--kube-api-burst=${2 * options.qps}`] : [];
+    const controlPlane = await startControlPlane({
+      // More Job syncs at once than the default 5, as the raised rate limit would otherwise queue there.
+      controllerManagerFlags: options.qps > 0 ? [...rateFlags, "--concurrent-job-syncs=50", "--concurrent-gc-syncs=50"] : [],
+      schedulerFlags: rateFlags,
+    });
     cleanups.push(() => controlPlane.close());
     // Many pods per node: completed pods stay until their Job is deleted.
     const nodes = Array.from({ length: options.nodes }, (_, index) => ({ name: `instant-${index}`, allocatable: { pods: "1000" } }));
@@ -88,7 +96,7 @@ await main(async () => {
       rows.push(["bare Jobs (client-node)", fixed(options.runs / seconds, 1), fixed(seconds, 1), "", `create→complete p99 ${fixed(percentile(cycles, 99), 0)}`, fixed(used / options.runs, 1)]);
       console.log(`  baseline done, load average ${load()}`);
     }
-    for (const replicas of REPLICAS) {
+    for (const replicas of options.replicas) {
       const figures = await engineRound(postgres, kubeconfig, replicas, requests, core, batch);
       rows.push([`knitfab, ${replicas} replica${replicas > 1 ? "s" : ""}`, fixed(figures.perSecond, 1), fixed(figures.seconds, 1), fixed(figures.readyToRunningP99, 0), `ready→running p50 ${fixed(figures.readyToRunningP50, 0)}`, fixed(figures.requestsPerRun, 1)]);
       console.log(`  ${replicas} replica(s) done, load average ${load()}`);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import ELK from "elkjs/lib/elk.bundled.js";
 import { widePipeline } from "@knitfab/domain/lineage.test-support";
-import { layoutGraph, type ElkLike } from "./layout.js";
+import { ELK_MAX_NODES, layoutForSize, layoutGraph, type ElkLike } from "./layout.js";
+import { layeredLayout } from "./layered-layout.js";
 import { dataNodeId, visibleLineage } from "./lineage.js";
 
 const elk = new ELK() as unknown as ElkLike;
@@ -39,5 +40,16 @@ describe("layout", () => {
     const elapsed = performance.now() - started;
     console.log(`layout of ${visible.nodes.length} nodes / ${visible.edges.length} edges: ${elapsed.toFixed(0)} ms`);
     expect(Object.keys(result.positions)).toHaveLength(visible.nodes.length);
+  });
+
+  it("uses ELK up to ELK_MAX_NODES nodes and the layered layout above", async () => {
+    const chain = (count: number) => ({
+      nodes: Array.from({ length: count }, (_, i) => ({ id: `n${i}`, width: 100, height: 40 })),
+      edges: Array.from({ length: count - 1 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}` })),
+    });
+    const small = chain(ELK_MAX_NODES);
+    expect(await layoutForSize(elk, small)).toEqual(await layoutGraph(elk, small));
+    const large = chain(ELK_MAX_NODES + 1);
+    expect(await layoutForSize(elk, large)).toEqual(layeredLayout(large));
   });
 });
