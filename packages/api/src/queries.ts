@@ -14,6 +14,9 @@ export const DataFindQuery = Type.Object({
   tag: repeatable("KEY:VALUE, repeatable; all must match"),
   since: Type.Optional(Type.String({ description: "RFC3339 date-time: lower bound (inclusive) of the data's timestamp" })),
   duration: Type.Optional(Type.String({ description: 'Go duration (e.g. "1h30m"): upper bound = since + duration (exclusive); needs since' })),
+  knitId: Type.Optional(
+    Type.String({ description: "comma-separated knit ids: only these Data (an extension of this project; the console fetches a graph's Data details in batches with it)" }),
+  ),
   pretty,
 });
 export type DataFindQuery = Static<typeof DataFindQuery>;

@@ -186,6 +186,20 @@ describe.each(BACKENDS)("data API on %s", (backend) => {
     expect((await callJson(api("/data?since=2000-01-01T00:00:00Z&duration=forever"))).status).toBe(400);
   });
 
+  it("finds only the listed Data with knitId=a,b (this project's extension), combined with tags", async () => {
+    const [first, second, third] = [await upload(await sampleFolder()), await upload(await sampleFolder()), await upload(await sampleFolder())];
+    const [a, b, c] = [String(first.knitId), String(second.knitId), String(third.knitId)];
+    await callJson(api(`/data/${c}`), { method: "PUT", body: { add: ["batch:c"] } });
+    expect((await knitIdsOf(`?knitId=${b},${a}`)).sort()).toEqual([a, b].sort());
+    expect(await knitIdsOf(`?knitId=${a},${c}&tag=batch:c`)).toEqual([c]);
+    expect(await knitIdsOf(`?knitId=not-a-uuid,${b}`)).toEqual([b]);
+    expect(await knitIdsOf("?knitId=00000000-0000-0000-0000-000000000000")).toEqual([]);
+    expect(await knitIdsOf("?knitId=,")).toEqual([]);
+    const tooMany = await callJson<Json>(api(`/data?knitId=${Array.from({ length: 301 }, () => a).join(",")}`));
+    expect(tooMany.status).toBe(400);
+    expect(String(tooMany.body.message)).toMatch(/too many knit ids/);
+  });
+
   it("answers 404 for downloading unknown data", async () => {
     const download = await downloadTarGz(server.apiRoot, "00000000-0000-0000-0000-000000000000");
     expect(download.status).toBe(404);

@@ -14,6 +14,8 @@ export interface LineageFetchers {
    * (`GET /api/runs?knitIdInput=…` / `knitIdOutput=…`); saves one request per node on wide graphs.
    */
   findRuns?(side: "input" | "output", knitIds: string[]): Promise<RunDetail[]>;
+  /** These data items' details in one request (`GET /api/data?knitId=…`); saves one request per data item. */
+  findData?(knitIds: string[]): Promise<DataDetail[]>;
 }
 
 export interface LineageState {
@@ -71,6 +73,17 @@ async function fetchEach<T>(ids: string[], concurrency: number, state: LineageSt
   });
 }
 
+async function fetchDataInBatches(state: LineageState, knitIds: string[], findData: NonNullable<LineageFetchers["findData"]>, concurrency: number) {
+  await mapLimit(batches(knitIds), concurrency, async (ids) => {
+    try {
+      for (const data of await findData(ids)) state.data.set(data.knitId, data);
+      for (const id of ids) if (!state.data.has(id)) state.failures.set(id, `data ${id} not found`);
+    } catch (error) {
+      for (const id of ids) state.failures.set(id, reason(error));
+    }
+  });
+}
+
 /**
  * Fetches until every shown node is known (or failed). `onProgress` gets each intermediate graph and
  * whether its shape is final (only tags of data items may still arrive). Returns the final graph.
@@ -108,6 +121,7 @@ export async function fillLineage(
       continue;
     }
     // The shape is final: fill in the data items' tags, a slice at a time.
-    await fetchEach(details.slice(0, DETAIL_SLICE), concurrency, state, (id) => fetchers.getData(id), (d) => state.data.set(d.knitId, d));
+    if (fetchers.findData) await fetchDataInBatches(state, details.slice(0, BATCH * concurrency), fetchers.findData, concurrency);
+    else await fetchEach(details.slice(0, DETAIL_SLICE), concurrency, state, (id) => fetchers.getData(id), (d) => state.data.set(d.knitId, d));
   }
 }

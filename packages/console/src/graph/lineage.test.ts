@@ -128,4 +128,41 @@ describe("lineage loader batching", () => {
     expect(batched).toBeLessThan(30);
     expect(state.data.size).toBe(data.length);
   });
+
+  it("fetches data details in batches when the server lists Data by id, and marks the ones it does not return", async () => {
+    const { runs, data } = widePipeline(100);
+    const gone = data[data.length - 1]!.knitId;
+    let single = 0;
+    let batchedData = 0;
+    const fetchers = {
+      async getData(knitId: string) {
+        single++;
+        const found = data.find((d) => d.knitId === knitId);
+        if (!found) throw new Error(`no ${knitId}`);
+        return found;
+      },
+      async getRun(runId: string) {
+        const found = runs.find((r) => r.runId === runId);
+        if (!found) throw new Error(`no ${runId}`);
+        return found;
+      },
+      async findRuns(side: "input" | "output", knitIds: string[]) {
+        return runs.filter((r) =>
+          side === "input" ? r.inputs.some((i) => knitIds.includes(i.knitId)) : r.outputs.some((o) => knitIds.includes(o.knitId)),
+        );
+      },
+      async findData(knitIds: string[]) {
+        batchedData++;
+        expect(knitIds.length).toBeLessThanOrEqual(40);
+        return data.filter((d) => knitIds.includes(d.knitId) && d.knitId !== gone);
+      },
+    };
+    const state = emptyLineageState();
+    const visible = await fillLineage(state, dataNodeId("root"), everything, fetchers, () => undefined);
+    expect(visible.nodes).toHaveLength(runs.length + data.length);
+    expect(single).toBe(0);
+    expect(batchedData).toBeLessThanOrEqual(Math.ceil(data.length / 40) + 1);
+    expect(state.data.size).toBe(data.length - 1);
+    expect(state.failures.get(gone)).toMatch(/not found/);
+  });
 });

@@ -89,6 +89,7 @@ export function LineageView({ kind, id }: { kind: "data" | "run"; id: string }) 
         getRun: (r) => api.getRun(r),
         findRuns: (side, knitIds) =>
           api.listRuns(runListUrl({ ...emptyRunFilter(), [side === "input" ? "inputKnitIds" : "outputKnitIds"]: knitIds })),
+        findData: (knitIds) => api.listData(`/api/data/?${new URLSearchParams({ knitId: knitIds.join(",") }).toString()}`),
       },
       (progress, shapeFinal) => {
         if (cancelled) return;

@@ -6,6 +6,8 @@ import { onlyUuids } from "../uuid.js";
 export interface DataQuery {
   userTags: Tag[];
   knitId?: string;
+  /** Only these Data (ids that are not UUIDs match nothing). */
+  knitIds?: readonly string[];
   /** effective timestamp equals this instant */
   timestamp?: Date;
   transient?: "processing" | "failed";
@@ -30,6 +32,11 @@ export async function findKnitIds(q: Queryable, query: DataQuery): Promise<strin
     const [id] = onlyUuids([query.knitId]);
     if (!id) return [];
     conditions.push(sql`d.knit_id = ${id}::uuid`);
+  }
+  if (query.knitIds !== undefined) {
+    const ids = onlyUuids(query.knitIds);
+    if (ids.length === 0) return [];
+    conditions.push(sql`d.knit_id = ANY(${ids}::uuid[])`);
   }
   if (query.timestamp !== undefined) conditions.push(sql`coalesce(d.timestamp, r.updated_at) = ${query.timestamp}`);
   if (query.transient === "processing") conditions.push(sql`r.status::text = ANY(${PROCESSING_STATUSES}::text[])`);

@@ -14,9 +14,12 @@ import {
 import { changeDataTags, dataDetailJson, findKnitIds, loadData, readOnOneConnection } from "@knitfab/db";
 import type { AppOptions } from "../app-options.js";
 import { jsonResponses, type ApiApp } from "../route-schemas.js";
-import { asList, parseQueryTags, parseTimeWindow } from "./query.js";
+import { asList, commaList, parseQueryTags, parseTimeWindow } from "./query.js";
 import { JSON_BODY } from "../request-body.js";
 import { downloadRoute, uploadRoute } from "./data-transfer-routes.js";
+
+/** Ids per `knitId=` list: 300 UUIDs are 11 kB, inside the 16 kB of headers Node reads. */
+const MAX_KNIT_IDS = 300;
 
 export async function dataRoutes(app: ApiApp, options: AppOptions): Promise<void> {
   const { database } = options;
@@ -30,7 +33,9 @@ export async function dataRoutes(app: ApiApp, options: AppOptions): Promise<void
       const window = parseTimeWindow(query.since, query.duration);
       const interpreted = interpretDataTagQuery(tags);
       if (interpreted.kind === "empty") return [];
-      const found = await readOnOneConnection(database.db, async (q) => loadData(q, await findKnitIds(q, { ...interpreted, ...window })));
+      const knitIds = query.knitId === undefined ? undefined : commaList(query.knitId);
+      if (knitIds !== undefined) checkCount("knit ids in \"knitId\"", knitIds, MAX_KNIT_IDS);
+      const found = await readOnOneConnection(database.db, async (q) => loadData(q, await findKnitIds(q, { ...interpreted, ...window, ...(knitIds && { knitIds }) })));
       return found.map(dataDetailJson);
     },
   );

@@ -7,6 +7,13 @@ export function asList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** `a,b,,c` → ["a", "b", "c"]: the comma-separated lists of the find endpoints. */
+export const commaList = (value: string | undefined): string[] =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
 /** `advice` is the reference's wording for the endpoint (data: the default; plans: "query specification is incorrect"). */
 export function parseQueryTags(values: string[], advice = "each tag should be formatted as KEY:VALUE"): Tag[] {
   return values.map((text) => {

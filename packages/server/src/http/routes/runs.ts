@@ -4,15 +4,10 @@ import { NotFoundError, badRequest } from "@knitfab/domain";
 import { abortRun, deleteRun, findRunIds, loadRuns, pendingReasons, readOnOneConnection, retryRun, runDetailJson, tearoffRun } from "@knitfab/db";
 import type { AppOptions } from "../app-options.js";
 import { jsonResponses, noContentResponses, rawResponses, type ApiApp } from "../route-schemas.js";
-import { parseTimeWindow } from "./query.js";
+import { commaList, parseTimeWindow } from "./query.js";
 import { runLogRoute } from "./run-log-route.js";
 import { addWarning } from "../warning.js";
 
-const commaList = (value: string | undefined): string[] =>
-  (value ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
 
 export async function runRoutes(app: ApiApp, options: AppOptions): Promise<void> {
   const { database } = options;
