@@ -20,9 +20,11 @@ const DEFAULT_DEPTH = 6;
 /**
  * Neighbours of one node walked before the rest fold into a "more" node. Fan-outs of one plan are
  * drawn as groups (graph/fanout-groups.ts), so the walk goes wider than the 12 cards a user could
- * read around one node; the groups, not this bound, keep the drawing small.
+ * read around one node; the groups, not this bound, keep the drawing small. At 1,000 a fan-out of
+ * 2,000 runs showed as a group of 999 and a "+1001 more" card; the bound now only guards against
+ * fetching hundreds of thousands of runs for one view.
  */
-const GROUPED_FANOUT = 1000;
+const GROUPED_FANOUT = 20_000;
 
 const grouping = (visible: VisibleLineage, root: string, expandedGroups: ReadonlySet<string>): GroupedLineage =>
   groupFanouts(visible, { threshold: GROUP_THRESHOLD, expanded: expandedGroups, root });
