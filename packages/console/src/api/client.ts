@@ -28,7 +28,15 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   return new ApiError(response.status, message);
 }
 
+/**
+ * Waits before each new attempt of a read that could not reach the server: a network that changed
+ * under the browser (Wi-Fi roaming, a VPN, a container network created on the machine) fails
+ * requests in flight with no answer, and a large view would otherwise show them as failed nodes.
+ */
+const READ_RETRY_DELAYS_MS = [200, 1000];
+
 async function request(method: string, url: string, body?: unknown, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
+  let failedAttempts = 0;
   for (;;) {
     const token = sessionToken();
     let response: Response;
@@ -45,6 +53,14 @@ async function request(method: string, url: string, body?: unknown, signal?: Abo
       });
     } catch (error) {
       if (signal?.aborted) throw error;
+      // Only reads are sent again: a write may have reached the server before the connection failed.
+      const delay = method === "GET" ? READ_RETRY_DELAYS_MS[failedAttempts] : undefined;
+      if (delay !== undefined) {
+        failedAttempts++;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (signal?.aborted) throw new DOMException("aborted", "AbortError");
+        continue;
+      }
       throw new ApiError(0, `cannot reach the server (${String(error)}); check that it is running and retry`);
     }
     if (asksForToken(response)) {
