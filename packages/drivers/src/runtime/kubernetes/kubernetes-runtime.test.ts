@@ -309,4 +309,21 @@ describe("kubernetes runtime: placement, failures and cleanup against the real s
     const podman = new PodmanApi(env.podmanSocket);
     expect(await podman.podExists(env.kubelet.podmanPodName(pod.metadata?.uid ?? ""))).toBe(false);
   });
+
+  // Last in the file: it restarts the shared API server.
+  it("waitForExit outlives an API server restart: it reads and watches again, and resolves when the Job ends", async () => {
+    const worker = spec({ args: ["sh", "-c", "sleep 6; echo slept"] });
+    await runtime.start(worker);
+    await until("the worker to run", async () => ((await runtime.inspect(worker.runId)).phase === "running" ? true : undefined));
+    // Settled into a value at once, so a rejection during the restart is the test's verdict, not an unhandled one.
+    const waiting = runtime.waitForExit!(worker.runId, AbortSignal.timeout(WAIT_MS)).then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
+    await env.controlPlane.restartApiServer();
+    expect(await waiting).toBe("resolved");
+    expect(await runtime.inspect(worker.runId)).toEqual({ phase: "succeeded" });
+    const log = await runtime.logs(worker.runId, { follow: false });
+    expect(log && (await text(log))).toBe("slept\n");
+  });
 });

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import type { DataVolume } from "../../volume.js";
 import { WORKER_LABELS, WorkerStartError, workerName, type LogOptions, type NodePlacement, type WorkerRuntime, type WorkerSpec, type WorkerState } from "../worker-runtime.js";
-import { messageOf, statusOf } from "./api-errors.js";
+import { isRefusal, isTransient, messageOf, statusOf } from "./api-errors.js";
 import { MAIN_CONTAINER, nurseRecordsLog, workerJob, type NurseOptions } from "./job-spec.js";
 import { workerStateOf } from "./job-state.js";
 
@@ -205,17 +205,37 @@ class KubernetesRuntime implements WorkerRuntime {
 
   /**
    * Watches the run's Job (from the version just read, so no change is missed) until it has a
-   * Complete or Failed condition or is deleted; a watch the server closes is opened again.
+   * Complete or Failed condition or is deleted; a watch the server closes is opened again after
+   * reading the Job anew. While the API server cannot be reached or answers that it cannot serve
+   * now (a restart, an overload: see isTransient), the read is tried again with a growing delay
+   * (up to RETRY_MAX_MS), so the wait outlives an API server restart. A freshly started API server
+   * also answers 403 (and may answer 401) until its authoriser has loaded RBAC (seen against the
+   * real kube-apiserver): such refusals are tried again for REFUSAL_GRACE_MS. Any other answer rejects.
    */
   async waitForExit(runId: string, signal: AbortSignal): Promise<void> {
     const ended = (job: V1Job | undefined) => {
       const phase = workerStateOf(job, []).phase;
       return phase === "missing" || phase === "succeeded" || phase === "failed";
     };
+    let failures = 0;
+    let refusedSince: number | undefined;
     for (;;) {
       signal.throwIfAborted();
       if (this.closing.signal.aborted) return;
-      const job = await this.readJob(runId);
+      let job: V1Job | undefined;
+      try {
+        job = await this.readJob(runId);
+        failures = 0;
+        refusedSince = undefined;
+      } catch (error) {
+        // A refusal is waited out for a while only: one that lasts is the account's real rights.
+        if (isRefusal(error)) refusedSince ??= Date.now();
+        const startingUp = isRefusal(error) && Date.now() - refusedSince! < REFUSAL_GRACE_MS;
+        if (!isTransient(error) && !startingUp) throw error;
+        failures += 1;
+        await sleep(retryDelayMs(failures), undefined, { signal: AbortSignal.any([signal, this.closing.signal]) }).catch(() => undefined);
+        continue;
+      }
       if (ended(job)) return;
       const seen = await new Promise<"ended" | "again">((resolve, reject) => {
         let controller: AbortController | undefined;
@@ -275,6 +295,17 @@ class KubernetesRuntime implements WorkerRuntime {
     if (labelSelector === "") return [];
     return (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })).items;
   }
+}
+
+/** The longest wait between two reads of a Job while the API server is away. */
+const RETRY_MAX_MS = 5_000;
+
+/** How long 401 and 403 answers in a row are taken for an API server still starting. */
+const REFUSAL_GRACE_MS = 60_000;
+
+/** 200 ms after the first failure in a row, doubling up to RETRY_MAX_MS. */
+function retryDelayMs(failures: number): number {
+  return Math.min(200 * 2 ** (failures - 1), RETRY_MAX_MS);
 }
 
 function newest(pods: readonly V1Pod[]): V1Pod | undefined {
