@@ -181,6 +181,20 @@ describe("a custom import through the pvc store (real control plane, stand-in no
     expect(gone.status, gone.text).toBe(400);
     expect(String(gone.body.message)).toContain(`retry after that PVC ${imported.claimName} is bound`);
     await unchanged();
+
+    // A claim of that name made again by the importer (the admin guide has importers make their
+    // own), but not bound (its class has no provisioner): not ready, refused the same way.
+    await cluster.core.createNamespacedPersistentVolumeClaim({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: imported.claimName },
+        spec: { accessModes: ["ReadWriteMany"], storageClassName: "no-provisioner", resources: { requests: { storage: "64Mi" } } },
+      },
+    });
+    const unbound = await endImport(apiRoot, imported.token);
+    expect(unbound.status, unbound.text).toBe(400);
+    expect(String(unbound.body.message)).toContain(`retry after that PVC ${imported.claimName} is bound`);
+    await unchanged();
   });
 });
 
