@@ -12,6 +12,7 @@ import { WORKER_LABELS, WorkerStartError, workerName, type LogOptions, type Node
 import { isRefusal, isTransient, messageOf, statusOf } from "./api-errors.js";
 import { MAIN_CONTAINER, nurseRecordsLog, workerJob, type NurseOptions } from "./job-spec.js";
 import { workerStateOf } from "./job-state.js";
+import { endWhenSourceBreaks } from "./piped-log.js";
 
 export interface KubernetesRuntimeOptions {
   /** A kubeconfig file; default: the in-cluster configuration (the server runs in a Pod). */
@@ -162,7 +163,9 @@ class KubernetesRuntime implements WorkerRuntime {
         piece.once("close", resolve);
         piece.once("error", reject);
       });
-      const controller = await new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, piece, { follow });
+      // A response cut by the API server going away ends `piece` like any cut follow (piped-log.ts).
+      endWhenSourceBreaks(piece);
+      const controller = await this.outlastingOutages(() => new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, piece, { follow }));
       const stop = () => controller.abort();
       this.closing.signal.addEventListener("abort", stop, { once: true });
       const abandon = () => controller.abort();
@@ -174,7 +177,7 @@ class KubernetesRuntime implements WorkerRuntime {
         out.off("close", abandon);
       }
       if (!follow || out.destroyed || this.closing.signal.aborted) break;
-      const current = await orMissing(this.core.readNamespacedPod({ name, namespace: this.namespace }));
+      const current = await this.outlastingOutages(() => orMissing(this.core.readNamespacedPod({ name, namespace: this.namespace })));
       const main = current?.status?.containerStatuses?.find((status) => status.name === MAIN_CONTAINER);
       if (!current || current.metadata?.deletionTimestamp) break;
       // Still running: follow again. Ended: read it whole once more, in case the follow was cut
@@ -206,35 +209,23 @@ class KubernetesRuntime implements WorkerRuntime {
   /**
    * Watches the run's Job (from the version just read, so no change is missed) until it has a
    * Complete or Failed condition or is deleted; a watch the server closes is opened again after
-   * reading the Job anew. While the API server cannot be reached or answers that it cannot serve
-   * now (a restart, an overload: see isTransient), the read is tried again with a growing delay
-   * (up to RETRY_MAX_MS), so the wait outlives an API server restart. A freshly started API server
-   * also answers 403 (and may answer 401) until its authoriser has loaded RBAC (seen against the
-   * real kube-apiserver): such refusals are tried again for REFUSAL_GRACE_MS. Any other answer rejects.
+   * reading the Job anew, and that read outlasts an API server restart (outlastingOutages).
    */
   async waitForExit(runId: string, signal: AbortSignal): Promise<void> {
     const ended = (job: V1Job | undefined) => {
       const phase = workerStateOf(job, []).phase;
       return phase === "missing" || phase === "succeeded" || phase === "failed";
     };
-    let failures = 0;
-    let refusedSince: number | undefined;
     for (;;) {
       signal.throwIfAborted();
       if (this.closing.signal.aborted) return;
       let job: V1Job | undefined;
       try {
-        job = await this.readJob(runId);
-        failures = 0;
-        refusedSince = undefined;
+        job = await this.outlastingOutages(() => this.readJob(runId), signal);
       } catch (error) {
-        // A refusal is waited out for a while only: one that lasts is the account's real rights.
-        if (isRefusal(error)) refusedSince ??= Date.now();
-        const startingUp = isRefusal(error) && Date.now() - refusedSince! < REFUSAL_GRACE_MS;
-        if (!isTransient(error) && !startingUp) throw error;
-        failures += 1;
-        await sleep(retryDelayMs(failures), undefined, { signal: AbortSignal.any([signal, this.closing.signal]) }).catch(() => undefined);
-        continue;
+        signal.throwIfAborted();
+        if (this.closing.signal.aborted) return;
+        throw error;
       }
       if (ended(job)) return;
       const seen = await new Promise<"ended" | "again">((resolve, reject) => {
@@ -280,6 +271,31 @@ class KubernetesRuntime implements WorkerRuntime {
 
   async close(): Promise<void> {
     this.closing.abort();
+  }
+
+  /**
+   * `call`, tried again with a growing delay (retryDelayMs) while the API server cannot be reached or
+   * answers that it cannot serve now (isTransient: a restart, an overload), and while it refuses
+   * for less than REFUSAL_GRACE_MS: a freshly started kube-apiserver answers 403 until its
+   * authoriser has loaded RBAC (seen in the tests' restarts). Any other failure is thrown, and the
+   * last one once `signal` or close aborts the wait.
+   */
+  private async outlastingOutages<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    let failures = 0;
+    let refusedSince: number | undefined;
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if (isRefusal(error)) refusedSince ??= Date.now();
+        const startingUp = refusedSince !== undefined && isRefusal(error) && Date.now() - refusedSince < REFUSAL_GRACE_MS;
+        if ((!isTransient(error) && !startingUp) || stop.aborted) throw error;
+        failures += 1;
+        await sleep(retryDelayMs(failures), undefined, { signal: stop }).catch(() => undefined);
+        if (stop.aborted) throw error;
+      }
+    }
   }
 
   private readJob(runId: string): Promise<V1Job | undefined> {
