@@ -313,7 +313,7 @@ class KubernetesRuntime implements WorkerRuntime {
   }
 }
 
-/** The longest wait between two reads of a Job while the API server is away. */
+/** The longest wait between two tries of a call while the API server is away (outlastingOutages). */
 const RETRY_MAX_MS = 5_000;
 
 /** How long 401 and 403 answers in a row are taken for an API server still starting. */
