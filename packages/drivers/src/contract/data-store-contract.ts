@@ -116,6 +116,8 @@ export function describeDataStoreContract(name: string, make: () => Promise<Data
       expect(await store.prepare(knitId)).toEqual(volume);
       expect(store.volumeOf(knitId)).toEqual(volume);
       expect(await store.exists(knitId)).toBe(true);
+      expect(await store.volumeReady(knitId, 0)).toBe(true);
+      expect(await store.volumeReady(newKnitId(), 0)).toBe(false);
       await store.writeFile(knitId, "out/result.txt", Readable.from(["a longer first version"]));
       await store.writeFile(knitId, "out/result.txt", Readable.from(["42"]));
       // Unsealed content is no Data yet: it cannot be browsed.

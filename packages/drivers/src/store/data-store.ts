@@ -120,6 +120,12 @@ export interface DataStore {
   send(knitId: string): Promise<OutgoingData>;
   /** Whether `knitId` has content, sealed or being written (prepared). */
   exists(knitId: string): Promise<boolean>;
+  /**
+   * Whether the volume of `knitId` is there and can be mounted, waiting up to `waitMs` for it: a
+   * local folder is at once; a claim must be Bound (one an importer made itself may not be yet).
+   * `import/end` refuses a volume that is not ready (spec/api.md §4.7).
+   */
+  volumeReady(knitId: string, waitMs: number): Promise<boolean>;
   /** Deletes the content; doing so for an absent knitId is not an error. */
   remove(knitId: string): Promise<void>;
   /**

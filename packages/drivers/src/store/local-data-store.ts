@@ -127,6 +127,8 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
       }),
 
     exists: (knitId) => withoutHostPaths(() => isFolder(pathOf(knitId))),
+    // A folder is mountable as soon as it is there: nothing to wait for.
+    volumeReady: (knitId) => withoutHostPaths(() => isFolder(pathOf(knitId))),
 
     // Only complete content can be looked into: a run's output being written is no Data yet.
     listFiles: (knitId, path, options) =>

@@ -5,137 +5,41 @@
  * @knitfab/kube-testing, running every pod (workers and data agents) with `podman kube play`.
  * Every Data is a claim; uploads, downloads, logs and outputs go through data-agent Pods of the
  * server image (scripts/build-server-image.sh). The server speaks to the API server as a service
- * account with only the Role below. No managed cluster runs here: the control plane is real, the
+ * account with only the Role of kubernetes-mode-cluster.ts. No managed cluster runs here: the control plane is real, the
  * node is not.
  */
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { CoreV1Api, RbacAuthorizationV1Api, SchedulingV1Api } from "@kubernetes/client-node";
-import { startControlPlane, startStandInKubelet, waitUntil, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
-import { allFinished, createTestPostgresDatabase, downloadTarGz, preparePodman, shellPlan, type Json } from "@knitfab/testing";
+import type { CoreV1Api } from "@kubernetes/client-node";
+import { allFinished, createTestPostgresDatabase, shellPlan, type Json } from "@knitfab/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { applyPlan, getRun, killHard, pushData, runLog, spawnServe, stopGently, waitForRuns, type ServeProcess } from "knitfab/test-support";
+import { NAMESPACE, RUNS_WAIT_MS, filesOf as filesAt, noPodsLeft as noPodsLeftIn, nurseStarted as nurseStartedIn, startKubernetesModeCluster, type KubernetesModeCluster } from "./kubernetes-mode-cluster.js";
 
 // Each step starts Pods (the worker and data agents) on a stand-in node: minutes on a loaded machine.
 vi.setConfig({ testTimeout: 15 * 60_000, hookTimeout: 30 * 60_000 });
 
-const run = promisify(execFile);
-const scripts = fileURLToPath(new URL("../../../../scripts/", import.meta.url));
-const NAMESPACE = "knitfab";
-const RUNS_WAIT_MS = 10 * 60_000;
-/**
- * The server image under test, tagged for this checkout: several checkouts may share one Podman,
- * and another's build of the default tag would otherwise replace the image (the workers' log
- * sidecar and the data agents) under this test with one of other code.
- */
-const IMAGE_TAG = `localhost/knitfab-server:test-${createHash("sha256").update(fileURLToPath(new URL("../../../../", import.meta.url))).digest("hex").slice(0, 12)}`;
-
-let controlPlane: ControlPlane | undefined;
-let kubelet: StandInKubelet | undefined;
+let cluster: KubernetesModeCluster | undefined;
 let server: ServeProcess | undefined;
 let core: CoreV1Api;
 /** `knitfab serve` arguments for kubernetes mode on this cluster. */
 let kubeArgs: string[] = [];
 
 beforeAll(async () => {
-  const podmanSocket = await preparePodman();
-  const image = (await run("sh", [join(scripts, "build-server-image.sh"), IMAGE_TAG], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
-  controlPlane = await startControlPlane();
-  kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one", labels: { zone: "here" } }] });
-  const admin = controlPlane.adminConfig();
-  core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  await admin.makeApiClient(SchedulingV1Api).createPriorityClass({ body: { metadata: { name: "knit-worker-priority" }, value: 1_000_000_000, preemptionPolicy: "Never" } });
-  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knitfab" } } });
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  // The runtime's rules and the pvc store's, as the README lists them.
-  await rbac.createNamespacedRole({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab" },
-      rules: [
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "delete"] },
-        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create", "get", "list", "patch", "delete"] },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "knitfab" },
-      subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
-    },
-  });
-  // The log sidecar's account, as the chart makes it: pods and pods/log get, its token in a Secret
-  // that the token controller fills in; the nurse reads main's log with it from inside the pod.
-  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knit-nurse" } } });
-  await rbac.createNamespacedRole({
-    namespace: NAMESPACE,
-    body: { metadata: { name: "read-log" }, rules: [{ apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get"] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "read-log" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "read-log" },
-      subjects: [{ kind: "ServiceAccount", name: "knit-nurse", namespace: NAMESPACE }],
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace: NAMESPACE,
-    body: { metadata: { name: "knit-nurse-secret", annotations: { "kubernetes.io/service-account.name": "knit-nurse" } }, type: "kubernetes.io/service-account-token" },
-  });
-  await waitUntil("the nurse's token", async () => Boolean((await core.readNamespacedSecret({ name: "knit-nurse-secret", namespace: NAMESPACE })).data?.token));
-  const kubeconfig = await controlPlane.kubeconfigForServiceAccount(NAMESPACE, "knitfab", { expirationSeconds: 7200 });
-  await waitUntil("the node Ready", async () =>
-    (await core.listNode()).items.every((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")),
-  );
-  kubeArgs = [
-      "--runtime", "kubernetes",
-      "--store", "pvc",
-      "--kubeconfig", kubeconfig,
-      "--namespace", NAMESPACE,
-      "--priority-class", "knit-worker-priority",
-      "--storage-class", kubelet.storageClassName,
-      "--data-size", "64Mi",
-      "--agent-image", image,
-      "--nurse-secret", "knit-nurse-secret",
-  ];
+  cluster = await startKubernetesModeCluster();
+  core = cluster.core;
+  kubeArgs = cluster.kubeArgs;
   server = await spawnServe({ fastEngine: true, logLevel: "warn", args: kubeArgs });
 });
 
 afterAll(async () => {
   await server?.stop();
-  await kubelet?.close();
-  await controlPlane?.close();
+  await cluster?.close();
 }, 300_000);
 
-async function filesOf(knitId: string, apiRoot = server!.apiRoot): Promise<Record<string, string>> {
-  const download = await downloadTarGz(apiRoot, knitId);
-  expect(download.status).toBe(200);
-  // Unpacked by GNU tar, a client independent of ours.
-  const folder = await mkdtemp(join(tmpdir(), "knitfab-kube-pull-"));
-  await mkdir(join(folder, "out"));
-  try {
-    await writeFile(join(folder, "data.tar.gz"), download.body);
-    await run("tar", ["-xzf", "data.tar.gz", "-C", "out", "--no-same-owner"], { cwd: folder });
-    const files: Record<string, string> = {};
-    for (const name of await readdir(join(folder, "out"), { recursive: true })) {
-      const content = await readFile(join(folder, "out", name)).catch(() => undefined);
-      if (content !== undefined) files[name] = content.toString("utf8");
-    }
-    return files;
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
+function filesOf(knitId: string, apiRoot = server!.apiRoot): Promise<Record<string, string>> {
+  return filesAt(apiRoot, knitId);
 }
 
 describe("the user guide's pipeline in kubernetes mode (pvc store, real control plane, stand-in node)", () => {
@@ -189,17 +93,12 @@ describe("the user guide's pipeline in kubernetes mode (pvc store, real control 
   });
 });
 
-/** Whether the node started a `nurse` container in a pod of the run's worker (events outlive the pod). */
-async function nurseStarted(runId: string): Promise<boolean> {
-  const events = (await core.listNamespacedEvent({ namespace: NAMESPACE })).items;
-  return events.some((event) => event.involvedObject.name?.startsWith(`worker-run-${runId}-`) && event.message === "Started container nurse");
+function nurseStarted(runId: string): Promise<boolean> {
+  return nurseStartedIn(core, runId);
 }
 
-async function noPodsLeft(): Promise<void> {
-  await waitUntil("workers and agents gone", async () => {
-    const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
-    return pods.length === 0 ? true : undefined;
-  });
+function noPodsLeft(): Promise<void> {
+  return noPodsLeftIn(core);
 }
 
 describe("a server killed (kill -9) while its run's Job runs, in kubernetes mode", () => {

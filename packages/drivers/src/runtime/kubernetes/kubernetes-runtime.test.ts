@@ -10,13 +10,14 @@
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { BatchV1Api, CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, SchedulingV1Api, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { startControlPlane, startStandInKubelet, waitUntil as until, WAIT_MS, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { PodmanApi } from "@knitfab/kube-testing/podman-api";
@@ -26,7 +27,8 @@ import { describeWorkerRuntimeContract } from "../../contract/worker-runtime-con
 import { createLocalDataStore } from "../../store/local-data-store.js";
 import type { DataStore } from "../../store/data-store.js";
 import { ANY_NODE, workerName, type NodePlacement, type WorkerRuntime, type WorkerSpec, type WorkerState } from "../worker-runtime.js";
-import { createKubernetesRuntime } from "./kubernetes-runtime.js";
+import { createKubernetesRuntime, loadKubeConfig } from "./kubernetes-runtime.js";
+import { kubernetesLogSource, nurseLog, openLogFile } from "./log-nurse.js";
 
 const run = promisify(execFile);
 const scripts = fileURLToPath(new URL("../../../../../scripts/", import.meta.url));
@@ -308,5 +310,45 @@ describe("kubernetes runtime: placement, failures and cleanup against the real s
     expect(gone).toBe(true);
     const podman = new PodmanApi(env.podmanSocket);
     expect(await podman.podExists(env.kubelet.podmanPodName(pod.metadata?.uid ?? ""))).toBe(false);
+  });
+
+  // Last in the file: it restarts the shared API server.
+  it("waitForExit, a followed log and the log sidecar's reading outlive an API server restart", async () => {
+    const worker = spec({ args: ["sh", "-c", "echo before; sleep 8; echo after"] });
+    await runtime.start(worker);
+    const pod = await until("main to run", async () => {
+      const current = await podOf(worker.runId);
+      return current.status?.containerStatuses?.find((status) => status.name === "main")?.state?.running ? current : undefined;
+    });
+    // Each is settled into a value at once, so a rejection during the restart is the test's verdict, not an unhandled one.
+    const waiting = runtime.waitForExit!(worker.runId, AbortSignal.timeout(WAIT_MS)).then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
+    const followed = runtime.logs(worker.runId, { follow: true }).then(
+      (stream) => (stream ? text(stream) : "no log"),
+      (error: unknown) => error,
+    );
+    // The nurse's work (knitfab nurse in the worker's pod), here with the runtime's account (it may get pods and pods/log).
+    const file = join(env.work, `nurse-${worker.runId}.log`);
+    const logFile = await openLogFile(file);
+    const nursing = nurseLog(kubernetesLogSource(loadKubeConfig(env.kubeconfig), NAMESPACE, pod.metadata?.name ?? "", "main"), logFile, { pollMs: 200 }).then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+    await until("the first line to be written", async () => (await readFile(file, "utf8")) === "before\n");
+
+    await env.controlPlane.restartApiServer();
+
+    expect(await waiting).toBe("resolved");
+    expect(await runtime.inspect(worker.runId)).toEqual({ phase: "succeeded" });
+    // A hang guard, not a verdict on speed: a cut read that never ends would hold these forever.
+    const guard = <T>(work: Promise<T>) => Promise.race([work, sleep(WAIT_MS, "still reading long after the task ended", { ref: false })]);
+    expect(await guard(nursing)).toMatchObject({ ended: "complete" });
+    await logFile.close();
+    expect(await readFile(file, "utf8")).toBe("before\nafter\n");
+    expect(await guard(followed)).toBe("before\nafter\n");
+    const log = await runtime.logs(worker.runId, { follow: false });
+    expect(log && (await text(log))).toBe("before\nafter\n");
   });
 });

@@ -9,9 +9,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import type { DataVolume } from "../../volume.js";
 import { WORKER_LABELS, WorkerStartError, workerName, type LogOptions, type NodePlacement, type WorkerRuntime, type WorkerSpec, type WorkerState } from "../worker-runtime.js";
-import { messageOf, statusOf } from "./api-errors.js";
+import { isRefusal, isTransient, messageOf, statusOf } from "./api-errors.js";
 import { MAIN_CONTAINER, nurseRecordsLog, workerJob, type NurseOptions } from "./job-spec.js";
 import { workerStateOf } from "./job-state.js";
+import { endWhenSourceBreaks } from "./piped-log.js";
 
 export interface KubernetesRuntimeOptions {
   /** A kubeconfig file; default: the in-cluster configuration (the server runs in a Pod). */
@@ -162,7 +163,9 @@ class KubernetesRuntime implements WorkerRuntime {
         piece.once("close", resolve);
         piece.once("error", reject);
       });
-      const controller = await new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, piece, { follow });
+      // A response cut by the API server going away ends `piece` like any cut follow (piped-log.ts).
+      endWhenSourceBreaks(piece);
+      const controller = await this.outlastingOutages(() => new Log(this.config).log(this.namespace, name, MAIN_CONTAINER, piece, { follow }));
       const stop = () => controller.abort();
       this.closing.signal.addEventListener("abort", stop, { once: true });
       const abandon = () => controller.abort();
@@ -174,7 +177,7 @@ class KubernetesRuntime implements WorkerRuntime {
         out.off("close", abandon);
       }
       if (!follow || out.destroyed || this.closing.signal.aborted) break;
-      const current = await orMissing(this.core.readNamespacedPod({ name, namespace: this.namespace }));
+      const current = await this.outlastingOutages(() => orMissing(this.core.readNamespacedPod({ name, namespace: this.namespace })));
       const main = current?.status?.containerStatuses?.find((status) => status.name === MAIN_CONTAINER);
       if (!current || current.metadata?.deletionTimestamp) break;
       // Still running: follow again. Ended: read it whole once more, in case the follow was cut
@@ -205,7 +208,8 @@ class KubernetesRuntime implements WorkerRuntime {
 
   /**
    * Watches the run's Job (from the version just read, so no change is missed) until it has a
-   * Complete or Failed condition or is deleted; a watch the server closes is opened again.
+   * Complete or Failed condition or is deleted; a watch the server closes is opened again after
+   * reading the Job anew, and that read outlasts an API server restart (outlastingOutages).
    */
   async waitForExit(runId: string, signal: AbortSignal): Promise<void> {
     const ended = (job: V1Job | undefined) => {
@@ -215,7 +219,14 @@ class KubernetesRuntime implements WorkerRuntime {
     for (;;) {
       signal.throwIfAborted();
       if (this.closing.signal.aborted) return;
-      const job = await this.readJob(runId);
+      let job: V1Job | undefined;
+      try {
+        job = await this.outlastingOutages(() => this.readJob(runId), signal);
+      } catch (error) {
+        signal.throwIfAborted();
+        if (this.closing.signal.aborted) return;
+        throw error;
+      }
       if (ended(job)) return;
       const seen = await new Promise<"ended" | "again">((resolve, reject) => {
         let controller: AbortController | undefined;
@@ -262,6 +273,31 @@ class KubernetesRuntime implements WorkerRuntime {
     this.closing.abort();
   }
 
+  /**
+   * `call`, tried again with a growing delay (retryDelayMs) while the API server cannot be reached or
+   * answers that it cannot serve now (isTransient: a restart, an overload), and while it refuses
+   * for less than REFUSAL_GRACE_MS: a freshly started kube-apiserver answers 403 until its
+   * authoriser has loaded RBAC (seen in the tests' restarts). Any other failure is thrown, and the
+   * last one once `signal` or close aborts the wait.
+   */
+  private async outlastingOutages<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const stop = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    let failures = 0;
+    let refusedSince: number | undefined;
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if (isRefusal(error)) refusedSince ??= Date.now();
+        const startingUp = refusedSince !== undefined && isRefusal(error) && Date.now() - refusedSince < REFUSAL_GRACE_MS;
+        if ((!isTransient(error) && !startingUp) || stop.aborted) throw error;
+        failures += 1;
+        await sleep(retryDelayMs(failures), undefined, { signal: stop }).catch(() => undefined);
+        if (stop.aborted) throw error;
+      }
+    }
+  }
+
   private readJob(runId: string): Promise<V1Job | undefined> {
     return orMissing(this.batch.readNamespacedJob({ name: workerName(runId), namespace: this.namespace }));
   }
@@ -275,6 +311,17 @@ class KubernetesRuntime implements WorkerRuntime {
     if (labelSelector === "") return [];
     return (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })).items;
   }
+}
+
+/** The longest wait between two tries of a call while the API server is away (outlastingOutages). */
+const RETRY_MAX_MS = 5_000;
+
+/** How long 401 and 403 answers in a row are taken for an API server still starting. */
+const REFUSAL_GRACE_MS = 60_000;
+
+/** 200 ms after the first failure in a row, doubling up to RETRY_MAX_MS. */
+function retryDelayMs(failures: number): number {
+  return Math.min(200 * 2 ** (failures - 1), RETRY_MAX_MS);
 }
 
 function newest(pods: readonly V1Pod[]): V1Pod | undefined {

@@ -16,6 +16,7 @@ import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, Log, type KubeConfig } from "@kubernetes/client-node";
 import { statusOf } from "./api-errors.js";
+import { endWhenSourceBreaks } from "./piped-log.js";
 
 /** Where the followed container is in its life. */
 export type ContainerPhase = "waiting" | "running" | "terminated" | "gone";
@@ -162,9 +163,10 @@ export function kubernetesLogSource(config: KubeConfig, namespace: string, pod: 
       const finish = () => {
         if (!stream.writableEnded) stream.end();
       };
-      // The library pipes the response into `stream`; a response that breaks off only unpipes
-      // (a pipe never ends its destination on error): end it then, and what came is passed on.
+      // The library pipes the response into `stream`; a response that breaks off (the API server
+      // gone) is ended here, what came is passed on, and the read counts as broken (piped-log.ts).
       stream.on("unpipe", finish);
+      const cut = endWhenSourceBreaks(stream);
       // Chunks are written one at a time, in order: the stream waits while a write is pending.
       const done = (async () => {
         for await (const chunk of stream) await onChunk(chunk as Buffer);
@@ -189,6 +191,9 @@ export function kubernetesLogSource(config: KubeConfig, namespace: string, pod: 
         // Ended, or the file refused a chunk: the request is not needed any more.
         controller.abort();
       }
+      // A broken read is a failure: tried again after a delay, not at once while the API server is away.
+      const broken = cut.broken();
+      if (broken && !signal.aborted) throw broken;
     },
   };
 }

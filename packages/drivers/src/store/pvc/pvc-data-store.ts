@@ -326,6 +326,18 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
 
     exists: (knitId) => kubeErrors(async () => (await readClaim(checkedKnitId(knitId))) !== undefined),
 
+    // The reference checks the importer's claim for up to 3 s the same way.
+    volumeReady: (knitId, waitMs) =>
+      kubeErrors(async () => {
+        checkedKnitId(knitId);
+        const until = Date.now() + waitMs;
+        for (;;) {
+          if ((await readClaim(knitId))?.status?.phase === "Bound") return true;
+          if (Date.now() >= until) return false;
+          await sleep(200);
+        }
+      }),
+
     // Best effort: waits a bounded time (the start timeout) for the claim to be gone.
     remove: (knitId) =>
       kubeErrors(async () => {

@@ -10,6 +10,8 @@ import { downloadRoute, uploadRoute } from "./data-transfer-routes.js";
 import { runLogRoute } from "./run-log-route.js";
 
 const IMPORT_DEADLINE_SECONDS = 30 * 60;
+/** How long import/end waits for the importer's volume to be ready, as the reference (3 s). */
+const VOLUME_READY_WAIT_MS = 3_000;
 
 interface ImportClaims extends JWTPayload {
   "knitfab/knitId": string;
@@ -63,8 +65,9 @@ export async function backendRoutes(app: ApiApp, options: AppOptions): Promise<v
       }
       const [before] = await loadData(database.db, [knitId]);
       if (!before) throw new InternalError("unexpected error", { cause: new Error(`data ${knitId} of this import is missing`) });
-      if (!(await store.exists(knitId))) {
-        throw badRequest(`retry after that PVC ${claims.sub ?? ""} is bound`, new Error(`the folder of data ${knitId} does not exist`));
+      // The volume must be there and mountable (a claim Bound), or sealing it could not start.
+      if (!(await store.volumeReady(knitId, VOLUME_READY_WAIT_MS))) {
+        throw badRequest(`retry after that PVC ${claims.sub ?? ""} is bound`, new Error(`the volume of data ${knitId} is missing or not ready`));
       }
       await endImport(database, claims["knitfab/runId"], knitId);
       const [data] = await loadData(database.db, [knitId]);
