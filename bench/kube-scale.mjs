@@ -32,15 +32,17 @@ import { startPostgresServer } from "./lib/postgres.mjs";
 import { startServerProcess } from "./lib/server-process.mjs";
 import { fixed, percentile, printTable } from "./lib/stats.mjs";
 
-const USAGE = `usage: node bench/kube-scale.mjs [--runs 10000] [--workers 16] [--nodes 4] [--qps 500] [--replicas 1,3]
+const USAGE = `usage: node bench/kube-scale.mjs [--runs 10000] [--workers 16] [--nodes 4] [--qps 500] [--replicas 1,3] [--baseline-rate R]
   --runs      runs per measurement (and bare Job cycles in the baseline)
   --workers   the engine's worker limit (KNITFAB_MAX_WORKERS) and the baseline's Jobs in flight
   --nodes     instant stand-in nodes
   --qps       client rate limit of kube-controller-manager and kube-scheduler (--kube-api-qps; burst
               twice that), as clusters tuned for scale set it; 0 keeps their defaults (20 and 50
               requests/s), with which the Job controller caps both sides near 3 runs/s
-  --replicas  replica counts of the engine to measure, in order`;
-const options = numericOptions(USAGE, { runs: 10_000, workers: 16, nodes: 4, qps: 500 }, [], { replicas: ["1,3", "number"] });
+  --replicas  replica counts of the engine to measure, in order
+  --baseline-rate  skip the bare Jobs and compare with this rate (runs/s) measured by an earlier
+              run of this script on the same machine, with the same --runs, --workers and --qps`;
+const options = numericOptions(USAGE, { runs: 10_000, workers: 16, nodes: 4, qps: 500, "baseline-rate": 0 }, [], { replicas: ["1,3", "number"] });
 const NAMESPACE = "knitfab-scale";
 const PUSH_CONCURRENCY = 8;
 
@@ -85,7 +87,9 @@ await main(async () => {
     // Baseline first, then the engine: the API server's caches are warm for both after a first cycle.
     await bareJobs(admin, batch, 16, () => undefined); // warm-up
     await drained(core, batch);
-    {
+    if (options["baseline-rate"] > 0) {
+      rows.push(["bare Jobs (an earlier run, given)", fixed(options["baseline-rate"], 1), "", "", "", ""]);
+    } else {
       const before = await requests();
       const cycles = [];
       const start = performance.now();
