@@ -32,7 +32,8 @@ if dpkg-query -W -f '${Status}' docker-registry 2>/dev/null | grep -q "install o
 else
   deb="$(ls "$cache"/docker-registry_*.deb 2>/dev/null | tail -n 1 || true)"
   if [ -z "$deb" ]; then
-    if ! (cd "$cache" && apt-get download docker-registry >&2); then
+    # Without package lists (a fresh machine) apt knows no package: as root, read them first.
+    if ! (cd "$cache" && apt-get download docker-registry >&2) && ! { [ "$(id -u)" = 0 ] && apt-get update -qq >&2 && (cd "$cache" && apt-get download docker-registry >&2); }; then
       echo "build-registry-image.sh: Debian's docker-registry package is neither installed nor downloadable (apt-get download docker-registry; run apt-get update first?)" >&2
       exit 1
     fi

@@ -856,6 +856,23 @@ class PodWorker {
     await this.node.event(this.latest, type, reason, message);
   }
 
+  /**
+   * Removes the Podman pod, trying again as a kubelet does: Podman sometimes cannot remove a
+   * stopped container at once (its shm mount still busy: EBUSY), and a pod left behind would keep
+   * the API's pod terminating for ever. The last failure is thrown after 10 tries a second apart.
+   */
+  private async removeRetrying(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.node.podman.removePod(this.podmanName);
+        return;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
   /** Stops the containers within the pod's grace period, records how they ended, removes them, deletes the pod. */
   private async tearDown(): Promise<void> {
     const grace = Math.min(this.latest.metadata?.deletionGracePeriodSeconds ?? 30, 30);
@@ -869,7 +886,7 @@ class PodWorker {
         // Killed by the kubelet: exit 137 here is not an OOM kill, and the containers count as ended.
         await this.publish({ observation, stopping: true }).catch(() => undefined);
       }
-      await this.node.podman.removePod(this.podmanName);
+      await this.removeRetrying();
     }
     rmSync(this.filesFolder, { recursive: true, force: true });
     if (!this.deleted) await this.node.finalDelete(this.latest);

@@ -71,6 +71,8 @@ let kubelet: StandInKubelet | undefined;
 let nodePorts: StandInNodePorts | undefined;
 /** The offline PostgreSQL image the chart's database runs (scripts/build-postgres-image.sh). */
 let postgresImage: string;
+/** The offline registry image the chart's image registry runs (scripts/build-registry-image.sh). */
+let registryImage: string;
 let folder: string;
 let settings: string;
 let helmPath: string;
@@ -122,6 +124,7 @@ beforeAll(async () => {
   const image = (await run("sh", [join(root, "scripts/build-server-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
   const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
   postgresImage = (await run("sh", [join(root, "scripts/build-postgres-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+  registryImage = (await run("sh", [join(root, "scripts/build-registry-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
   helmPath = await helmFromLayer();
   controlPlane = await startControlPlane();
   // Pods reach Services by name (the database's) at the node's address, where each Service's port is served.
@@ -145,7 +148,7 @@ beforeAll(async () => {
     stringify({
       ...values,
       image: { ...(values.image as Json), repository, tag },
-      imageRegistry: { use: false },
+      imageRegistry: { ...(values.imageRegistry as Json), use: true, image: registryImage },
       storage: { create: false, class: { data: kubelet.storageClassName, system: kubelet.storageClassName } },
       database: { ...(values.database as Json), external: false, image: postgresImage },
       store: { dataSize: "64Mi" },
@@ -190,6 +193,16 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(await logOf(database)).toContain("knitfab-postgres: initialising /var/lib/postgresql/data/pgdata (user knit, database knit)");
     // Its readiness probe (an exec probe, which the stand-in kubelet does not run) answers in its container.
     expect(await runReadinessProbe(database)).toContain("accepting connections");
+    // The image registry is the chart's: ready by its probe (GET /v2/ over TLS, run by the stand-in
+    // kubelet), from the offline image, answering /v2/ at its NodePort with the installer's certificate.
+    const registry = await apps.readNamespacedDeployment({ name: "image-registry-registry", namespace: NAMESPACE });
+    expect(registry.status?.readyReplicas).toBe(1);
+    const [registryPod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=image-registry" })).items;
+    expect(registryPod?.spec?.containers[0]?.image).toBe(registryImage);
+    expect(nodePorts!.serving()).toContain(`${NAMESPACE}/image-registry:30503`);
+    const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
+    const v2 = await httpsGet(`https://${kubelet!.nodeAddress}:30503/v2/`, ca);
+    expect(v2).toEqual({ status: 200, body: "{}" });
     // Ready means answering: the stand-in kubelet ran the readiness probes (/readyz) before helm --wait returned.
     for (const component of ["knitd", "knitd-backend"]) {
       const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
@@ -198,7 +211,6 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     }
     expect(nodePorts!.serving()).toContain(`${NAMESPACE}/knitd:30803`);
     // The API answers at the node's address and NodePort, over TLS with the installer's certificate.
-    const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
     const health = await waitUntil("the API's /healthz at the NodePort", () => httpsGet(`https://${kubelet!.nodeAddress}:30803/healthz`, ca).catch(() => undefined), 60_000).catch(
       async (error: unknown) => {
         throw new Error(`${String(error)}\n${await podsReport()}\n${await logsOf("knitd")}`);
@@ -287,7 +299,9 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(after.map((pod) => pod.metadata?.name)).not.toEqual(before);
     expect(after[0]?.spec?.containers[0]?.args).toContain("--log-level=warn");
     const address = `${after[0]?.status?.podIP}:8080`;
-    await waitUntil("the NodePort forwarding to the new knitd pod", async () => nodePorts!.targets(30803).join() === address);
+    await waitUntil("the NodePort forwarding to the new knitd pod", async () => nodePorts!.targets(30803).join() === address).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; targets: ${nodePorts!.targets(30803).join()}, new pod ${address}\n${await podsReport()}\n${await logsOf("knitd")}\n${await logsOf("database")}`);
+    });
     expect(await pulled(pushedDataset!)).toEqual({ "numbers.txt": "1 2 3 4" });
     // The new database pod found the data on the claim (no second initialisation); the lineage is in it.
     const databaseAfter = await databasePod();
@@ -319,6 +333,8 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     await waitUntil("the release's pods gone", async () => {
       const left = (await core.listNamespacedPod({ namespace: NAMESPACE })).items;
       return left.every((pod) => pod.metadata?.labels?.["app.kubernetes.io/component"] === "schema-upgrader" && pod.status?.phase === "Succeeded") ? true : undefined;
+    }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\n${await podsReport()}`);
     });
     expect((await core.listNamespacedService({ namespace: NAMESPACE })).items).toEqual([]);
     expect(await dataClaims()).toEqual(before);
