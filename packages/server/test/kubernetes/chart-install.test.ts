@@ -11,16 +11,19 @@
  * The database is the chart's in-cluster PostgreSQL (its Deployment, Service, credential Secret and
  * claim `database-pgdata`), run from the offline image of scripts/build-postgres-image.sh (Debian's
  * PostgreSQL 15) named by the value database.image; it initialises its data on the claim, and the
- * upgrade restarts it on the same claim (the Data and their lineage are still there after).
+ * upgrade restarts it on the same claim (the Data and their lineage are still there after). The
+ * image registry is the chart's too, from the offline image of scripts/build-registry-image.sh
+ * (Debian's docker-registry) named by imageRegistry.image: ready by its /v2/ probe, answering at
+ * its NodePort over TLS. No public image is pulled (none can be here).
  *
  * What is stood in, and why: no kube-proxy and no cluster DNS run here, so startStandInNodePorts
  * serves the NodePort and each Service's own port on the node's address (listeners forwarding to
  * the ready endpoints the real endpoint controller lists), and the stand-in kubelet puts the
  * Services' names (database.<namespace>.svc.cluster.local, ...) into each pod's /etc/hosts. The
  * stand-in kubelet runs no exec probes, so the database's readiness probe (pg_isready) is run here
- * in its container. No image can be pulled, so the chart's registry (registry:2) is not run
- * (imageRegistry.use false); the storage classes are the stand-in provisioner's (storage.create
- * false) instead of csi-driver-nfs.
+ * in its container. Services sharing a port (knitd-backend and image-registry, 80) are served by
+ * name only for the first; nothing in the release reaches knitd-backend by name. The storage
+ * classes are the stand-in provisioner's (storage.create false) instead of csi-driver-nfs.
  */
 import { spawn, execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
