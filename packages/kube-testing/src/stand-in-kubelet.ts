@@ -499,7 +499,10 @@ class PodWorker {
   private readonly startTime = new Date().toISOString();
   readonly podmanName: string;
   private readonly reported = new Set<string>();
-  private readonly readiness = new ReadinessProbes();
+  // exec probes run in the pod's Podman container, `<podman pod>-<container>` (podman kube play's naming).
+  private readonly readiness = new ReadinessProbes(Date.now, (container, command, timeoutMs) =>
+    this.node.podman.execSucceeds(`${this.podmanName}-${container}`, command, timeoutMs),
+  );
   finished: Promise<void> = Promise.resolve();
 
   constructor(
