@@ -212,7 +212,10 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     for (const component of ["knitd", "knitd-backend"]) {
       const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
       const scheme = component === "knitd" ? "https" : "http";
-      expect(await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`), component).toBe(200);
+      const status = await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`).catch(async (error: unknown) => {
+        throw new Error(`${component} ${pod?.metadata?.name} /readyz: ${String(error)}\n${await podsReport()}\n${await logsOf(component)}\n${await logsOf("database")}`);
+      });
+      expect(status, component).toBe(200);
     }
     expect(nodePorts!.serving()).toContain(`${NAMESPACE}/knitd:30803`);
     // The API answers at the node's address and NodePort, over TLS with the installer's certificate.
@@ -421,7 +424,8 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
 /** The status of one GET of a pod's /readyz (its certificate names the node's address, not the pod's: not verified, as a kubelet's probe). */
 function readyz(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = (url.startsWith("https:") ? get : httpGet)(url, { rejectUnauthorized: false, timeout: 10_000 }, (response) => {
+    // A hang guard, not a verdict on speed: a loaded machine may stall a pod for seconds.
+    const request = (url.startsWith("https:") ? get : httpGet)(url, { rejectUnauthorized: false, timeout: 30_000 }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });
