@@ -202,7 +202,7 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     // kubelet), from the offline image, answering /v2/ at its NodePort with the installer's certificate.
     const registry = await apps.readNamespacedDeployment({ name: "image-registry-registry", namespace: NAMESPACE });
     expect(registry.status?.readyReplicas).toBe(1);
-    const [registryPod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=image-registry" })).items;
+    const [registryPod] = await runningPods("image-registry");
     expect(registryPod?.spec?.containers[0]?.image).toBe(registryImage);
     expect(nodePorts!.serving()).toContain(`${NAMESPACE}/image-registry:30503`);
     const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
@@ -210,7 +210,7 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(v2).toEqual({ status: 200, body: "{}" });
     // Ready means answering: the stand-in kubelet ran the readiness probes (/readyz) before helm --wait returned.
     for (const component of ["knitd", "knitd-backend"]) {
-      const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+      const [pod] = await runningPods(component);
       const scheme = component === "knitd" ? "https" : "http";
       const status = await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`).catch(async (error: unknown) => {
         throw new Error(`${component} ${pod?.metadata?.name} /readyz: ${String(error)}\n${await podsReport()}\n${await logsOf(component)}\n${await logsOf("database")}`);
@@ -282,7 +282,7 @@ describe("the chart installed into the real control plane (stand-in nodes playin
 
   it("upgrades (knitfab admin install again, values changed): the pre-upgrade Job migrates once, the pods and the database roll, the Data stays", async () => {
     expect(pushedDataset).toBeDefined();
-    const knitdPods = async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=knitd" })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+    const knitdPods = () => runningPods("knitd");
     const before = (await knitdPods()).map((pod) => pod.metadata?.name);
     const databaseBefore = (await databasePod()).metadata?.name;
     const valuesFile = join(settings, "values/knitfab.yaml");
@@ -354,13 +354,21 @@ const admin = () => controlPlane!.adminConfig();
 /** The claim's PersistentVolume at install, to see that the upgraded database uses the same. */
 let databaseVolume: string | undefined;
 
+/**
+ * A component's running pods, not being deleted. A server that starts before the database answers
+ * exits ("could not start"); the stand-in kubelet then fails its pod and the ReplicaSet makes a new
+ * one (a kubelet would restart the container in the same pod), so failed pods may be listed too.
+ */
+async function runningPods(component: string): Promise<V1Pod[]> {
+  const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+  return pods.filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.phase === "Running");
+}
+
 /** The database Deployment's one running pod (not one being deleted). */
 async function databasePod(): Promise<V1Pod> {
   const deployment = await apps.readNamespacedDeployment({ name: "database-postgres", namespace: NAMESPACE });
   expect(deployment.status?.readyReplicas, await podsReport()).toBe(1);
-  const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=database" })).items.filter(
-    (pod) => !pod.metadata?.deletionTimestamp && pod.status?.phase === "Running",
-  );
+  const pods = await runningPods("database");
   expect(pods.map((pod) => pod.metadata?.name)).toHaveLength(1);
   return pods[0]!;
 }
