@@ -41,4 +41,9 @@ if ! wait "$kube_build"; then
   exit 1
 fi
 grep -h "built in" "$kube_log" >&2 || true
+# The images of the chart's in-cluster database and registry that chart-install.test.ts installs,
+# built offline from Debian packages (postgresql-15, docker-registry) once here; cached, so the
+# test's own call (and the next run) finds them and builds nothing.
+bash scripts/build-postgres-image.sh >/dev/null
+bash scripts/build-registry-image.sh >/dev/null
 npx vitest run "$@"

@@ -11,4 +11,4 @@ export { clientFor, nodeIdentity, errorStatus } from "./clients.js";
 export { writeKubeconfig } from "./kubeconfig.js";
 export type { ClientIdentity } from "./certificates.js";
 export { waitUntil, WAIT_MS } from "./wait.js";
-export { startStandInNodePorts, nodePortsOf, type StandInNodePorts, type StandInNodePortsOptions } from "./stand-in-node-ports.js";
+export { startStandInNodePorts, nodePortsOf, servicePortsOf, type StandInNodePorts, type StandInNodePortsOptions } from "./stand-in-node-ports.js";

@@ -135,4 +135,16 @@ describe("podmanPlayManifest", () => {
     expect(manifest.spec?.volumes).toEqual([{ name: "kubelet-abc-u-1-tmp", emptyDir: {} }]);
     expect(manifest.spec?.containers[0]?.volumeMounts).toEqual([{ name: "kubelet-abc-u-1-tmp", mountPath: "/tmp" }]);
   });
+
+  it("keeps the pod's hostAliases and adds the stand-in cluster DNS entries after them; none when there are none", () => {
+    const pod = base({ hostAliases: [{ ip: "10.0.0.9", hostnames: ["own.example"] }] });
+    const manifest = JSON.parse(
+      podmanPlayManifest({ pod, podmanPodName: "p", labels: {}, claimVolumes: new Map(), nodeName: "n1", hostAliases: [{ ip: "192.0.2.4", hostnames: ["database", "database.ns.svc.cluster.local"] }] }),
+    ) as V1Pod;
+    expect(manifest.spec?.hostAliases).toEqual([
+      { ip: "10.0.0.9", hostnames: ["own.example"] },
+      { ip: "192.0.2.4", hostnames: ["database", "database.ns.svc.cluster.local"] },
+    ]);
+    expect(play(base({})).spec?.hostAliases).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import type { V1Container, V1EnvVar, V1Pod, V1Volume } from "@kubernetes/client-node";
+import type { V1Container, V1EnvVar, V1HostAlias, V1Pod, V1Volume } from "@kubernetes/client-node";
 import { envSourceValue, isEnvSourceReference, type EnvSources } from "./pod-env-sources.js";
 
 /** A pod that the stand-in kubelet cannot run as asked; the message says which part. */
@@ -24,6 +24,8 @@ export interface PlayManifestInputs {
   readonly nodeName: string;
   /** The Secrets and ConfigMaps the env names (readEnvSources); without them such env is refused. */
   readonly envSources?: EnvSources;
+  /** Entries of the pod's /etc/hosts besides its own spec.hostAliases (the stand-in cluster DNS). */
+  readonly hostAliases?: readonly V1HostAlias[];
 }
 
 /** A volume whose files a kubelet writes from the API: projected (service-account tokens), secret, configMap, downward API. */
@@ -40,6 +42,7 @@ export function isFileVolume(volume: V1Volume): boolean {
  *   folders the stand-in kubelet wrote them into (`fileVolumes`);
  * - every container gets KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (`apiServer`), so
  *   in-cluster clients reach the API server with the mounted token;
+ * - spec.hostAliases pass through, with `hostAliases` (Service names of the stand-in cluster DNS) after them;
  * - every image is played with imagePullPolicy Never: images come from the local store only;
  * - env values from the pod's own fields (downward API) are resolved here, and from Secrets and
  *   ConfigMaps read beforehand (pod-env-sources.ts);
@@ -99,6 +102,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
     };
   };
   const metadataName = pod.metadata?.name ?? "";
+  const hostAliases = [...(spec.hostAliases ?? []), ...(inputs.hostAliases ?? [])];
   const manifest: V1Pod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -107,6 +111,7 @@ export function podmanPlayManifest(inputs: PlayManifestInputs): string {
       restartPolicy: spec.restartPolicy,
       // Inside the pod the host name is the API pod's name, as under a real kubelet.
       hostname: (spec.hostname ?? metadataName).slice(0, 63),
+      hostAliases: hostAliases.length ? hostAliases : undefined,
       securityContext: spec.securityContext,
       initContainers: spec.initContainers?.map(container),
       containers: spec.containers.map(container),

@@ -82,6 +82,30 @@ export class PodmanApi {
     return pods.map((pod) => pod.Name);
   }
 
+  /**
+   * Runs `command` in a running container (an exec session) and tells whether it exited 0 within
+   * `timeoutMs`; false when it could not run, failed, or ran longer (it is left to finish). The
+   * session is started attached: Podman's API answers once the command has ended (a detached
+   * session's state is not updated when it ends).
+   */
+  async execSucceeds(container: string, command: readonly string[], timeoutMs: number): Promise<boolean> {
+    const body = (value: unknown) => ({ type: "application/json", data: JSON.stringify(value) });
+    const created = await this.call("POST", `/containers/${encodeURIComponent(container)}/exec`, body({ Cmd: command, AttachStdout: true, AttachStderr: true }));
+    if (created.status >= 400) return false;
+    const id = (JSON.parse(created.text) as { Id?: string }).Id;
+    if (!id) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      this.call("POST", `/exec/${encodeURIComponent(id)}/start`, body({ Detach: false })).then(({ status }) => status < 400),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (!ended) return false;
+    const { status, text } = await this.call("GET", `/exec/${encodeURIComponent(id)}/json`);
+    if (status >= 400) return false;
+    const session = JSON.parse(text) as { Running?: boolean; ExitCode?: number };
+    return session.Running === false && session.ExitCode === 0;
+  }
+
   /** Stops every container of the pod, SIGKILL after `timeoutSeconds`; a missing pod is no error. */
   async stopPod(pod: string, timeoutSeconds: number): Promise<void> {
     const { status, text } = await this.call("POST", `/pods/${encodeURIComponent(pod)}/stop?t=${timeoutSeconds}`);

@@ -10,13 +10,17 @@ import type { V1Container, V1Probe } from "@kubernetes/client-node";
  * `successThreshold` successes in a row, unready after `failureThreshold` failures in a row. Until
  * its first success a probed container is not ready, so a Deployment's pod (and a Service's
  * endpoint, and `helm install --wait`) waits for the server to answer, as in a cluster.
- * `exec` probes are not run (nothing here runs a command in a container for a probe): a container
- * with one counts as ready once running, and liveness and startup probes are not run at all.
+ * `exec` probes run the command in the container through `exec` (Podman's exec sessions for the
+ * stand-in kubelet; exit 0 within timeoutSeconds is success); without `exec` a container with one
+ * counts as ready once running. Liveness and startup probes are not run at all.
  */
 export class ReadinessProbes {
   private readonly state = new Map<string, { ready: boolean; successes: number; failures: number; next: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly exec?: ExecInContainer,
+  ) {}
 
   /**
    * The running containers (by name) that are not ready now, probing those whose period is due.
@@ -27,7 +31,7 @@ export class ReadinessProbes {
     for (const container of containers) {
       const probe = container.readinessProbe;
       const startedAt = running.get(container.name);
-      if (!probe || !(probe.httpGet || probe.tcpSocket)) continue;
+      if (!probe || !(probe.httpGet || probe.tcpSocket || (probe.exec?.command?.length && this.exec))) continue;
       if (startedAt === undefined || !podIP) {
         // Not running (again): probing starts over, as for a restarted container.
         this.state.delete(container.name);
@@ -41,7 +45,7 @@ export class ReadinessProbes {
       }
       if (this.now() >= state.next) {
         state.next = this.now() + (probe.periodSeconds ?? 10) * 1000;
-        if (await runProbe(probe, container, podIP)) {
+        if (await runProbe(probe, container, podIP, this.exec)) {
           state.failures = 0;
           state.successes += 1;
           if (state.successes >= (probe.successThreshold ?? 1)) state.ready = true;
@@ -57,9 +61,13 @@ export class ReadinessProbes {
   }
 }
 
-/** One try of an httpGet or tcpSocket probe; false on any error or timeout. */
-export function runProbe(probe: V1Probe, container: V1Container, podIP: string): Promise<boolean> {
+/** Runs a command in the pod's container (by its name in the pod); whether it exited 0 within the time. */
+export type ExecInContainer = (container: string, command: readonly string[], timeoutMs: number) => Promise<boolean>;
+
+/** One try of an httpGet, tcpSocket or (given `exec`) exec probe; false on any error or timeout. */
+export function runProbe(probe: V1Probe, container: V1Container, podIP: string, exec?: ExecInContainer): Promise<boolean> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+  if (probe.exec?.command?.length && exec) return exec(container.name, probe.exec.command, timeoutMs).catch(() => false);
   const portOf = (port: number | string): number | undefined =>
     typeof port === "number" ? port : /^\d+$/.test(port) ? Number(port) : container.ports?.find((candidate) => candidate.name === port)?.containerPort;
   return new Promise((resolve) => {

@@ -11,6 +11,7 @@ import {
   Watch,
   setHeaderOptions,
   type KubeConfig,
+  type V1HostAlias,
   type V1Node,
   type V1Pod,
   type V1PodStatus,
@@ -41,6 +42,8 @@ export interface StandInNodeOptions {
    * Volumes (claims, hostPath) are not looked at. For scale benchmarks; default false.
    */
   readonly instant?: boolean;
+  /** See StandInKubeletOptions.serviceNames; a node's own setting wins. */
+  readonly serviceNames?: boolean;
 }
 
 export interface StandInKubeletOptions {
@@ -54,6 +57,14 @@ export interface StandInKubeletOptions {
   readonly pollMs?: number;
   /** Every node completes its pods at once (see StandInNodeOptions.instant); a node's own setting wins. */
   readonly instant?: boolean;
+  /**
+   * A STAND-IN for cluster DNS (none runs here): each pod's /etc/hosts maps the names of the
+   * Services that exist when it starts (`<service>.<namespace>.svc.cluster.local`,
+   * `<service>.<namespace>.svc`, `<service>.<namespace>`, and `<service>` for its own namespace) to
+   * the nodes' address, where startStandInNodePorts with `servicePorts` serves each Service's port.
+   * A Service made after the pod started is not resolved in it. Default false.
+   */
+  readonly serviceNames?: boolean;
 }
 
 export interface StandInKubelet {
@@ -73,6 +84,9 @@ export interface StandInKubelet {
 
 /** Labels on every Podman pod and volume made by one stand-in kubelet, to find and remove them. */
 export const STAND_IN_LABEL = "knitfab.test/stand-in-kubelet";
+
+/** The cluster domain of the stand-in cluster DNS (serviceNames), a kubelet's default --cluster-domain. */
+const CLUSTER_DOMAIN = "cluster.local";
 
 const LEASE_SECONDS = 40;
 const RENEW_MS = 10_000;
@@ -134,7 +148,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   const podFiles = mkdtempSync(join(tmpdir(), "knitfab-stand-in-files-"));
   try {
     for (const node of options.nodes) {
-      const agent = new NodeAgent({ ...node, instant: node.instant ?? options.instant ?? false }, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port, podFiles);
+      const agent = new NodeAgent({ ...node, instant: node.instant ?? options.instant ?? false, serviceNames: node.serviceNames ?? options.serviceNames ?? false }, options.controlPlane, podman, instance, options.pollMs ?? 300, address, server.port, podFiles);
       nodes.push(agent);
       await agent.register(adminCore, adminStorage);
     }
@@ -428,6 +442,24 @@ class NodeAgent {
     }
   }
 
+  /**
+   * The stand-in cluster DNS entries for a pod (see StandInKubeletOptions.serviceNames): every
+   * Service's names, read as this node (a kubelet may list Services), mapped to the nodes' address.
+   */
+  async serviceAliases(pod: V1Pod): Promise<V1HostAlias[]> {
+    if (!this.options.serviceNames) return [];
+    const services = await this.core.listServiceForAllNamespaces();
+    const hostnames: string[] = [];
+    for (const service of services.items) {
+      const name = service.metadata?.name;
+      const namespace = service.metadata?.namespace;
+      if (!name || !namespace || service.spec?.type === "ExternalName" || service.spec?.clusterIP === "None") continue;
+      if (namespace === pod.metadata?.namespace) hostnames.push(name);
+      hostnames.push(`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`);
+    }
+    return hostnames.length ? [{ ip: this.address, hostnames }] : [];
+  }
+
   /** The Secrets and ConfigMaps the pod's env names, read as this node. */
   envSources(pod: V1Pod): Promise<EnvSources | WaitingReason> {
     return readEnvSources(this.core, pod);
@@ -467,7 +499,10 @@ class PodWorker {
   private readonly startTime = new Date().toISOString();
   readonly podmanName: string;
   private readonly reported = new Set<string>();
-  private readonly readiness = new ReadinessProbes();
+  // exec probes run in the pod's Podman container, `<podman pod>-<container>` (podman kube play's naming).
+  private readonly readiness = new ReadinessProbes(Date.now, (container, command, timeoutMs) =>
+    this.node.podman.execSucceeds(`${this.podmanName}-${container}`, command, timeoutMs),
+  );
   finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -633,6 +668,14 @@ class PodWorker {
     }
 
     // 5. Play the pod and follow its containers until they have all ended.
+    let hostAliases: V1HostAlias[];
+    try {
+      hostAliases = await this.node.serviceAliases(pod);
+    } catch (error) {
+      // Listing Services failed (the API server restarting): the pod plays without the names, as a pod whose DNS is down.
+      await this.node.event(pod, "Warning", "DNSConfigForming", `stand-in kubelet: Service names not resolved in this pod: ${describe(error)}`);
+      hostAliases = [];
+    }
     let manifest: string;
     try {
       manifest = podmanPlayManifest({
@@ -644,6 +687,7 @@ class PodWorker {
         apiServer: this.node.apiServer,
         nodeName: this.node.name,
         envSources,
+        hostAliases,
       });
     } catch (error) {
       if (!(error instanceof UnsupportedPodError)) throw error;
@@ -815,6 +859,23 @@ class PodWorker {
     await this.node.event(this.latest, type, reason, message);
   }
 
+  /**
+   * Removes the Podman pod, trying again as a kubelet does: Podman sometimes cannot remove a
+   * stopped container at once (its shm mount still busy: EBUSY), and a pod left behind would keep
+   * the API's pod terminating for ever. The last failure is thrown after 10 tries a second apart.
+   */
+  private async removeRetrying(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.node.podman.removePod(this.podmanName);
+        return;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
   /** Stops the containers within the pod's grace period, records how they ended, removes them, deletes the pod. */
   private async tearDown(): Promise<void> {
     const grace = Math.min(this.latest.metadata?.deletionGracePeriodSeconds ?? 30, 30);
@@ -828,7 +889,7 @@ class PodWorker {
         // Killed by the kubelet: exit 137 here is not an OOM kill, and the containers count as ended.
         await this.publish({ observation, stopping: true }).catch(() => undefined);
       }
-      await this.node.podman.removePod(this.podmanName);
+      await this.removeRetrying();
     }
     rmSync(this.filesFolder, { recursive: true, force: true });
     if (!this.deleted) await this.node.finalDelete(this.latest);

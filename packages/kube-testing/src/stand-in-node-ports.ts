@@ -10,7 +10,15 @@ import type { ControlPlane } from "./control-plane.js";
  * address, so one listener serves "every node". Services and EndpointSlices are read with the
  * administrator's identity (kube-proxy has a cluster role for them), every `pollMs`.
  *
- * Not stood in: ClusterIP addresses (pods cannot reach 10.96.x.x), session affinity, UDP,
+ * With `servicePorts`, it also stands in for ClusterIP addressing: each Service port (of a Service
+ * with a cluster IP, not headless) gets a listener on the same address at the Service's own port,
+ * forwarding the same way, and the stand-in kubelet (option `serviceNames`) makes pods resolve the
+ * Service's names to that address; so a pod reaches `database.<namespace>.svc.cluster.local:5432`.
+ * As all Services share one address, a port is served for the first Service that asks for it (node
+ * ports first, then by namespace and name); a later Service with the same port is not served
+ * (reported on stderr), where a cluster would give each its own cluster IP.
+ *
+ * Not stood in: the cluster IPs themselves (pods cannot reach 10.96.x.x), session affinity, UDP,
  * externalTrafficPolicy; a connection goes to the endpoints round-robin.
  */
 export interface StandInNodePorts {
@@ -27,6 +35,8 @@ export interface StandInNodePortsOptions {
   readonly address: string;
   /** How often Services and EndpointSlices are read (default 500 ms). */
   readonly pollMs?: number;
+  /** Also serve every Service's own port on `address` (stand-in cluster IPs, see above); default false. */
+  readonly servicePorts?: boolean;
 }
 
 interface Forward {
@@ -43,6 +53,8 @@ export async function startStandInNodePorts(options: StandInNodePortsOptions): P
   const core = admin.makeApiClient(CoreV1Api);
   const discovery = admin.makeApiClient(DiscoveryV1Api);
   const forwards = new Map<number, Forward>();
+  /** Ports already reported as asked for by two Services, so that each is reported once. */
+  const reported = new Set<string>();
   let closed = false;
 
   const listen = (nodePort: number, key: string): Promise<Forward> =>
@@ -80,6 +92,16 @@ export async function startStandInNodePorts(options: StandInNodePortsOptions): P
   const sync = async () => {
     const [services, slices] = await Promise.all([core.listServiceForAllNamespaces(), discovery.listEndpointSliceForAllNamespaces()]);
     const wanted = nodePortsOf(services.items, slices.items);
+    if (options.servicePorts) {
+      for (const [port, forward] of servicePortsOf(services.items, slices.items, (port, keys) => {
+        const clash = `${port} ${keys.join(" ")}`;
+        if (!reported.has(clash)) process.stderr.write(`stand-in node ports: port ${port} is asked for by ${keys.join(" and ")}; only the first is served\n`);
+        reported.add(clash);
+      })) {
+        if (wanted.has(port)) continue;
+        wanted.set(port, forward);
+      }
+    }
     for (const [nodePort, forward] of forwards) {
       if (!wanted.has(nodePort) || wanted.get(nodePort)?.key !== forward.key) {
         forwards.delete(nodePort);
@@ -132,25 +154,63 @@ export function nodePortsOf(services: readonly V1Service[], slices: readonly V1E
   const result = new Map<number, { key: string; targets: string[] }>();
   for (const service of services) {
     if (service.spec?.type !== "NodePort" && service.spec?.type !== "LoadBalancer") continue;
-    const namespace = service.metadata?.namespace ?? "default";
-    const name = service.metadata?.name ?? "";
-    const own = slices.filter((slice) => slice.metadata?.namespace === namespace && slice.metadata?.labels?.["kubernetes.io/service-name"] === name);
     for (const port of service.spec.ports ?? []) {
       if (!port.nodePort || (port.protocol ?? "TCP") !== "TCP") continue;
-      const targets: string[] = [];
-      for (const slice of own) {
-        // The slice's port of the same name carries the resolved target port.
-        const slicePort = slice.ports?.find((candidate) => (candidate.name ?? "") === (port.name ?? ""))?.port;
-        if (!slicePort || slice.addressType !== "IPv4") continue;
-        for (const endpoint of slice.endpoints) {
-          if (endpoint.conditions?.ready === false) continue;
-          for (const address of endpoint.addresses) targets.push(`${address}:${slicePort}`);
-        }
-      }
-      result.set(port.nodePort, { key: `${namespace}/${name}`, targets: targets.sort() });
+      result.set(port.nodePort, { key: serviceKey(service), targets: readyTargets(service, port.name, slices) });
     }
   }
   return result;
+}
+
+/**
+ * For each Service port of the Services with a cluster IP (ClusterIP, NodePort, LoadBalancer; not
+ * headless, not ExternalName): the Service and its ready endpoints, as a stand-in cluster IP serves
+ * them. Services are taken by namespace and name; a port asked for again is left to the first, and
+ * `clash(port, keys)` is told.
+ */
+export function servicePortsOf(
+  services: readonly V1Service[],
+  slices: readonly V1EndpointSlice[],
+  clash: (port: number, keys: string[]) => void = () => undefined,
+): Map<number, { key: string; targets: string[] }> {
+  const result = new Map<number, { key: string; targets: string[] }>();
+  const ordered = [...services].sort((a, b) => serviceKey(a).localeCompare(serviceKey(b)));
+  for (const service of ordered) {
+    const type = service.spec?.type ?? "ClusterIP";
+    if (type === "ExternalName" || service.spec?.clusterIP === "None") continue;
+    for (const port of service.spec?.ports ?? []) {
+      if ((port.protocol ?? "TCP") !== "TCP") continue;
+      const first = result.get(port.port);
+      if (first) {
+        if (first.key !== serviceKey(service)) clash(port.port, [first.key, serviceKey(service)]);
+        continue;
+      }
+      result.set(port.port, { key: serviceKey(service), targets: readyTargets(service, port.name, slices) });
+    }
+  }
+  return result;
+}
+
+function serviceKey(service: V1Service): string {
+  return `${service.metadata?.namespace ?? "default"}/${service.metadata?.name ?? ""}`;
+}
+
+/** The ready endpoints (`ip:port`) of one Service port, from the Service's EndpointSlices. */
+function readyTargets(service: V1Service, portName: string | undefined, slices: readonly V1EndpointSlice[]): string[] {
+  const namespace = service.metadata?.namespace ?? "default";
+  const name = service.metadata?.name ?? "";
+  const targets: string[] = [];
+  for (const slice of slices) {
+    if (slice.metadata?.namespace !== namespace || slice.metadata?.labels?.["kubernetes.io/service-name"] !== name) continue;
+    // The slice's port of the same name carries the resolved target port.
+    const slicePort = slice.ports?.find((candidate) => (candidate.name ?? "") === (portName ?? ""))?.port;
+    if (!slicePort || slice.addressType !== "IPv4") continue;
+    for (const endpoint of slice.endpoints) {
+      if (endpoint.conditions?.ready === false) continue;
+      for (const address of endpoint.addresses) targets.push(`${address}:${slicePort}`);
+    }
+  }
+  return targets.sort();
 }
 
 function splitTarget(target: string): [string, number] {

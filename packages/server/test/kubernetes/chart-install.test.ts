@@ -8,13 +8,22 @@
  * handout (knitprofile: https to the API's NodePort 30803 with the generated CA), and
  * `knitfab admin uninstall` removes the release but keeps the Data.
  *
- * What is stood in, and why: no kube-proxy runs here, so the NodePort is served by
- * startStandInNodePorts (a listener on the node's address forwarding to the ready endpoints the
- * real endpoint controller lists). No image can be pulled, so the chart's in-cluster PostgreSQL
- * (image postgres:15) and registry (registry:2) are not run: the release uses the chart's external
- * database option with a PostgreSQL this test starts on the node's address, and imageRegistry.use
- * false; the storage classes are the stand-in provisioner's (storage.create false) instead of
- * csi-driver-nfs.
+ * The database is the chart's in-cluster PostgreSQL (its Deployment, Service, credential Secret and
+ * claim `database-pgdata`), run from the offline image of scripts/build-postgres-image.sh (Debian's
+ * PostgreSQL 15) named by the value database.image; it initialises its data on the claim, and the
+ * upgrade restarts it on the same claim (the Data and their lineage are still there after). The
+ * image registry is the chart's too, from the offline image of scripts/build-registry-image.sh
+ * (Debian's docker-registry) named by imageRegistry.image: ready by its /v2/ probe, answering at
+ * its NodePort over TLS. No public image is pulled (none can be here).
+ *
+ * What is stood in, and why: no kube-proxy and no cluster DNS run here, so startStandInNodePorts
+ * serves the NodePort and each Service's own port on the node's address (listeners forwarding to
+ * the ready endpoints the real endpoint controller lists), and the stand-in kubelet puts the
+ * Services' names (database.<namespace>.svc.cluster.local, ...) into each pod's /etc/hosts. The
+ * stand-in kubelet runs the database's exec readiness probe (pg_isready) in its container through
+ * Podman's exec, so the database is ready when PostgreSQL answers. Services sharing a port (knitd-backend and image-registry, 80) are served by
+ * name only for the first; nothing in the release reaches knitd-backend by name. The storage
+ * classes are the stand-in provisioner's (storage.create false) instead of csi-driver-nfs.
  */
 import { spawn, execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -24,17 +33,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { AppsV1Api, BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import {
   startControlPlane,
   startStandInKubelet,
   startStandInNodePorts,
+  STAND_IN_CSI_DRIVER,
   waitUntil,
   type ControlPlane,
   type StandInKubelet,
   type StandInNodePorts,
 } from "@knitfab/kube-testing";
-import { allFinished, preparePodman, shellPlan, startPostgresServer, type Json, type PostgresServer } from "@knitfab/testing";
+import { allFinished, preparePodman, shellPlan, type Json } from "@knitfab/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { runAdmin } from "../../src/admin/install/cli-testing.js";
@@ -62,7 +72,10 @@ const DEPLOYMENTS = [
 let controlPlane: ControlPlane | undefined;
 let kubelet: StandInKubelet | undefined;
 let nodePorts: StandInNodePorts | undefined;
-let postgres: PostgresServer | undefined;
+/** The offline PostgreSQL image the chart's database runs (scripts/build-postgres-image.sh). */
+let postgresImage: string;
+/** The offline registry image the chart's image registry runs (scripts/build-registry-image.sh). */
+let registryImage: string;
 let folder: string;
 let settings: string;
 let helmPath: string;
@@ -71,6 +84,8 @@ let apps: AppsV1Api;
 let installed = false;
 /** The Data the pipeline test pushed, for the upgrade test. */
 let pushedDataset: string | undefined;
+/** The Data of the pipeline's lineage (dataset, model, score), for the upgrade test. */
+let lineageIds: string[] = [];
 
 /** `knitfab admin …` (in this process, with the real helm). */
 const knitfab = (args: string[]) => runAdmin(args, { HELM: helmPath });
@@ -111,12 +126,13 @@ beforeAll(async () => {
   const podmanSocket = await preparePodman();
   const image = (await run("sh", [join(root, "scripts/build-server-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
   const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
+  postgresImage = (await run("sh", [join(root, "scripts/build-postgres-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
+  registryImage = (await run("sh", [join(root, "scripts/build-registry-image.sh")], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim().split("\n").pop() ?? "";
   helmPath = await helmFromLayer();
   controlPlane = await startControlPlane();
-  kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one" }, { name: "node-two" }] });
-  nodePorts = await startStandInNodePorts({ controlPlane, address: kubelet.nodeAddress });
-  // Where pods reach it: the nodes' address (this machine's), not loopback.
-  postgres = await startPostgresServer({ address: kubelet.nodeAddress });
+  // Pods reach Services by name (the database's) at the node's address, where each Service's port is served.
+  kubelet = await startStandInKubelet({ controlPlane, podmanSocket, nodes: [{ name: "node-one" }, { name: "node-two" }], serviceNames: true });
+  nodePorts = await startStandInNodePorts({ controlPlane, address: kubelet.nodeAddress, servicePorts: true });
   const admin = controlPlane.adminConfig();
   core = admin.makeApiClient(CoreV1Api);
   apps = admin.makeApiClient(AppsV1Api);
@@ -135,9 +151,9 @@ beforeAll(async () => {
     stringify({
       ...values,
       image: { ...(values.image as Json), repository, tag },
-      imageRegistry: { use: false },
+      imageRegistry: { ...(values.imageRegistry as Json), use: true, image: registryImage },
       storage: { create: false, class: { data: kubelet.storageClassName, system: kubelet.storageClassName } },
-      database: { external: true, externalUrl: postgres.databaseUrl("postgres") },
+      database: { ...(values.database as Json), external: false, image: postgresImage },
       store: { dataSize: "64Mi" },
     }),
   );
@@ -148,12 +164,11 @@ afterAll(async () => {
   await nodePorts?.close();
   await kubelet?.close();
   await controlPlane?.close();
-  await postgres?.stop();
   if (folder) await rm(folder, { recursive: true, force: true });
 }, 600_000);
 
 describe("the chart installed into the real control plane (stand-in nodes playing pods with Podman)", () => {
-  it("installs: the migration hook Job ran, every Deployment's pods run and are ready, the API answers at its NodePort", async () => {
+  it("installs: the in-cluster database runs from its claim, every Deployment's pods run and are ready, the API answers at its NodePort", async () => {
     const result = await knitfab(["install", "--settings", settings]);
     installed = true;
     expect(result.code, `${result.stderr}\n${await podsReport()}`).toBe(0);
@@ -165,18 +180,45 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     const pods = (await core.listNamespacedPod({ namespace: NAMESPACE })).items.filter((pod) => pod.status?.phase === "Running");
     expect(pods.length).toBeGreaterThanOrEqual(DEPLOYMENTS.length);
     for (const pod of pods) expect(kubelet!.nodeNames).toContain(pod.spec?.nodeName);
-    // The migration ran once, as the pre-install hook Job (its pod completed).
+    // A fresh in-cluster database has no migration Job before install: the first server migrates it.
     const migrations = await admin().makeApiClient(BatchV1Api).listNamespacedJob({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=schema-upgrader" });
-    expect(migrations.items.map((job) => job.status?.succeeded)).toEqual([1]);
+    expect(migrations.items).toEqual([]);
+    // The database is the chart's: its Deployment's one pod, from the offline image, on the claim
+    // the stand-in provisioner bound, which it initialised on its first start.
+    const database = await databasePod();
+    expect(database.spec?.containers[0]?.image).toBe(postgresImage);
+    expect(kubelet!.nodeNames).toContain(database.spec?.nodeName);
+    expect(database.spec?.volumes?.find((volume) => volume.name === "pgdata")?.persistentVolumeClaim?.claimName).toBe("database-pgdata");
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: "database-pgdata", namespace: NAMESPACE });
+    expect(claim.status?.phase).toBe("Bound");
+    expect((await core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" })).spec?.csi?.driver).toBe(STAND_IN_CSI_DRIVER);
+    databaseVolume = claim.spec?.volumeName;
+    expect(await logOf(database)).toContain("knitfab-postgres: initialising /var/lib/postgresql/data/pgdata (user knit, database knit)");
+    // Ready by its exec readiness probe (pg_isready in its container, run by the stand-in kubelet);
+    // the same command run here answers too.
+    expect(database.status?.containerStatuses?.[0]?.ready).toBe(true);
+    expect(await runReadinessProbe(database)).toContain("accepting connections");
+    // The image registry is the chart's: ready by its probe (GET /v2/ over TLS, run by the stand-in
+    // kubelet), from the offline image, answering /v2/ at its NodePort with the installer's certificate.
+    const registry = await apps.readNamespacedDeployment({ name: "image-registry-registry", namespace: NAMESPACE });
+    expect(registry.status?.readyReplicas).toBe(1);
+    const [registryPod] = await runningPods("image-registry");
+    expect(registryPod?.spec?.containers[0]?.image).toBe(registryImage);
+    expect(nodePorts!.serving()).toContain(`${NAMESPACE}/image-registry:30503`);
+    const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
+    const v2 = await httpsGet(`https://${kubelet!.nodeAddress}:30503/v2/`, ca);
+    expect(v2).toEqual({ status: 200, body: "{}" });
     // Ready means answering: the stand-in kubelet ran the readiness probes (/readyz) before helm --wait returned.
     for (const component of ["knitd", "knitd-backend"]) {
-      const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+      const [pod] = await runningPods(component);
       const scheme = component === "knitd" ? "https" : "http";
-      expect(await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`), component).toBe(200);
+      const status = await readyz(`${scheme}://${pod?.status?.podIP}:8080/readyz`).catch(async (error: unknown) => {
+        throw new Error(`${component} ${pod?.metadata?.name} /readyz: ${String(error)}\n${await podsReport()}\n${await logsOf(component)}\n${await logsOf("database")}`);
+      });
+      expect(status, component).toBe(200);
     }
     expect(nodePorts!.serving()).toContain(`${NAMESPACE}/knitd:30803`);
     // The API answers at the node's address and NodePort, over TLS with the installer's certificate.
-    const ca = await readFile(join(settings, "certs", "ca.crt"), "utf8");
     const health = await waitUntil("the API's /healthz at the NodePort", () => httpsGet(`https://${kubelet!.nodeAddress}:30803/healthz`, ca).catch(() => undefined), 60_000).catch(
       async (error: unknown) => {
         throw new Error(`${String(error)}\n${await podsReport()}\n${await logsOf("knitd")}`);
@@ -225,6 +267,7 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     const lineage = await knit(["data", "lineage", "-d", "-n", "all", dataset]);
     expect(lineage.code, lineage.stderr).toBe(0);
     for (const knitId of [dataset, model, score]) expect(lineage.stdout).toContain(knitId);
+    lineageIds = [dataset, model, score];
 
     // Outputs come back through the data agents the installed server starts.
     expect(await pulled(model)).toEqual({ words: "4\n" });
@@ -237,13 +280,23 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(log.stdout).toContain("to stderr");
   });
 
-  it("upgrades (knitfab admin install again, a value changed): the pre-upgrade Job migrates once, the pods roll, the Data stays", async () => {
+  it("upgrades (knitfab admin install again, values changed): the pre-upgrade Job migrates once, the pods and the database roll, the Data stays", async () => {
     expect(pushedDataset).toBeDefined();
-    const knitdPods = async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=knitd" })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+    const knitdPods = () => runningPods("knitd");
     const before = (await knitdPods()).map((pod) => pod.metadata?.name);
+    const databaseBefore = (await databasePod()).metadata?.name;
     const valuesFile = join(settings, "values/knitfab.yaml");
     const values = parse(await readFile(valuesFile, "utf8")) as Json;
-    await writeFile(valuesFile, stringify({ ...values, knitd: { ...(values.knitd as Json), logLevel: "warn" } }));
+    // The database's resources change too, so its Deployment replaces its pod: a new PostgreSQL on the same claim.
+    const database = values.database as Json;
+    await writeFile(
+      valuesFile,
+      stringify({
+        ...values,
+        knitd: { ...(values.knitd as Json), logLevel: "warn" },
+        database: { ...database, resources: { requests: { cpu: "100m", memory: "320Mi" } } },
+      }),
+    );
     const result = await knitfab(["install", "--settings", settings]);
     expect(result.code, `${result.stderr}\n${await podsReport()}`).toBe(0);
     const job = await admin().makeApiClient(BatchV1Api).readNamespacedJob({ name: "schema-upgrader-2", namespace: NAMESPACE });
@@ -254,8 +307,23 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     expect(after.map((pod) => pod.metadata?.name)).not.toEqual(before);
     expect(after[0]?.spec?.containers[0]?.args).toContain("--log-level=warn");
     const address = `${after[0]?.status?.podIP}:8080`;
-    await waitUntil("the NodePort forwarding to the new knitd pod", async () => nodePorts!.targets(30803).join() === address);
+    await waitUntil("the NodePort forwarding to the new knitd pod", async () => nodePorts!.targets(30803).join() === address).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; targets: ${nodePorts!.targets(30803).join()}, new pod ${address}\n${await podsReport()}\n${await logsOf("knitd")}\n${await logsOf("database")}`);
+    });
     expect(await pulled(pushedDataset!)).toEqual({ "numbers.txt": "1 2 3 4" });
+    // The new database pod found the data on the claim (no second initialisation); the lineage is in it.
+    const databaseAfter = await databasePod();
+    expect(databaseAfter.metadata?.name).not.toBe(databaseBefore);
+    expect(databaseAfter.spec?.containers[0]?.resources?.requests?.memory).toBe("320Mi");
+    expect((await core.readNamespacedPersistentVolumeClaim({ name: "database-pgdata", namespace: NAMESPACE })).spec?.volumeName).toBe(databaseVolume);
+    const log = await logOf(databaseAfter);
+    expect(log).toContain("database system is ready to accept connections");
+    expect(log).not.toContain("knitfab-postgres: initialising");
+    expect(databaseAfter.status?.containerStatuses?.[0]?.ready).toBe(true);
+    const lineage = await knit(["data", "lineage", "-d", "-n", "all", pushedDataset!]);
+    expect(lineage.code, lineage.stderr).toBe(0);
+    expect(lineageIds).toHaveLength(3);
+    for (const knitId of lineageIds) expect(lineage.stdout).toContain(knitId);
   });
 
   it("uninstalls: the release's Deployments and pods are gone, the Data claims are kept", async () => {
@@ -273,6 +341,8 @@ describe("the chart installed into the real control plane (stand-in nodes playin
     await waitUntil("the release's pods gone", async () => {
       const left = (await core.listNamespacedPod({ namespace: NAMESPACE })).items;
       return left.every((pod) => pod.metadata?.labels?.["app.kubernetes.io/component"] === "schema-upgrader" && pod.status?.phase === "Succeeded") ? true : undefined;
+    }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\n${await podsReport()}`);
     });
     expect((await core.listNamespacedService({ namespace: NAMESPACE })).items).toEqual([]);
     expect(await dataClaims()).toEqual(before);
@@ -280,6 +350,42 @@ describe("the chart installed into the real control plane (stand-in nodes playin
 });
 
 const admin = () => controlPlane!.adminConfig();
+
+/** The claim's PersistentVolume at install, to see that the upgraded database uses the same. */
+let databaseVolume: string | undefined;
+
+/**
+ * A component's running pods, not being deleted. A server that starts before the database answers
+ * exits ("could not start"); the stand-in kubelet then fails its pod and the ReplicaSet makes a new
+ * one (a kubelet would restart the container in the same pod), so failed pods may be listed too.
+ */
+async function runningPods(component: string): Promise<V1Pod[]> {
+  const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+  return pods.filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.phase === "Running");
+}
+
+/** The database Deployment's one running pod (not one being deleted). */
+async function databasePod(): Promise<V1Pod> {
+  const deployment = await apps.readNamespacedDeployment({ name: "database-postgres", namespace: NAMESPACE });
+  expect(deployment.status?.readyReplicas, await podsReport()).toBe(1);
+  const pods = await runningPods("database");
+  expect(pods.map((pod) => pod.metadata?.name)).toHaveLength(1);
+  return pods[0]!;
+}
+
+/** The whole log of a pod's first container, through the kubelet API. */
+function logOf(pod: V1Pod): Promise<string> {
+  return core.readNamespacedPodLog({ name: pod.metadata?.name ?? "", namespace: NAMESPACE });
+}
+
+/** Runs the database container's exec readiness probe in it with `podman exec`; its output. */
+async function runReadinessProbe(pod: V1Pod): Promise<string> {
+  const container = pod.spec?.containers[0];
+  const command = container?.readinessProbe?.exec?.command;
+  expect(command).toBeDefined();
+  const { stdout } = await run("podman", ["exec", `${kubelet!.podmanPodName(pod.metadata?.uid ?? "")}-${container?.name}`, ...command!]);
+  return stdout;
+}
 
 /** The plan's one run, once it has ended (knit run find, then knit run wait). */
 async function runOf(planId: string): Promise<Json> {
@@ -326,7 +432,8 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
 /** The status of one GET of a pod's /readyz (its certificate names the node's address, not the pod's: not verified, as a kubelet's probe). */
 function readyz(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = (url.startsWith("https:") ? get : httpGet)(url, { rejectUnauthorized: false, timeout: 10_000 }, (response) => {
+    // A hang guard, not a verdict on speed: a loaded machine may stall a pod for seconds.
+    const request = (url.startsWith("https:") ? get : httpGet)(url, { rejectUnauthorized: false, timeout: 30_000 }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });
