@@ -4,6 +4,7 @@
  * on_node (tolerations and node affinity), so nothing is refused up front: a worker no node fits
  * stays pending, with the scheduler's reason.
  */
+import { setMaxListeners } from "node:events";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BatchV1Api, CoreV1Api, KubeConfig, Log, Watch, type V1Job, type V1Pod } from "@kubernetes/client-node";
@@ -78,6 +79,9 @@ class KubernetesRuntime implements WorkerRuntime {
     this.batch = config.makeApiClient(BatchV1Api);
     this.core = config.makeApiClient(CoreV1Api);
     this.namespace = options.namespace;
+    // Every worker watched at once listens for close (16 by default, KNITFAB_MAX_WORKERS more):
+    // not a leak, so no MaxListenersExceededWarning at 11 (seen in bench/kube-scale.mjs).
+    setMaxListeners(0, this.closing.signal);
   }
 
   async start(spec: WorkerSpec): Promise<void> {
