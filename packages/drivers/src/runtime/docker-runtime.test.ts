@@ -260,6 +260,17 @@ describe("docker runtime on podman", () => {
     await runtime.waitForExit!(runId, AbortSignal.timeout(60_000)); // nothing to wait for
   });
 
+  it("replaces the ended worker of a retried run's attempt before (other outputs) instead of taking its exit", async () => {
+    const [first, second] = [await folder("out"), await folder("out")];
+    const runId = newRunId();
+    const attempt = (output: string) =>
+      specOf({ runId, args: ["sh", "-c", "echo ran > /out/stamp"], mounts: [{ volume: { kind: "host-folder", path: output }, target: "/out", readOnly: false }] });
+    expect(await runToEnd(attempt(first))).toEqual({ phase: "succeeded" });
+    // Retried before the first attempt's worker was removed: the new one must run into the new outputs.
+    expect(await runToEnd(attempt(second))).toEqual({ phase: "succeeded" });
+    expect(await readFile(join(second, "stamp"), "utf8")).toBe("ran\n");
+  });
+
   it("treats requests that race a removal as about a missing worker, not as errors", async () => {
     for (let round = 0; round < 3; round++) {
       const runId = newRunId();

@@ -137,7 +137,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
       throw new WorkerStartError("CreateContainerConfigError", error instanceof Error ? error.message : String(error), true, { cause: error });
     }
     const existing = await inspectContainer(spec.runId);
-    if (existing !== undefined) {
+    if (existing !== undefined && isEarlierAttempt(existing, createOptions)) {
+      // A retried run: the worker of its attempt before (other output Data, so other mounts) may
+      // still be being removed, as finishing removes exited workers after recording the run. Left
+      // there, its exit would be taken for this attempt's and the new outputs stay empty.
+      await removeEarlierAttempt(spec.runId);
+    } else if (existing !== undefined) {
       // Left alone, unless a crashed process created it without starting it.
       await startIfAbandoned(spec.runId, existing);
       return;
@@ -176,6 +181,23 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
       return;
     }
     await startContainer(spec.runId);
+  }
+
+  /** The same run's container made for other mounts: a retry gives the run new output Data. */
+  function isEarlierAttempt(info: Docker.ContainerInspectInfo, wanted: Docker.ContainerCreateOptions): boolean {
+    // `host:target[:options]`; engines report options of their own (Podman adds rprivate,rbind).
+    const binds = (list: readonly string[] | undefined) => (list ?? []).map((bind) => bind.split(":").slice(0, 2).join(":")).sort().join("\n");
+    return binds(info.HostConfig?.Binds ?? undefined) !== binds(wanted.HostConfig?.Binds);
+  }
+
+  async function removeEarlierAttempt(runId: string): Promise<void> {
+    await remove(runId);
+    // Another removal may be under way (remove answers at once then): wait until the name is free.
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      if ((await inspectContainer(runId)) === undefined) return;
+      await sleep(100);
+    }
+    throw new WorkerStartError("CreateContainerError", `the worker of run ${runId}'s previous attempt is still being removed`, false);
   }
 
   /**
