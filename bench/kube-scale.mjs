@@ -23,8 +23,8 @@ import { request } from "node:https";
 import { readFileSync } from "node:fs";
 import { loadavg, tmpdir, cpus } from "node:os";
 import { join } from "node:path";
-import { BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, Watch } from "@kubernetes/client-node";
-import { startControlPlane, startStandInKubelet, waitUntil } from "@knitfab/kube-testing";
+import { BatchV1Api, CoreV1Api, Watch } from "@kubernetes/client-node";
+import { grantRole, RUNTIME_RULES, startControlPlane, startStandInKubelet, waitUntil } from "@knitfab/kube-testing";
 import pg from "pg";
 import { api, sleep, tag, upload } from "./lib.mjs";
 import { main, numericOptions } from "./lib/args.mjs";
@@ -80,7 +80,7 @@ await main(async () => {
       const ready = (await core.listNode()).items.filter((node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
       return ready.length === options.nodes;
     }, 120_000);
-    const kubeconfig = await serviceAccountKubeconfig(controlPlane, core, admin.makeApiClient(RbacAuthorizationV1Api));
+    const kubeconfig = await serviceAccountKubeconfig(controlPlane, core);
     const requests = () => apiRequestTotal(controlPlane);
 
     const rows = [];
@@ -116,28 +116,9 @@ await main(async () => {
 });
 
 /** The namespace, the service account and the runtime's Role (as the README lists it), and a kubeconfig for it. */
-async function serviceAccountKubeconfig(controlPlane, core, rbac) {
+async function serviceAccountKubeconfig(controlPlane, core) {
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knitfab" } } });
-  await rbac.createNamespacedRole({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab" },
-      rules: [
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "delete"] },
-        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "knitfab" },
-      subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
-    },
-  });
+  await grantRole(controlPlane.adminConfig(), NAMESPACE, "knitfab", "knitfab", RUNTIME_RULES);
   return controlPlane.kubeconfigForServiceAccount(NAMESPACE, "knitfab", { expirationSeconds: 7200 });
 }
 

@@ -62,6 +62,35 @@ async function rawInsert(db, planId, inputIds, knitIds, left) {
   );
 }
 
+/**
+ * The second baseline: every row projectOnce writes, as the same multi-row INSERTs into tables made
+ * LIKE theirs (indexes and defaults, no foreign keys, no trigger): per run its row, its status
+ * history row, two assignments, a worker row, an output Data and its tag. Its ratio is projection's
+ * own overhead: the cross join, the uniqueness check on (plan, assignment key), foreign keys, the trigger.
+ */
+async function rawInsertEveryRow(db, planId, outputId, inputIds, knitIds, left) {
+  for (const table of ["run", "assign", "worker", "run_status_change", "data", "data_tag"]) {
+    await sql.raw(`CREATE TABLE every_${table} (LIKE ${table} INCLUDING ALL)`).execute(db);
+  }
+  const rows = [];
+  for (const a of knitIds.slice(0, left)) for (const b of knitIds.slice(left)) rows.push([randomUUID(), a, b, randomUUID()]);
+  const literal = (text) => `'${text}'`;
+  const insert = (trx, table, columns, values) => sql.raw(`INSERT INTO every_${table} (${columns}) VALUES ${values.join(",")}`).execute(trx);
+  return timed(() =>
+    db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += BATCH) {
+        const batch = rows.slice(start, start + BATCH);
+        await insert(trx, "run", "run_id, plan_id, status, assignment_key", batch.map(([runId, a, b]) => `(${literal(runId)}, ${literal(planId)}, 'waiting', ${literal(`${inputIds[0]}=${a};${inputIds[1]}=${b}`)})`));
+        await insert(trx, "run_status_change", "run_id, status, changed_at", batch.map(([runId]) => `(${literal(runId)}, 'waiting', now())`));
+        await insert(trx, "assign", "run_id, input_id, knit_id", batch.flatMap(([runId, a, b]) => [`(${literal(runId)}, ${inputIds[0]}, ${literal(a)})`, `(${literal(runId)}, ${inputIds[1]}, ${literal(b)})`]));
+        await insert(trx, "worker", "run_id, name", batch.map(([runId]) => `(${literal(runId)}, ${literal(`worker-run-${runId}`)})`));
+        await insert(trx, "data", "knit_id, run_id, output_id", batch.map(([runId, , , knitId]) => `(${literal(knitId)}, ${literal(runId)}, ${outputId})`));
+        await insert(trx, "data_tag", "knit_id, key, value", batch.map(([, , , knitId]) => `(${literal(knitId)}, 'kind', 'model')`));
+      }
+    }),
+  );
+}
+
 async function benchBackend(backend, url, left, right) {
   const runs = left * right;
   const folder = await mkdtemp(join(tmpdir(), `knitfab-bench-projection-${backend}-`));
@@ -87,7 +116,10 @@ async function benchBackend(backend, url, left, right) {
     const knitIds = (await sql`SELECT n.knit_id FROM nomination n WHERE n.input_id = ANY(${inputIds}::int[]) ORDER BY n.input_id, n.knit_id`.execute(db)).rows.map((row) => row.knit_id);
     console.error(`${backend}: raw INSERT of ${runs} runs and ${2 * runs} assignments ...`);
     const raw = await rawInsert(db, planId, inputIds, knitIds, left);
-    return { backend, shape: `${left} × ${right}`, runs, projectionMs: projection.ms, steps: projection.result.steps, rawMs: raw.ms, load: `${loadBefore} → ${loadAverage()}` };
+    const outputId = (await sql`SELECT output_id FROM output WHERE plan_id = ${planId}::uuid AND NOT is_log`.execute(db)).rows[0].output_id;
+    console.error(`${backend}: raw INSERT of every row projection wrote (${7 * runs} rows) ...`);
+    const every = await rawInsertEveryRow(db, planId, outputId, inputIds, knitIds, left);
+    return { backend, shape: `${left} × ${right}`, runs, projectionMs: projection.ms, steps: projection.result.steps, rawMs: raw.ms, everyMs: every.ms, load: `${loadBefore} → ${loadAverage()}` };
   } finally {
     await database.close();
     await rm(folder, { recursive: true, force: true });
@@ -114,8 +146,8 @@ await main(async () => {
   }
   console.log(`\nprojection: 2-input plan over left × right matching Data ⇒ left·right Runs\n`);
   printTable(
-    ["database", "left × right", "runs", "projectOnce until done (s)", "steps", "raw multi-row INSERT (s)", "ratio", "load avg before → after"],
-    results.map((r) => [r.backend, r.shape, r.runs, fixed(r.projectionMs / 1000), r.steps, fixed(r.rawMs / 1000), fixed(r.projectionMs / r.rawMs, 2) + "×", r.load]),
+    ["database", "left × right", "runs", "projectOnce until done (s)", "steps", "raw INSERT runs + assignments (s)", "ratio", "raw INSERT every row (s)", "ratio", "load avg before → after"],
+    results.map((r) => [r.backend, r.shape, r.runs, fixed(r.projectionMs / 1000), r.steps, fixed(r.rawMs / 1000), fixed(r.projectionMs / r.rawMs, 2) + "×", fixed(r.everyMs / 1000), fixed(r.projectionMs / r.everyMs, 2) + "×", r.load]),
   );
-  console.log("\ntarget: <= 2×. projectOnce also writes what the raw INSERT does not: a worker row, an output Data and its tags per run.");
+  console.log("\ntarget: <= 2× the raw INSERT of runs and assignments. projectOnce also writes what that INSERT does not (a status history row, a worker row, an output Data and its tag per run): the second baseline writes all 7 rows per run, without foreign keys or the trigger.");
 });

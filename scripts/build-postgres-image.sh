@@ -27,30 +27,18 @@ fi
 version="$("$PG/bin/postgres" --version | awk '{ print $3 }')"
 TAG="${1:-localhost/knitfab-postgres:$version}"
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/knitfab"
-mkdir -p "$cache"
-# One build at a time (test files may ask at once); the second finds the first's image.
-exec 9>"$cache/postgres-image.lock"
-flock 9
+. "$here/scripts/lib/cached-image.sh"
+image_build_lock postgres-image
 
 inputs_hash() {
   {
     dpkg-query -W -f '${Package} ${Version}\n' postgresql-15 postgresql-client-15 libpq5 dash tzdata 2>/dev/null || true
-    for file in scripts/build-postgres-image.sh images/postgres/Containerfile images/postgres/entrypoint.sh; do
-      printf '%s ' "$file"
-      sha256sum <"$here/$file"
-    done
+    files_hash "$here" "$here/scripts/build-postgres-image.sh" "$here/images/postgres/Containerfile" "$here/images/postgres/entrypoint.sh"
   } | sha256sum | cut -d' ' -f1
 }
 
 hash="$(inputs_hash)"
-if podman image exists "$TAG"; then
-  existing="$(podman image inspect --format '{{ index .Labels "knitfab.inputs-hash" }}' "$TAG" 2>/dev/null || true)"
-  if [ "$existing" = "$hash" ]; then
-    echo "$TAG"
-    exit 0
-  fi
-fi
+exit_if_cached "$TAG" "$hash"
 
 started="$(date +%s)"
 work="$(mktemp -d)"

@@ -19,11 +19,8 @@ if ! command -v podman >/dev/null 2>&1; then
   exit 1
 fi
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/knitfab"
-mkdir -p "$cache"
-# One build at a time (test files may ask at once); the second finds the first's image.
-exec 9>"$cache/registry-image.lock"
-flock 9
+. "$here/scripts/lib/cached-image.sh"
+image_build_lock registry-image
 
 # The registry binary: installed, or from the package's file.
 if dpkg-query -W -f '${Status}' docker-registry 2>/dev/null | grep -q "install ok installed"; then
@@ -46,10 +43,7 @@ fi
 inputs_hash() {
   {
     echo "$package"
-    for file in scripts/build-registry-image.sh images/registry/Containerfile images/registry/config.yml; do
-      printf '%s ' "$file"
-      sha256sum <"$here/$file"
-    done
+    files_hash "$here" "$here/scripts/build-registry-image.sh" "$here/images/registry/Containerfile" "$here/images/registry/config.yml"
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -63,13 +57,7 @@ if [ -z "$registry_bin" ]; then
 fi
 version="$("$registry_bin" --version | awk '{ print $3 }' | sed 's/+.*//')"
 TAG="${1:-localhost/knitfab-registry:$version}"
-if podman image exists "$TAG"; then
-  existing="$(podman image inspect --format '{{ index .Labels "knitfab.inputs-hash" }}' "$TAG" 2>/dev/null || true)"
-  if [ "$existing" = "$hash" ]; then
-    echo "$TAG"
-    exit 0
-  fi
-fi
+exit_if_cached "$TAG" "$hash"
 
 rootfs="$work/rootfs"
 mkdir -p "$rootfs/usr/bin" "$rootfs/etc/docker/registry" "$rootfs/tmp" "$work/owned/registry"

@@ -32,11 +32,8 @@ if ! command -v podman >/dev/null 2>&1; then
   exit 1
 fi
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/knitfab"
-mkdir -p "$cache"
-# One build at a time (test files may ask at once); the second finds the first's image.
-exec 9>"$cache/server-image.lock"
-flock 9
+. "$here/scripts/lib/cached-image.sh"
+image_build_lock server-image
 
 inputs_hash() {
   {
@@ -48,21 +45,16 @@ inputs_hash() {
     echo "$here/scripts/build-server-image.sh"
     echo "$here/images/server/Containerfile"
     echo "$NODE_BIN"
-  } | LC_ALL=C sort | while read -r file; do
-    # Content and the path inside the repository (not this checkout's location).
-    printf '%s ' "${file#"$here"/}"
-    sha256sum <"$file"
-  done | sha256sum | cut -d' ' -f1
+  } | LC_ALL=C sort | {
+    # One file list on stdin, hashed in that order.
+    set --
+    while read -r file; do set -- "$@" "$file"; done
+    files_hash "$here" "$@"
+  } | sha256sum | cut -d' ' -f1
 }
 
 hash="$(inputs_hash)"
-if podman image exists "$TAG"; then
-  existing="$(podman image inspect --format '{{ index .Labels "knitfab.inputs-hash" }}' "$TAG" 2>/dev/null || true)"
-  if [ "$existing" = "$hash" ]; then
-    echo "$TAG"
-    exit 0
-  fi
-fi
+exit_if_cached "$TAG" "$hash"
 
 started="$(date +%s)"
 work="$(mktemp -d)"

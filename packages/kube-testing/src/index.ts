@@ -9,6 +9,7 @@ export { startStandInKubelet, STAND_IN_LABEL, type StandInKubelet, type StandInK
 export { STAND_IN_CSI_DRIVER, type StandInStorageClassOptions } from "./stand-in-provisioner.js";
 export { clientFor, nodeIdentity, errorStatus } from "./clients.js";
 export { writeKubeconfig } from "./kubeconfig.js";
+export { grantRole, RUNTIME_RULES, PVC_STORE_RULES } from "./grant-role.js";
 export type { ClientIdentity } from "./certificates.js";
 export { waitUntil, WAIT_MS } from "./wait.js";
 export { startStandInNodePorts, nodePortsOf, servicePortsOf, type StandInNodePorts, type StandInNodePortsOptions } from "./stand-in-node-ports.js";

@@ -132,7 +132,8 @@ export interface DataStore {
    * Makes `knitId` an empty writable volume (idempotent: what was written stays) and returns it,
    * for a runtime to mount or an importer to fill. For a `worker` (default) it is writable by any
    * user a task may run as; for an `importer` (a process of the server's user) by that user only.
-   * Throws DataSealedError once sealed.
+   * A store whose importers make the volume themselves (claims: spec/api.md §4.6) only reserves
+   * its name for an `importer`. Throws DataSealedError once sealed.
    */
   prepare(knitId: string, writer?: VolumeWriter): Promise<DataVolume>;
   /**

@@ -56,6 +56,20 @@ function endImport(apiRoot: string, token: string, contentType = "application/jw
 }
 
 /**
+ * The importer's first step (the admin guide's 7.4, step 3): the claim the token's `sub` names,
+ * made by the importer itself, here on the stand-in provisioner's class, so that it gets bound.
+ */
+async function createImporterClaim(claimName: string, storageClassName = cluster.kubelet.storageClassName): Promise<void> {
+  await cluster.core.createNamespacedPersistentVolumeClaim({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: claimName },
+      spec: { accessModes: ["ReadWriteMany"], storageClassName, resources: { requests: { storage: "64Mi" } } },
+    },
+  });
+}
+
+/**
  * The importer's own work: a Pod (as a real importer's Job would make) that mounts the claim and
  * runs `script` there with the claim at /import; returns once it succeeded, and deletes it.
  */
@@ -97,11 +111,11 @@ describe("a custom import through the pvc store (real control plane, stand-in no
     const apiRoot = server!.apiRoot;
     const imported = await beginImport(apiRoot);
     expect(imported.claimName).toBe(`data-knitid-${imported.knitId}`);
-    // The claim is there for the importer, bound, and not complete yet.
-    const claim = await cluster.core.readNamespacedPersistentVolumeClaim({ name: imported.claimName, namespace: NAMESPACE });
-    expect(claim.status?.phase).toBe("Bound");
-    expect(await sealedAnnotation(imported.claimName)).toBeUndefined();
-
+    // Knitfab reserves the claim's name only: the importer makes the claim (its create would
+    // fail with AlreadyExists otherwise).
+    const before = await cluster.core.readNamespacedPersistentVolumeClaim({ name: imported.claimName, namespace: NAMESPACE }).then(() => "there", () => "absent");
+    expect(before).toBe("absent");
+    await createImporterClaim(imported.claimName);
     await runImporter(imported.claimName, "mkdir -p /import/nested && echo 'from the importer' > /import/hello.txt && printf '3 4 5' > /import/nested/numbers");
     const end = await endImport(apiRoot, imported.token);
     expect(end.status, end.text).toBe(200);
@@ -116,6 +130,9 @@ describe("a custom import through the pvc store (real control plane, stand-in no
     expect(run.status, JSON.stringify(run)).toBe("done");
     expect((run.plan as Json).name).toBe("knit#imported");
     expect(await sealedAnnotation(imported.claimName)).toBe("true");
+    // Sealed, the importer's claim is one of the store's Data (listed for backups).
+    const sealedClaim = await cluster.core.readNamespacedPersistentVolumeClaim({ name: imported.claimName, namespace: NAMESPACE });
+    expect(sealedClaim.metadata?.labels?.["knit/data.knitid"]).toBe(imported.knitId);
 
     // Tagged by the importer afterwards, as a user's Data.
     const tagged = await callJson<Json>(`${apiRoot}/data/${imported.knitId}`, { method: "PUT", body: { add: ["project:imported", "type:dataset"] } });
@@ -149,6 +166,7 @@ describe("a custom import through the pvc store (real control plane, stand-in no
   it("refuses bad tokens and a claim that is gone with a clear error, and changes nothing", async () => {
     const apiRoot = server!.apiRoot;
     const imported = await beginImport(apiRoot);
+    await createImporterClaim(imported.claimName);
     await runImporter(imported.claimName, "echo partial > /import/partial.txt");
     // The import stays where it was: its run running, its Data not visible (imports in progress are not Data yet).
     const unchanged = async () => {
@@ -183,13 +201,7 @@ describe("a custom import through the pvc store (real control plane, stand-in no
 
     // A claim of that name made again by the importer (the admin guide has importers make their
     // own), but not bound (its class has no provisioner): not ready, refused the same way.
-    await cluster.core.createNamespacedPersistentVolumeClaim({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: imported.claimName },
-        spec: { accessModes: ["ReadWriteMany"], storageClassName: "no-provisioner", resources: { requests: { storage: "64Mi" } } },
-      },
-    });
+    await createImporterClaim(imported.claimName, "no-provisioner");
     const unbound = await endImport(apiRoot, imported.token);
     expect(unbound.status, unbound.text).toBe(400);
     expect(String(unbound.body.message)).toContain(`retry after that PVC ${imported.claimName} is bound`);

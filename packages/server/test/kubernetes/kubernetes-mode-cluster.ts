@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, SchedulingV1Api } from "@kubernetes/client-node";
-import { startControlPlane, startStandInKubelet, waitUntil, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { BatchV1Api, CoreV1Api, SchedulingV1Api } from "@kubernetes/client-node";
+import { grantRole, PVC_STORE_RULES, RUNTIME_RULES, startControlPlane, startStandInKubelet, waitUntil, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { downloadTarGz, preparePodman } from "@knitfab/testing";
 import { expect } from "vitest";
 
@@ -56,44 +56,11 @@ export async function startKubernetesModeCluster(): Promise<KubernetesModeCluste
     const core = admin.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     await admin.makeApiClient(SchedulingV1Api).createPriorityClass({ body: { metadata: { name: "knit-worker-priority" }, value: 1_000_000_000, preemptionPolicy: "Never" } });
-    await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knitfab" } } });
-    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
     // The runtime's rules and the pvc store's, as the README lists them.
-    await rbac.createNamespacedRole({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "knitfab" },
-        rules: [
-          { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
-          { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "delete"] },
-          { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-          { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create", "get", "list", "patch", "delete"] },
-        ],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "knitfab" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "knitfab" },
-        subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
-      },
-    });
+    await grantRole(admin, NAMESPACE, "knitfab", "knitfab", [...RUNTIME_RULES, ...PVC_STORE_RULES]);
     // The log sidecar's account, as the chart makes it: pods and pods/log get, its token in a Secret
     // that the token controller fills in; the nurse reads main's log with it from inside the pod.
-    await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knit-nurse" } } });
-    await rbac.createNamespacedRole({
-      namespace: NAMESPACE,
-      body: { metadata: { name: "read-log" }, rules: [{ apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get"] }] },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "read-log" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "read-log" },
-        subjects: [{ kind: "ServiceAccount", name: "knit-nurse", namespace: NAMESPACE }],
-      },
-    });
+    await grantRole(admin, NAMESPACE, "knit-nurse", "read-log", [{ apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get"] }]);
     await core.createNamespacedSecret({
       namespace: NAMESPACE,
       body: { metadata: { name: "knit-nurse-secret", annotations: { "kubernetes.io/service-account.name": "knit-nurse" } }, type: "kubernetes.io/service-account-token" },

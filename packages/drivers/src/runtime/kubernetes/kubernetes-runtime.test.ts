@@ -18,8 +18,8 @@ import { text } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { BatchV1Api, CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, SchedulingV1Api, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
-import { startControlPlane, startStandInKubelet, waitUntil as until, WAIT_MS, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { BatchV1Api, CoreV1Api, PatchStrategy, SchedulingV1Api, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import { grantRole, RUNTIME_RULES, startControlPlane, startStandInKubelet, waitUntil as until, WAIT_MS, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { PodmanApi } from "@knitfab/kube-testing/podman-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarGz } from "@knitfab/archive";
@@ -80,27 +80,9 @@ async function setUp(): Promise<Environment> {
   const batch = admin.makeApiClient(BatchV1Api);
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   await admin.makeApiClient(SchedulingV1Api).createPriorityClass({ body: { metadata: { name: PRIORITY_CLASS }, value: 1_000_000_000, preemptionPolicy: "Never" } });
-  for (const name of ["knitfab", "contract"]) await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name } } });
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab-workers" },
-      rules: [
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "delete"] },
-        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab-workers" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "knitfab-workers" },
-      subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
-    },
-  });
+  // The runtime's Role exactly as the README lists it: the least privilege it works with.
+  await grantRole(admin, NAMESPACE, "knitfab", "knitfab-workers", RUNTIME_RULES);
+  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "contract" } } });
   const kubeconfig = await controlPlane.kubeconfigForServiceAccount(NAMESPACE, "knitfab");
   await until("every node Ready", async () => {
     const nodes = (await core.listNode()).items;
@@ -310,6 +292,29 @@ describe("kubernetes runtime: placement, failures and cleanup against the real s
     expect(gone).toBe(true);
     const podman = new PodmanApi(env.podmanSocket);
     expect(await podman.podExists(env.kubelet.podmanPodName(pod.metadata?.uid ?? ""))).toBe(false);
+  });
+
+  it("replaces the ended Job of a retried run's attempt before (other outputs) instead of taking its end", async () => {
+    const [first, second] = [randomUUID(), randomUUID()];
+    await store.prepare(first);
+    await store.prepare(second);
+    const runId = randomUUID();
+    started.push(runId);
+    const attempt = (output: string): WorkerSpec => ({
+      ...spec({ args: ["sh", "-c", "echo ran > /out/stamp"], mounts: [{ volume: store.volumeOf(output), target: "/out", readOnly: false }] }),
+      runId,
+    });
+    await runtime.start(attempt(first));
+    expect(await ended(runId)).toEqual({ phase: "succeeded" });
+    // Retried before the first attempt's Job was deleted: the new Job must run into the new output.
+    await runtime.start(attempt(second));
+    expect(await ended(runId)).toEqual({ phase: "succeeded" });
+    await store.seal(second);
+    expect(await text((await store.openFile(second, "stamp")).stream)).toBe("ran\n");
+    // A start repeated with the same outputs (after a crash) leaves the worker alone.
+    const jobUid = (await env.batch.readNamespacedJob({ name: workerName(runId), namespace: NAMESPACE })).metadata?.uid;
+    await runtime.start(attempt(second));
+    expect((await env.batch.readNamespacedJob({ name: workerName(runId), namespace: NAMESPACE })).metadata?.uid).toBe(jobUid);
   });
 
   // Last in the file: it restarts the shared API server.

@@ -91,16 +91,29 @@ class KubernetesRuntime implements WorkerRuntime {
       ...(this.options.helperImage ? { helperImage: this.options.helperImage } : {}),
       ...(this.options.nurse ? { nurse: this.options.nurse } : {}),
     });
-    try {
-      await this.batch.createNamespacedJob({ namespace: this.namespace, body });
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 409) return; // AlreadyExists: the run's worker is there, left alone.
-      // Invalid: the API server refused the spec (a limit, a path, an image name); the same start cannot succeed.
-      if (status === 422 || status === 400) {
-        throw new WorkerStartError("CreateContainerConfigError", `the worker Job of run ${spec.runId} is invalid: ${messageOf(error)}`, true, { cause: error });
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.batch.createNamespacedJob({ namespace: this.namespace, body });
+        return;
+      } catch (error) {
+        const status = statusOf(error);
+        // Invalid: the API server refused the spec (a limit, a path, an image name); the same start cannot succeed.
+        if (status === 422 || status === 400) {
+          throw new WorkerStartError("CreateContainerConfigError", `the worker Job of run ${spec.runId} is invalid: ${messageOf(error)}`, true, { cause: error });
+        }
+        if (status !== 409) throw error;
       }
-      throw error;
+      // AlreadyExists. This attempt's worker (a start repeated after a crash) is left alone. The
+      // Job of the run's attempt before (a retry gives new output Data, so other claims) may still
+      // be there, as finishing deletes ended workers after recording the run: left there, its end
+      // would be taken for this attempt's and the new outputs stay empty. So it is replaced.
+      const existing = await this.readJob(spec.runId);
+      if (existing && !existing.metadata?.deletionTimestamp && volumeSources(existing) === volumeSources(body)) return;
+      if (tries >= 3) {
+        throw new WorkerStartError("CreateContainerError", `the worker Job of run ${spec.runId}'s attempt before is still being deleted`, false);
+      }
+      if (existing && !existing.metadata?.deletionTimestamp) await this.remove(spec.runId);
+      for (let waited = 0; waited < 10_000 && (await this.readJob(spec.runId)) !== undefined; waited += 200) await sleep(200);
     }
   }
 
@@ -315,6 +328,14 @@ class KubernetesRuntime implements WorkerRuntime {
     if (labelSelector === "") return [];
     return (await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })).items;
   }
+}
+
+/** What a Job's pods mount, as `volume=claim or host path` lines: two attempts of a run differ in their outputs. */
+function volumeSources(job: V1Job): string {
+  return (job.spec?.template.spec?.volumes ?? [])
+    .map((volume) => `${volume.name}=${volume.persistentVolumeClaim?.claimName ?? volume.hostPath?.path ?? ""}`)
+    .sort()
+    .join("\n");
 }
 
 /** The longest wait between two tries of a call while the API server is away (outlastingOutages). */

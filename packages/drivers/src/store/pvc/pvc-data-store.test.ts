@@ -16,8 +16,8 @@ import { Readable } from "node:stream";
 import { buffer, text } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { clientFor, startControlPlane, startStandInKubelet, waitUntil as until, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { clientFor, grantRole, PVC_STORE_RULES, RUNTIME_RULES, startControlPlane, startStandInKubelet, waitUntil as until, type ControlPlane, type StandInKubelet } from "@knitfab/kube-testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { rawTarGz } from "@knitfab/archive";
 import { describeDataStoreContract } from "../../contract/data-store-contract.js";
@@ -62,29 +62,8 @@ async function setUp(): Promise<Environment> {
   const admin = controlPlane.adminConfig();
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "knitfab" } } });
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab-data" },
-      rules: [
-        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create", "get", "list", "patch", "delete"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "delete"] },
-        // The kubernetes runtime's, for the test that mounts a claim into a worker.
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
-        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: "knitfab-data" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "knitfab-data" },
-      subjects: [{ kind: "ServiceAccount", name: "knitfab", namespace: NAMESPACE }],
-    },
-  });
+  // The pvc store's rules, and the kubernetes runtime's for the test that mounts a claim into a worker.
+  await grantRole(admin, NAMESPACE, "knitfab", "knitfab-data", [...PVC_STORE_RULES, ...RUNTIME_RULES]);
   const storeKubeconfig = await controlPlane.kubeconfigForServiceAccount(NAMESPACE, "knitfab");
   await until("the node Ready", async () => {
     const nodes = (await core.listNode()).items;

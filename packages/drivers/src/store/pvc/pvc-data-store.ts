@@ -157,6 +157,13 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
     );
   };
 
+  const label = async (knitId: string, labels: Record<string, string>): Promise<void> => {
+    await core.patchNamespacedPersistentVolumeClaim(
+      { namespace, name: claimNameOf(knitId), body: { metadata: { labels } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  };
+
   const deleteClaim = async (knitId: string): Promise<void> => {
     await orMissing(core.deleteNamespacedPersistentVolumeClaim({ namespace, name: claimNameOf(knitId), gracePeriodSeconds: 0 }));
   };
@@ -357,6 +364,10 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
         checkedKnitId(knitId);
         const claim = await readClaim(knitId);
         if (isSealed(claim)) throw new DataSealedError(knitId);
+        // A custom importer makes the claim itself, with a volume of its choosing, under the name
+        // the token's `sub` gives (spec/api.md §4.6, the admin guide's 7.4): made here first, the
+        // importer's own create would fail with AlreadyExists. Only the name is reserved.
+        if (writer === "importer") return { kind: "claim", claimName: claimNameOf(knitId) } satisfies DataVolume;
         if (claim === undefined) await createClaim(knitId);
         await waitBound(knitId);
         // The volume's root is opened to its writer once. Both kinds are Pods here, running as any
@@ -450,7 +461,8 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
 
     seal: (knitId) =>
       kubeErrors(async (): Promise<DefuseReport> => {
-        await presentOrThrow(knitId);
+        const claim = await readClaim(knitId);
+        if (claim === undefined) throw new DataMissingError(knitId);
         // Idempotent: a sealed Data is defused again (nothing is left to defuse), as the local store does.
         const report = await withAgent(knitId, "write", async (agent) => {
           const { request, response } = await open(agent, "POST", "/seal");
@@ -460,6 +472,9 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
           return JSON.parse(await textOf(answer)) as DefuseReport;
         });
         await annotate(knitId, { [SEALED_ANNOTATION]: "true" });
+        // An importer's claim carries none of the store's labels: the knitId label makes it one
+        // of the store's Data from now on (listed for backups like every other).
+        if (claim.metadata?.labels?.[DATA_KNITID_LABEL] !== knitId) await label(knitId, { [DATA_KNITID_LABEL]: knitId });
         return report;
       }),
 
