@@ -260,6 +260,19 @@ describe("docker runtime on podman", () => {
     await runtime.waitForExit!(runId, AbortSignal.timeout(60_000)); // nothing to wait for
   });
 
+  it("lets concurrent starts of one run race for its name without an error, and runs it once", async () => {
+    for (let round = 0; round < 5; round++) {
+      const output = await folder("out");
+      const runId = newRunId();
+      const spec = specOf({ runId, args: ["sh", "-c", "echo ran >> /out/count"], mounts: [{ volume: { kind: "host-folder", path: output }, target: "/out", readOnly: false }] });
+      await Promise.all([runtime.start(spec), runtime.start(spec), runtime.start(spec), runtime.start(spec)]);
+      await runtime.waitForExit!(runId, AbortSignal.timeout(60_000));
+      expect(await runtime.inspect(runId)).toEqual({ phase: "succeeded" });
+      expect(await readFile(join(output, "count"), "utf8")).toBe("ran\n");
+      await runtime.remove(runId);
+    }
+  });
+
   it("replaces the ended worker of a retried run's attempt before (other outputs) instead of taking its exit", async () => {
     const [first, second] = [await folder("out"), await folder("out")];
     const runId = newRunId();

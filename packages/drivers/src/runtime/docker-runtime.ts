@@ -12,7 +12,7 @@ import { containerCreateOptions } from "./docker-container-spec.js";
 import { engineMessage, engineStatus, isExitRace, isNotFound, retryingExitRace } from "./docker-errors.js";
 import { createLogDemultiplexer } from "./docker-log-stream.js";
 import { resolveDockerEndpoint } from "./docker-socket.js";
-import { neverStarted, startErrorState, workerStateOf, type ContainerFacts } from "./docker-state.js";
+import { hasEnded, neverStarted, startErrorState, workerStateOf, type ContainerFacts } from "./docker-state.js";
 import { unplacedReason } from "./placement.js";
 import {
   WORKER_LABELS,
@@ -172,7 +172,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
       }
       // A container of that name exists (Docker answers 409, Podman sometimes 500): created by a
       // concurrent start, which starts it, or by a process that crashed before starting it.
-      const existing = await inspectContainer(spec.runId);
+      let existing = await inspectContainer(spec.runId);
+      // Podman claims the name in its storage before the container can be inspected: a concurrent
+      // start's container may be invisible for a moment (seen in CI: "already in use", then 404).
+      for (let waited = 0; existing === undefined && isNameConflict(error) && waited < NAME_CONFLICT_WAIT_MS; waited += 100) {
+        await sleep(100);
+        existing = await inspectContainer(spec.runId);
+      }
       if (existing === undefined) {
         if (status === undefined) throw error;
         throw new WorkerStartError("CreateContainerError", engineMessage(error), false, { cause: error });
@@ -183,8 +189,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
     await startContainer(spec.runId);
   }
 
-  /** The same run's container made for other mounts: a retry gives the run new output Data. */
+  /** The same run's ended container, made for other mounts: a retry gives the run new output Data. */
   function isEarlierAttempt(info: Docker.ContainerInspectInfo, wanted: Docker.ContainerCreateOptions): boolean {
+    // Only an ended worker can be an attempt before (a run is retried once it has ended). One being
+    // created or running is a concurrent start's, whose mounts the engine may not report yet (seen
+    // in CI: a second start removed the first one's container as it was being created).
+    if (!hasEnded(factsOf(info))) return false;
     // `host:target[:options]`; engines report options of their own (Podman adds rprivate,rbind).
     const binds = (list: readonly string[] | undefined) => (list ?? []).map((bind) => bind.split(":").slice(0, 2).join(":")).sort().join("\n");
     return binds(info.HostConfig?.Binds ?? undefined) !== binds(wanted.HostConfig?.Binds);
@@ -340,6 +350,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
       startErrors.clear();
     },
   };
+}
+
+/** How long a create refused for its name waits for the container of that name to be seen. */
+const NAME_CONFLICT_WAIT_MS = 5_000;
+
+/** Docker answers 409 for a name in use; Podman sometimes 500 with "already in use". */
+function isNameConflict(error: unknown): boolean {
+  return engineStatus(error) === 409 || /already in use/.test(engineMessage(error));
 }
 
 const UNREACHABLE_CODES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);

@@ -27,6 +27,11 @@ export const MAIN_CONTAINER = "main";
 const SIGKILL_EXIT = 137;
 
 /** Docker and Podman both write this for a time that never happened. */
+/** Whether the container's process has ended (what workerStateOf reads as succeeded or failed). */
+export function hasEnded(facts: ContainerFacts): boolean {
+  return ["exited", "stopped", "dead", "removing"].includes(facts.status);
+}
+
 export function neverStarted(facts: ContainerFacts): boolean {
   return facts.startedAt === "" || facts.startedAt.startsWith("0001-01-01");
 }
