@@ -7,12 +7,13 @@
 // sequential requests, on PGlite and on a real PostgreSQL, against the same query's bare SQL time
 // through the server's own connection.
 // Run `npm run build` first.
-// BENCH_PGLITE_ANALYZE=1 also ANALYZEs the PGlite database (which has no autovacuum) before measuring.
+// PostgreSQL is ANALYZEd after the fill (what its autovacuum does within a minute); on PGlite, which
+// has no autovacuum, the script waits for the server's own statistics refresh to analyze what changed.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { findKnitIds, findRunIds, loadData, loadRuns } from "@knitfab/db";
+import { findKnitIds, findRunIds, loadData, loadRuns, tablesNeedingStatistics } from "@knitfab/db";
 import { resolveServeConfig, startServer } from "knitfab";
 import { main, numericOptions } from "./lib/args.mjs";
 import { loadAverage } from "./lib/hog.mjs";
@@ -46,9 +47,15 @@ async function benchBackend(backend, databaseUrl, count) {
     });
     const filled = await sql`SELECT (SELECT count(*) FROM data)::int AS data, (SELECT count(*) FROM run)::int AS runs, (SELECT count(*) FROM data_tag)::int AS tags`.execute(db);
     console.error(`  filled in ${fixed(fill.ms / 1000)} s: ${JSON.stringify(filled.rows[0])}`);
-    // PostgreSQL's autovacuum analyses freshly filled tables within a minute; PGlite has no
-    // autovacuum, so it keeps whatever the server itself runs. Do what each one would have done.
-    if (backend === "postgres" || process.env.BENCH_PGLITE_ANALYZE === "1") await sql`ANALYZE`.execute(db);
+    // PostgreSQL's autovacuum analyses freshly filled tables within a minute: do what it would have
+    // done. PGlite has none; the server's own refresh analyzes changed tables on its next check.
+    if (backend === "postgres") await sql`ANALYZE`.execute(db);
+    else {
+      const refreshed = await timed(async () => {
+        while ((await tablesNeedingStatistics(db)).length > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      });
+      console.error(`  the server's statistics refresh analyzed the filled tables ${fixed(refreshed.ms / 1000)} s after the fill`);
+    }
     const loadBefore = loadAverage();
 
     // Lineage: uploaded Data j (1..planRuns) was written by root run j and read by plan run j.
