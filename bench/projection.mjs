@@ -42,53 +42,54 @@ async function projectAll(database) {
   }
 }
 
-/** The baseline: the same number of run rows and two assignments each, built here and sent as multi-row INSERTs in one transaction. */
-async function rawInsert(db, planId, inputIds, knitIds, left) {
-  await sql`CREATE TABLE raw_run (LIKE run INCLUDING ALL)`.execute(db);
-  await sql`CREATE TABLE raw_assign (LIKE assign INCLUDING ALL)`.execute(db);
+/**
+ * Makes a table `<prefix>_<table>` LIKE each of `tables` (indexes and defaults, no foreign keys, no
+ * trigger), then times, in one transaction, the multi-row INSERTs that `insertBatch(batch, insert)`
+ * sends for each BATCH of the left × right runs: rows [runId, left knitId, right knitId, output knitId].
+ */
+async function timedRawInserts(db, prefix, tables, knitIds, left, insertBatch) {
+  for (const table of tables) await sql.raw(`CREATE TABLE ${prefix}_${table} (LIKE ${table} INCLUDING ALL)`).execute(db);
   const rows = [];
-  for (const a of knitIds.slice(0, left)) for (const b of knitIds.slice(left)) rows.push([randomUUID(), a, b]);
-  const literal = (text) => `'${text}'`;
+  for (const a of knitIds.slice(0, left)) for (const b of knitIds.slice(left)) rows.push([randomUUID(), a, b, randomUUID()]);
   return timed(() =>
     db.transaction().execute(async (trx) => {
-      for (let start = 0; start < rows.length; start += BATCH) {
-        const batch = rows.slice(start, start + BATCH);
-        const runValues = batch.map(([runId, a, b]) => `(${literal(runId)}, ${literal(planId)}, 'waiting', ${literal(`${inputIds[0]}=${a};${inputIds[1]}=${b}`)})`);
-        await sql.raw(`INSERT INTO raw_run (run_id, plan_id, status, assignment_key) VALUES ${runValues.join(",")}`).execute(trx);
-        const assignValues = batch.flatMap(([runId, a, b]) => [`(${literal(runId)}, ${inputIds[0]}, ${literal(a)})`, `(${literal(runId)}, ${inputIds[1]}, ${literal(b)})`]);
-        await sql.raw(`INSERT INTO raw_assign (run_id, input_id, knit_id) VALUES ${assignValues.join(",")}`).execute(trx);
-      }
+      const insert = (table, columns, values) => sql.raw(`INSERT INTO ${prefix}_${table} (${columns}) VALUES ${values.join(",")}`).execute(trx);
+      for (let start = 0; start < rows.length; start += BATCH) await insertBatch(rows.slice(start, start + BATCH), insert);
     }),
   );
 }
 
+const literal = (text) => `'${text}'`;
+/** A batch's run rows, as both baselines insert them. */
+const insertRuns = (insert, planId, inputIds, batch) =>
+  insert("run", "run_id, plan_id, status, assignment_key", batch.map(([runId, a, b]) => `(${literal(runId)}, ${literal(planId)}, 'waiting', ${literal(`${inputIds[0]}=${a};${inputIds[1]}=${b}`)})`));
+/** A batch's two assignments per run, as both baselines insert them. */
+const insertAssignments = (insert, inputIds, batch) =>
+  insert("assign", "run_id, input_id, knit_id", batch.flatMap(([runId, a, b]) => [`(${literal(runId)}, ${inputIds[0]}, ${literal(a)})`, `(${literal(runId)}, ${inputIds[1]}, ${literal(b)})`]));
+
+/** The baseline: the same number of run rows and two assignments each, built here and sent as multi-row INSERTs in one transaction. */
+function rawInsert(db, planId, inputIds, knitIds, left) {
+  return timedRawInserts(db, "raw", ["run", "assign"], knitIds, left, async (batch, insert) => {
+    await insertRuns(insert, planId, inputIds, batch);
+    await insertAssignments(insert, inputIds, batch);
+  });
+}
+
 /**
  * The second baseline: every row projectOnce writes, as the same multi-row INSERTs into tables made
- * LIKE theirs (indexes and defaults, no foreign keys, no trigger): per run its row, its status
- * history row, two assignments, a worker row, an output Data and its tag. Its ratio is projection's
- * own overhead: the cross join, the uniqueness check on (plan, assignment key), foreign keys, the trigger.
+ * LIKE theirs: per run its row, its status history row, two assignments, a worker row, an output
+ * Data and its tag. Its ratio is projection's own overhead: the cross join, the uniqueness check on
+ * (plan, assignment key), foreign keys, the trigger.
  */
-async function rawInsertEveryRow(db, planId, outputId, inputIds, knitIds, left) {
-  for (const table of ["run", "assign", "worker", "run_status_change", "data", "data_tag"]) {
-    await sql.raw(`CREATE TABLE every_${table} (LIKE ${table} INCLUDING ALL)`).execute(db);
-  }
-  const rows = [];
-  for (const a of knitIds.slice(0, left)) for (const b of knitIds.slice(left)) rows.push([randomUUID(), a, b, randomUUID()]);
-  const literal = (text) => `'${text}'`;
-  const insert = (trx, table, columns, values) => sql.raw(`INSERT INTO every_${table} (${columns}) VALUES ${values.join(",")}`).execute(trx);
-  return timed(() =>
-    db.transaction().execute(async (trx) => {
-      for (let start = 0; start < rows.length; start += BATCH) {
-        const batch = rows.slice(start, start + BATCH);
-        await insert(trx, "run", "run_id, plan_id, status, assignment_key", batch.map(([runId, a, b]) => `(${literal(runId)}, ${literal(planId)}, 'waiting', ${literal(`${inputIds[0]}=${a};${inputIds[1]}=${b}`)})`));
-        await insert(trx, "run_status_change", "run_id, status, changed_at", batch.map(([runId]) => `(${literal(runId)}, 'waiting', now())`));
-        await insert(trx, "assign", "run_id, input_id, knit_id", batch.flatMap(([runId, a, b]) => [`(${literal(runId)}, ${inputIds[0]}, ${literal(a)})`, `(${literal(runId)}, ${inputIds[1]}, ${literal(b)})`]));
-        await insert(trx, "worker", "run_id, name", batch.map(([runId]) => `(${literal(runId)}, ${literal(`worker-run-${runId}`)})`));
-        await insert(trx, "data", "knit_id, run_id, output_id", batch.map(([runId, , , knitId]) => `(${literal(knitId)}, ${literal(runId)}, ${outputId})`));
-        await insert(trx, "data_tag", "knit_id, key, value", batch.map(([, , , knitId]) => `(${literal(knitId)}, 'kind', 'model')`));
-      }
-    }),
-  );
+function rawInsertEveryRow(db, planId, outputId, inputIds, knitIds, left) {
+  return timedRawInserts(db, "every", ["run", "assign", "worker", "run_status_change", "data", "data_tag"], knitIds, left, async (batch, insert) => {
+    await insertRuns(insert, planId, inputIds, batch);
+    await insert("run_status_change", "run_id, status, changed_at", batch.map(([runId]) => `(${literal(runId)}, 'waiting', now())`));
+    await insertAssignments(insert, inputIds, batch);
+    await insert("worker", "run_id, name", batch.map(([runId]) => `(${literal(runId)}, ${literal(`worker-run-${runId}`)})`));
+    await insert("data", "knit_id, run_id, output_id", batch.map(([runId, , , knitId]) => `(${literal(knitId)}, ${literal(runId)}, ${outputId})`));
+    await insert("data_tag", "knit_id, key, value", batch.map(([, , , knitId]) => `(${literal(knitId)}, 'kind', 'model')`));
+  });
 }
 
 async function benchBackend(backend, url, left, right) {

@@ -38,6 +38,10 @@ export interface ExtractLimits {
   maxEntries?: number;
   /** Called before each regular file is written with its size; throws to refuse it (e.g. free space). */
   reserve?: (bytes: number) => Promise<void>;
+}
+
+/** How one extraction writes; none of these changes what it accepts or writes. */
+export interface ExtractOptions {
   /**
    * Small files past the first 64 are written by a worker thread with synchronous calls (see
    * SmallFileThread). For a server: it takes the per-file system calls off the event loop that
@@ -71,11 +75,11 @@ export interface ExtractResult {
  * On error the folder keeps whatever was written so far: callers extract into a fresh temporary
  * folder, remove it on failure and only rename it into place on success (see the data store).
  */
-export async function extractTarGz(source: Readable, targetDir: string, limits: ExtractLimits = {}): Promise<ExtractResult> {
+export async function extractTarGz(source: Readable, targetDir: string, limits: ExtractLimits = {}, options: ExtractOptions = {}): Promise<ExtractResult> {
   await prepareTarget(targetDir);
   const tap = md5Tap();
   const gunzip = createGunzip(gunzipOptions);
-  const writer = new TreeWriter(targetDir, limits);
+  const writer = new TreeWriter(targetDir, limits, options);
   try {
     await pipeline(source, tap, gunzip, async (tar: AsyncIterable<Buffer>) => {
       await readTar(tar, (entry, body) => writer.write(entry, body));
@@ -118,6 +122,7 @@ class TreeWriter {
   #entries = 0;
   readonly #root: string;
   readonly #limits: ExtractLimits;
+  readonly #options: ExtractOptions;
   readonly #regularFiles = new Set<string>();
   readonly #links = new Map<string, string>();
   readonly #folders = new Set<string>();
@@ -125,9 +130,10 @@ class TreeWriter {
   #smallFiles = 0;
   #thread: SmallFileThread | undefined;
 
-  constructor(root: string, limits: ExtractLimits) {
+  constructor(root: string, limits: ExtractLimits, options: ExtractOptions) {
     this.#root = root;
     this.#limits = limits;
+    this.#options = options;
   }
 
   async write(entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
@@ -289,7 +295,7 @@ class TreeWriter {
     for await (const piece of body) pieces.push(piece);
     const content = Buffer.concat(pieces);
     this.#smallFiles += 1;
-    if (this.#thread || (this.#limits.smallFileThread && this.#smallFiles > THREAD_AFTER_FILES)) {
+    if (this.#thread || (this.#options.smallFileThread && this.#smallFiles > THREAD_AFTER_FILES)) {
       this.#thread ??= new SmallFileThread();
       await this.#thread.add(name, file, content);
       return;

@@ -31,7 +31,7 @@ describe("extracting many small files", () => {
   it("writes every file whole, with its mode and mtime, in a worker thread past the first ones", async () => {
     const entries = [...files(MANY, "a"), { path: "empty.txt", content: "" }, ...files(MANY, "b")];
     const target = join(work, "out");
-    const result = await extractTarGz(Readable.from([rawTarGz(entries)]), target, { smallFileThread: true });
+    const result = await extractTarGz(Readable.from([rawTarGz(entries)]), target, {}, { smallFileThread: true });
     expect(result.files).toBe(2 * MANY + 1);
     for (const entry of entries) {
       const path = join(target, entry.path);
@@ -46,7 +46,7 @@ describe("extracting many small files", () => {
   it("links a hard link to a file still queued for the thread", async () => {
     const entries: RawEntry[] = [...files(MANY), { path: "link", type: "Link", linkpath: `f/${String(MANY - 1).padStart(4, "0")}.txt` }];
     const target = join(work, "out");
-    await extractTarGz(Readable.from([rawTarGz(entries)]), target, { smallFileThread: true });
+    await extractTarGz(Readable.from([rawTarGz(entries)]), target, {}, { smallFileThread: true });
     const original = await lstat(join(target, "f", `${String(MANY - 1).padStart(4, "0")}.txt`));
     const link = await lstat(join(target, "link"));
     expect(link.ino).toBe(original.ino);
@@ -56,7 +56,7 @@ describe("extracting many small files", () => {
   it("names the entry whose name is too long for the file system, when the thread wrote it", async () => {
     const long = `${"n".repeat(300)}.txt`;
     const entries: RawEntry[] = [...files(MANY), { path: `f/${long}`, content: "x" }, ...files(10, "g")];
-    const failure = await extractTarGz(Readable.from([rawTarGz(entries)]), join(work, "out"), { smallFileThread: true }).catch((error: unknown) => error);
+    const failure = await extractTarGz(Readable.from([rawTarGz(entries)]), join(work, "out"), {}, { smallFileThread: true }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UnsafeArchiveError);
     expect((failure as UnsafeArchiveError).entry).toBe(`f/${long}`);
     expect(String((failure as Error).message)).toContain("longer than the file system allows");

@@ -172,13 +172,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
       }
       // A container of that name exists (Docker answers 409, Podman sometimes 500): created by a
       // concurrent start, which starts it, or by a process that crashed before starting it.
-      let existing = await inspectContainer(spec.runId);
       // Podman claims the name in its storage before the container can be inspected: a concurrent
       // start's container may be invisible for a moment (seen in CI: "already in use", then 404).
-      for (let waited = 0; existing === undefined && isNameConflict(error) && waited < NAME_CONFLICT_WAIT_MS; waited += 100) {
-        await sleep(100);
-        existing = await inspectContainer(spec.runId);
-      }
+      const existing = await waitForContainer(spec.runId, "present", isNameConflict(error) ? NAME_CONFLICT_WAIT_MS : 0);
       if (existing === undefined) {
         if (status === undefined) throw error;
         throw new WorkerStartError("CreateContainerError", engineMessage(error), false, { cause: error });
@@ -203,11 +199,22 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
   async function removeEarlierAttempt(runId: string): Promise<void> {
     await remove(runId);
     // Another removal may be under way (remove answers at once then): wait until the name is free.
-    for (let waited = 0; waited < 10_000; waited += 100) {
-      if ((await inspectContainer(runId)) === undefined) return;
-      await sleep(100);
+    if ((await waitForContainer(runId, "gone", EARLIER_ATTEMPT_REMOVAL_WAIT_MS)) !== undefined) {
+      throw new WorkerStartError("CreateContainerError", `the worker of run ${runId}'s previous attempt is still being removed`, false);
     }
-    throw new WorkerStartError("CreateContainerError", `the worker of run ${runId}'s previous attempt is still being removed`, false);
+  }
+
+  /**
+   * Inspects the worker of `runId` every 100 ms until it is `present` or `gone`, for at most
+   * `timeoutMs` (0: once); answers the last inspection, undefined when there is no such container.
+   */
+  async function waitForContainer(runId: string, until: "present" | "gone", timeoutMs: number): Promise<Docker.ContainerInspectInfo | undefined> {
+    let info = await inspectContainer(runId);
+    for (let waited = 0; (info === undefined) === (until === "present") && waited < timeoutMs; waited += 100) {
+      await sleep(100);
+      info = await inspectContainer(runId);
+    }
+    return info;
   }
 
   /**
@@ -354,6 +361,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): WorkerR
 
 /** How long a create refused for its name waits for the container of that name to be seen. */
 const NAME_CONFLICT_WAIT_MS = 5_000;
+/** How long a retried run's start waits for its earlier attempt's container to be removed. */
+const EARLIER_ATTEMPT_REMOVAL_WAIT_MS = 10_000;
 
 /** Docker answers 409 for a name in use; Podman sometimes 500 with "already in use". */
 function isNameConflict(error: unknown): boolean {

@@ -97,7 +97,7 @@ export function createLocalDataStore(root: string, limits: UploadLimits = {}): D
       try {
         const space = freeSpaceGuard(partialDir, limits.reserveBytes ?? 0);
         await space.reserve(0);
-        const received = await extractTarGz(tarGz, partial, { ...limits, reserve: space.reserve, smallFileThread: true });
+        const received = await extractTarGz(tarGz, partial, { ...limits, reserve: space.reserve }, { smallFileThread: true });
         verifyChecksum(checksum, received.md5);
         try {
           // Atomic: readers see nothing or the whole verified tree. An empty folder in the way

@@ -149,17 +149,11 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
     }
   };
 
-  const annotate = async (knitId: string, annotations: Record<string, string>): Promise<void> => {
+  /** Sets labels and annotations of the Data's claim in one request. */
+  const patchClaimMetadata = async (knitId: string, metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }): Promise<void> => {
     await core.patchNamespacedPersistentVolumeClaim(
-      { namespace, name: claimNameOf(knitId), body: { metadata: { annotations } } },
-      // A JSON merge patch: only these annotations change.
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
-  };
-
-  const label = async (knitId: string, labels: Record<string, string>): Promise<void> => {
-    await core.patchNamespacedPersistentVolumeClaim(
-      { namespace, name: claimNameOf(knitId), body: { metadata: { labels } } },
+      { namespace, name: claimNameOf(knitId), body: { metadata } },
+      // A JSON merge patch: only the labels and annotations given change.
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
   };
@@ -289,7 +283,7 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
             answer.resume();
             return { files: Number(answer.headers["x-files"] ?? 0), bytes: Number(answer.headers["x-bytes"] ?? 0), md5 };
           });
-          await annotate(knitId, { [SEALED_ANNOTATION]: "true" });
+          await patchClaimMetadata(knitId, { annotations: { [SEALED_ANNOTATION]: "true" } });
           return received;
         } catch (error) {
           // Nothing of a failed upload stays visible: a claim made for it goes with it.
@@ -380,7 +374,7 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
             if (answer.statusCode !== 204) throw await agentFailure(knitId, answer);
             answer.resume();
           });
-          await annotate(knitId, { [PREPARED_ANNOTATION]: writer });
+          await patchClaimMetadata(knitId, { annotations: { [PREPARED_ANNOTATION]: writer } });
         }
         return { kind: "claim", claimName: claimNameOf(knitId) } satisfies DataVolume;
       }),
@@ -471,10 +465,10 @@ export function createPvcDataStore(options: PvcDataStoreOptions): PvcDataStore {
           if (answer.statusCode !== 200) throw await agentFailure(knitId, answer);
           return JSON.parse(await textOf(answer)) as DefuseReport;
         });
-        await annotate(knitId, { [SEALED_ANNOTATION]: "true" });
         // An importer's claim carries none of the store's labels: the knitId label makes it one
-        // of the store's Data from now on (listed for backups like every other).
-        if (claim.metadata?.labels?.[DATA_KNITID_LABEL] !== knitId) await label(knitId, { [DATA_KNITID_LABEL]: knitId });
+        // of the store's Data from now on (listed for backups like every other). One patch with the seal.
+        const labelled = claim.metadata?.labels?.[DATA_KNITID_LABEL] === knitId;
+        await patchClaimMetadata(knitId, { ...(labelled ? {} : { labels: { [DATA_KNITID_LABEL]: knitId } }), annotations: { [SEALED_ANNOTATION]: "true" } });
         return report;
       }),
 
