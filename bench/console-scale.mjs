@@ -156,8 +156,39 @@ function armInputTimer(page) {
       if (running) requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
+    // The frames over 100 ms, with where their time went (Long Animation Frames API): scripts (by
+    // function), then style and layout, then paint; and the input that came last before each.
+    const longFrames = [];
+    let lastInput = "none";
+    const inputCounts = { wheel: 0, pointermove: 0 };
+    const observer = new window.PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.duration < 100) continue;
+        const end = entry.startTime + entry.duration;
+        const renderStart = entry.renderStart || end;
+        const styleStart = entry.styleAndLayoutStart || renderStart;
+        longFrames.push({
+          ms: Math.round(entry.duration),
+          scriptMs: Math.round(entry.scripts.reduce((sum, script) => sum + script.duration, 0)),
+          renderMs: Math.round(styleStart - renderStart),
+          styleLayoutPaintMs: Math.round(end - styleStart),
+          after: lastInput,
+          scripts: [...entry.scripts]
+            .sort((left, right) => right.duration - left.duration)
+            .slice(0, 3)
+            .map((script) => `${script.invoker || script.invokerType} ${script.sourceFunctionName || "?"}@${(script.sourceURL || "").split("/").pop()}:${script.sourceCharPosition} ${Math.round(script.duration)} ms (forced style/layout ${Math.round(script.forcedStyleAndLayoutDuration)} ms)`),
+        });
+      }
+    });
+    try {
+      observer.observe({ type: "long-animation-frame", buffered: false });
+    } catch {
+      // a browser without the Long Animation Frames API: no breakdown
+    }
     const onInput = (event) => {
       const at = event.timeStamp;
+      inputCounts[event.type] = (inputCounts[event.type] ?? 0) + 1;
+      lastInput = `${event.type} #${inputCounts[event.type]}`;
       requestAnimationFrame(() => requestAnimationFrame(() => latencies.push(performance.now() - at)));
     };
     window.addEventListener("wheel", onInput, { capture: true, passive: true });
@@ -166,7 +197,8 @@ function armInputTimer(page) {
       running = false;
       window.removeEventListener("wheel", onInput, { capture: true });
       window.removeEventListener("pointermove", onInput, { capture: true });
-      return { latencies, frames: frames.slice(1) };
+      observer.disconnect();
+      return { latencies, frames: frames.slice(1), longFrames };
     };
   });
 }
@@ -321,6 +353,11 @@ function printResults(results) {
   }
   printTable(["nodes", "drawing", "inputs", "input → frame p50", "p99", "frame p50", "frame max", "p50 / SVG"], rows);
   for (const r of results) {
+    for (const [label, figures] of [["console", r.console.panZoom], ["static SVG", r.svgPanZoom]]) {
+      for (const frame of [...(figures?.longFrames ?? [])].sort((left, right) => right.ms - left.ms).slice(0, 3)) {
+        console.log(`${r.nodes} nodes, ${label}: a ${frame.ms} ms frame after ${frame.after}: scripts ${frame.scriptMs} ms, render steps ${frame.renderMs} ms, style, layout and paint ${frame.styleLayoutPaintMs} ms${frame.scripts.length ? `; ${frame.scripts.join("; ")}` : ""}`);
+      }
+    }
     if (r.console.timerProbeMs !== undefined) console.log(`${r.nodes} nodes: a 0 ms timer answered in ${fixed(r.console.timerProbeMs, 1)} ms with the expanded graph on screen`);
     console.log(`${r.nodes} nodes: filled through the API in ${fixed(r.fillS, 1)} s`);
     if (r.console.panel && !r.console.expanded) console.log(`${r.nodes} nodes: the group panel said: ${r.console.panel}`);

@@ -41,7 +41,10 @@ export interface RunningLoop {
  */
 export async function startLoop(database: Database, definition: LoopDefinition, logger: LoopLogger): Promise<RunningLoop> {
   let stopped = false;
-  const lanes = Array.from({ length: Math.max(1, definition.concurrency ?? 1) }, () => lane());
+  // Only the first lane polls: the others sleep until woken. A lane that finds work wakes the next
+  // (see run()), so work found by the poll still spreads over every lane, while an idle loop costs
+  // one claim per poll interval, not one per lane (on PGlite each costs CPU in the server's process).
+  const lanes = Array.from({ length: Math.max(1, definition.concurrency ?? 1) }, (_, index) => lane(index === 0 ? definition.pollMs : undefined));
   // One wake-up starts one lane: the lane that finds work wakes the next (see run()), so a backlog
   // is taken up in parallel while a single item costs a couple of claims, not one per lane.
   const wakeOne = () => (lanes.find((one) => one.sleeping()) ?? lanes[0]!).wake();
@@ -52,14 +55,14 @@ export async function startLoop(database: Database, definition: LoopDefinition, 
   const unlisteners = await Promise.all(definition.channels.map((channel) => database.listen(channel, (payload) => wake(payload))));
   const finished = Promise.all(lanes.map((one) => one.run()));
 
-  /** One sequential stepper; several lanes share the loop's wake-ups. */
-  function lane() {
+  /** One sequential stepper; several lanes share the loop's wake-ups. Without `pollMs` it idles until woken. */
+  function lane(pollMs: number | undefined) {
     let wakeUp: (() => void) | undefined;
     let pendingWake = false;
-    const sleep = (ms: number) =>
+    const sleep = (ms: number | undefined) =>
       new Promise<void>((resolve) => {
         if (pendingWake || stopped) return resolve();
-        const timer = setTimeout(done, ms);
+        const timer = ms === undefined ? undefined : setTimeout(done, ms);
         function done() {
           clearTimeout(timer);
           wakeUp = undefined;
@@ -86,7 +89,7 @@ export async function startLoop(database: Database, definition: LoopDefinition, 
             continue;
           }
           if (didWork) wakeOne();
-          else await sleep(definition.pollMs);
+          else await sleep(pollMs);
         }
       },
     };
