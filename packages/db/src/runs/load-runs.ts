@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Queryable } from "../database.js";
 import { onlyUuids } from "../uuid.js";
-import type { MountpointRecord, RunRecord, RunSummaryRecord } from "../records.js";
+import type { RunRecord, RunSummaryRecord } from "../records.js";
 import { loadMountpoints, loadPlanSummaries } from "../plans/load-plans.js";
 import { RUN_SUMMARY_COLUMNS, runSummaryOf, type RunSummaryRow } from "./run-summary-row.js";
 
@@ -44,36 +44,26 @@ export async function loadRuns(q: Queryable, runIds: readonly string[]): Promise
   const planIds = [...new Set(rows.rows.map((row) => row.run_plan_id))];
   const plans = await loadPlanSummaries(q, planIds);
   const mounts = await loadMountpoints(q, planIds);
-  const inputById = new Map<number, MountpointRecord>();
-  const outputById = new Map<number, MountpointRecord & { isLog: boolean }>();
-  // A plan's mountpoints come ordered by path (in the database's collation): their rank orders each
-  // side (input and output ids are separate sequences, so each side has its own ranks).
-  const inputRank = new Map<number, number>();
-  const outputRank = new Map<number, number>();
-  for (const list of mounts.inputs.values()) list.forEach((input, index) => (inputById.set(input.id, input), inputRank.set(input.id, index)));
-  for (const list of mounts.outputs.values()) list.forEach((output, index) => (outputById.set(output.id, output), outputRank.set(output.id, index)));
-  const byRank = (ranks: Map<number, number>) => (left: { mountpoint: MountpointRecord }, right: { mountpoint: MountpointRecord }) =>
-    (ranks.get(left.mountpoint.id) ?? 0) - (ranks.get(right.mountpoint.id) ?? 0);
 
   const records = new Map<string, RunRecord>();
   for (const row of rows.rows) {
     const plan = plans.get(row.run_plan_id);
     if (!plan) continue;
     const record: RunRecord = { ...runSummaryOf(row, plan), inputs: [], outputs: [], log: null };
-    for (const [mountId, knitId] of row.inputs) {
-      const mountpoint = inputById.get(mountId);
-      if (mountpoint) record.inputs.push({ mountpoint, knitId });
+    // The plan's mountpoints come ordered by path (in the database's collation): walking them in
+    // that order lists each side as the API does.
+    const assigned = new Map(row.inputs);
+    for (const mountpoint of mounts.inputs.get(row.run_plan_id) ?? []) {
+      const knitId = assigned.get(mountpoint.id);
+      if (knitId !== undefined) record.inputs.push({ mountpoint, knitId });
     }
-    for (const [mountId, knitId] of row.outputs) {
-      const output = outputById.get(mountId);
-      if (!output) continue;
-      const mountpoint = { id: output.id, path: output.path, tags: output.tags };
-      if (output.isLog) record.log = { mountpoint, knitId };
+    const written = new Map(row.outputs);
+    for (const { isLog, ...mountpoint } of mounts.outputs.get(row.run_plan_id) ?? []) {
+      const knitId = written.get(mountpoint.id);
+      if (knitId === undefined) continue;
+      if (isLog) record.log = { mountpoint, knitId };
       else record.outputs.push({ mountpoint, knitId });
     }
-    // Each side ordered by its mountpoint's path, as the API lists them.
-    record.inputs.sort(byRank(inputRank));
-    record.outputs.sort(byRank(outputRank));
     records.set(row.run_id, record);
   }
   return runIds.flatMap((id) => records.get(id.toLowerCase()) ?? []);

@@ -26,17 +26,21 @@ export interface StateOptions {
 export const MAIN_CONTAINER = "main";
 const SIGKILL_EXIT = 137;
 
-/** Docker and Podman both write this for a time that never happened. */
+/** Engine states of a container whose process has ended. */
+const ENDED_STATUSES = new Set(["exited", "stopped", "dead", "removing"]);
+
 /** Whether the container's process has ended (what workerStateOf reads as succeeded or failed). */
 export function hasEnded(facts: ContainerFacts): boolean {
-  return ["exited", "stopped", "dead", "removing"].includes(facts.status);
+  return ENDED_STATUSES.has(facts.status);
 }
 
+/** Docker and Podman both write this for a time that never happened. */
 export function neverStarted(facts: ContainerFacts): boolean {
   return facts.startedAt === "" || facts.startedAt.startsWith("0001-01-01");
 }
 
 export function workerStateOf(facts: ContainerFacts, options: StateOptions): WorkerState {
+  if (hasEnded(facts)) return exitedState(facts, options);
   switch (facts.status) {
     case "created":
     case "configured":
@@ -47,11 +51,6 @@ export function workerStateOf(facts: ContainerFacts, options: StateOptions): Wor
     case "restarting":
     case "stopping":
       return { phase: "running" };
-    case "exited":
-    case "stopped":
-    case "dead":
-    case "removing":
-      return exitedState(facts, options);
     default:
       // An engine state we do not know yet: the container exists and has not reported an end.
       return { phase: "running" };
